@@ -1,0 +1,94 @@
+"""The figures a list shows and sorts by, derived from an object's spec and status.
+
+The store keeps them in indexed columns; the console and CLI show them. Pure
+functions of the object: recomputed on every write, never edited by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from raydeck.resources.quantity import parse_quantity, to_int_ceil, to_millis
+
+GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu")
+
+
+@dataclass(frozen=True)
+class Totals:
+    cpu_millis: int = 0
+    memory_bytes: int = 0
+    gpu: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.cpu_millis + other.cpu_millis,
+            self.memory_bytes + other.memory_bytes,
+            self.gpu + other.gpu,
+        )
+
+    def scaled(self, factor: int) -> Totals:
+        return Totals(self.cpu_millis * factor, self.memory_bytes * factor, self.gpu * factor)
+
+
+@dataclass(frozen=True)
+class Summary:
+    state: str
+    ray_version: str
+    totals: Totals
+
+
+def container_requests(container: Mapping[str, Any]) -> Totals:
+    """A container's requests (falling back to limits, as Kubernetes defaults them)."""
+    resources = container.get("resources") or {}
+    limits = resources.get("limits") or {}
+    requests = {**limits, **(resources.get("requests") or {})}
+    return _totals(requests)
+
+
+def _totals(values: Mapping[str, Any]) -> Totals:
+    try:
+        cpu = to_millis(values["cpu"]) if "cpu" in values else 0
+        memory = to_int_ceil(values["memory"]) if "memory" in values else 0
+        gpu = sum(int(parse_quantity(values[k])) for k in GPU_KEYS if k in values)
+    except (ValueError, TypeError):
+        return Totals()
+    return Totals(cpu, memory, gpu)
+
+
+def pod_requests(template: Mapping[str, Any]) -> Totals:
+    containers = ((template or {}).get("spec") or {}).get("containers") or []
+    total = Totals()
+    for container in containers:
+        total += container_requests(container)
+    return total
+
+
+def cluster_spec_totals(spec: Mapping[str, Any]) -> Totals:
+    """Requests of the head plus every desired worker, as ``status.desiredCPU`` counts them."""
+    head = (spec.get("headGroupSpec") or {}).get("template") or {}
+    total = pod_requests(head)
+    for group in spec.get("workerGroupSpecs") or []:
+        total += pod_requests(group.get("template") or {}).scaled(_desired(group))
+    return total
+
+
+def _desired(group: Mapping[str, Any]) -> int:
+    low = group.get("minReplicas") or 0
+    high = group.get("maxReplicas")
+    wanted = group.get("replicas", low)
+    if not all(isinstance(v, int) for v in (low, wanted)) or not isinstance(high, int | None):
+        return 0
+    clamped = max(low, min(wanted, high if high is not None else wanted))
+    hosts = group.get("numOfHosts") or 1
+    return clamped * hosts if isinstance(hosts, int) else clamped
+
+
+def summarize(kind: str, body: Mapping[str, Any], status: Mapping[str, Any] | None) -> Summary:
+    spec = body.get("spec") or {}
+    if kind == "RayCluster":
+        state = str((status or {}).get("state") or "")
+        label = state or ("suspended" if spec.get("suspend") and status else "pending")
+        return Summary(label, str(spec.get("rayVersion") or ""), cluster_spec_totals(spec))
+    return Summary("", "", Totals())

@@ -1,0 +1,261 @@
+"""Validation of ray.io/v1 objects, mirroring KubeRay's webhook, CRD schema and operator checks.
+
+``parse_raycluster`` turns a JSON-like dict into a model or raises
+``InvalidInput`` listing every bad field by JSON path. Managers call it before
+anything is stored, so a bad spec never reaches a platform.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from raydeck.errors import FieldError, InvalidInput
+from raydeck.resources import raycluster as rc
+from raydeck.resources.meta import API_VERSION, Container, PodTemplateSpec
+from raydeck.resources.quantity import parse_quantity
+
+_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_RESOURCE_PARAMS = ("num-cpus", "num-gpus", "memory", "resources")
+_UPGRADE_TYPES = ("Recreate", "None")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_path(location: Iterable[str | int]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def parse_model(model: type[M], data: Mapping[str, Any], *, what: str) -> M:
+    """Build a model, turning pydantic's errors into field errors with JSON paths."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        errors = [
+            FieldError(json_path(err["loc"]), _pydantic_message(err)) for err in e.errors()
+        ]
+        raise InvalidInput(f"{what} is invalid", errors) from None
+
+
+def _pydantic_message(err: Any) -> str:
+    if err["type"] == "missing":
+        return "Required value"
+    if err["type"] == "literal_error":
+        return f"Unsupported value {err.get('input')!r}: {err['msg'].lower()}"
+    return str(err["msg"])
+
+
+def check_type_meta(data: Mapping[str, Any], kind: str) -> list[FieldError]:
+    errors = []
+    if data.get("apiVersion") != API_VERSION:
+        errors.append(
+            FieldError("apiVersion", f"must be {API_VERSION!r}, got {data.get('apiVersion')!r}")
+        )
+    if data.get("kind") != kind:
+        errors.append(FieldError("kind", f"must be {kind!r}, got {data.get('kind')!r}"))
+    return errors
+
+
+def check_name(name: str, *, max_length: int, path: str = "metadata.name") -> list[FieldError]:
+    if not name:
+        return [FieldError(path, "Required value")]
+    errors = []
+    if len(name) > max_length:
+        errors.append(FieldError(path, f"must be no more than {max_length} characters"))
+    if not _DNS1035.match(name):
+        errors.append(
+            FieldError(
+                path,
+                "must be a DNS-1035 label: lowercase letters, digits and '-', "
+                "starting with a letter and ending with a letter or digit",
+            )
+        )
+    return errors
+
+
+def check_namespace_name(name: str, path: str = "name") -> list[FieldError]:
+    if not name or len(name) > 63 or not _DNS1123_LABEL.match(name):
+        return [
+            FieldError(
+                path,
+                "must be a DNS-1123 label of at most 63 characters: lowercase letters, "
+                "digits and '-', starting and ending with a letter or digit",
+            )
+        ]
+    return []
+
+
+def check_labels(labels: Mapping[str, str] | None, path: str) -> list[FieldError]:
+    errors = []
+    for key, value in (labels or {}).items():
+        prefix, _, name = key.rpartition("/")
+        if (prefix and not _DNS1123_SUBDOMAIN.match(prefix)) or len(name) > 63 or not (
+            _LABEL_NAME.match(name)
+        ):
+            errors.append(FieldError(f"{path}[{key}]", "is not a valid label key"))
+        if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
+            errors.append(FieldError(f"{path}[{key}]", f"{value!r} is not a valid label value"))
+    return errors
+
+
+def parse_raycluster(data: Mapping[str, Any]) -> rc.RayCluster:
+    """Validate a RayCluster document and return its model; raise ``InvalidInput`` otherwise."""
+    errors = check_type_meta(data, rc.KIND)
+    if errors:
+        raise InvalidInput("RayCluster is invalid", errors)
+    cluster = parse_model(rc.RayCluster, data, what="RayCluster")
+    errors = check_name(cluster.metadata.name, max_length=rc.MAX_NAME_LENGTH)
+    errors += check_labels(cluster.metadata.labels, "metadata.labels")
+    errors += check_cluster_spec(cluster.spec, "spec")
+    if errors:
+        raise InvalidInput("RayCluster is invalid", errors)
+    return cluster
+
+
+def check_cluster_spec(spec: rc.RayClusterSpec, path: str) -> list[FieldError]:
+    """KubeRay's RayCluster spec rules; ``path`` prefixes every field (RayJobs embed a spec)."""
+    head = spec.head_group_spec
+    errors = _check_group(head, f"{path}.headGroupSpec", "Head")
+    autoscaling = bool(spec.enable_in_tree_autoscaling)
+    seen: set[str] = set()
+    for index, group in enumerate(spec.worker_group_specs or []):
+        group_path = f"{path}.workerGroupSpecs[{index}]"
+        if group.group_name in seen:
+            errors.append(FieldError(f"{group_path}.groupName", f"Duplicate value {group.group_name!r}"))
+        seen.add(group.group_name)
+        if not _DNS1123_LABEL.match(group.group_name) or len(group.group_name) > 63:
+            errors.append(
+                FieldError(f"{group_path}.groupName", "must be a DNS-1123 label (lowercase, digits, '-')")
+            )
+        errors += _check_group(group, group_path, group.group_name)
+        errors += _check_replicas(group, group_path, autoscaling=autoscaling)
+    upgrade = (spec.model_extra or {}).get("upgradeStrategy")
+    if isinstance(upgrade, dict) and upgrade.get("type") not in (None, *_UPGRADE_TYPES):
+        errors.append(
+            FieldError(
+                f"{path}.upgradeStrategy.type",
+                f"Unsupported value {upgrade.get('type')!r}: supported values are Recreate, None",
+            )
+        )
+    errors += _check_redis(spec, path)
+    return errors
+
+
+def _check_group(
+    group: rc.HeadGroupSpec | rc.WorkerGroupSpec, path: str, name: str
+) -> list[FieldError]:
+    errors = _check_template(group.template, f"{path}.template")
+    params = group.ray_start_params or {}
+    if group.resources and any(params.get(p) for p in _RESOURCE_PARAMS):
+        errors.append(
+            FieldError(
+                f"{path}.resources",
+                f"resource fields must not be set in both rayStartParams and resources for the "
+                f"{name} group; use only one",
+            )
+        )
+    if "labels" in params:
+        errors.append(
+            FieldError(
+                f"{path}.rayStartParams.labels",
+                "is not supported; use the group's top-level labels field instead",
+            )
+        )
+    errors += check_labels(group.labels, f"{path}.labels")
+    errors += _check_quantities(group.resources, f"{path}.resources")
+    return errors
+
+
+def _check_template(template: PodTemplateSpec, path: str) -> list[FieldError]:
+    containers = template.spec.containers
+    if not containers:
+        return [FieldError(f"{path}.spec.containers", "must have at least one container")]
+    errors: list[FieldError] = []
+    for index, container in enumerate(containers):
+        errors += _check_container(container, f"{path}.spec.containers[{index}]")
+    return errors
+
+
+def _check_container(container: Container, path: str) -> list[FieldError]:
+    resources = container.resources
+    if resources is None:
+        return []
+    errors = _check_quantities(resources.limits, f"{path}.resources.limits")
+    errors += _check_quantities(resources.requests, f"{path}.resources.requests")
+    return errors
+
+
+def _check_quantities(values: Mapping[str, str | int | float] | None, path: str) -> list[FieldError]:
+    errors = []
+    for key, value in (values or {}).items():
+        try:
+            if parse_quantity(value) < 0:
+                errors.append(FieldError(f"{path}.{key}", "must not be negative"))
+        except ValueError as e:
+            errors.append(FieldError(f"{path}.{key}", str(e)))
+    return errors
+
+
+def _check_replicas(group: rc.WorkerGroupSpec, path: str, *, autoscaling: bool) -> list[FieldError]:
+    low, high, wanted = group.min_replicas, group.max_replicas, group.replicas
+    errors = []
+    if not autoscaling and (low is None or high is None):
+        errors.append(
+            FieldError(
+                path,
+                f"worker group {group.group_name} must set both minReplicas and maxReplicas "
+                "when autoscaling is disabled",
+            )
+        )
+    checks: list[tuple[bool, str, str]] = [
+        (low is not None and low < 0, "minReplicas", "must not be negative"),
+        (high is not None and high < 0, "maxReplicas", "must not be negative"),
+        (wanted is not None and wanted < 0, "replicas", "must not be negative"),
+        (low is not None and high is not None and low > high, "minReplicas",
+         f"minReplicas {low} is greater than maxReplicas {high}"),
+        (wanted is not None and low is not None and wanted < low, "replicas",
+         f"replicas {wanted} is less than minReplicas {low}"),
+        (wanted is not None and high is not None and wanted > high, "replicas",
+         f"replicas {wanted} is greater than maxReplicas {high}"),
+        (group.num_of_hosts is not None and group.num_of_hosts < 1, "numOfHosts", "must be at least 1"),
+        (bool(group.suspend), "suspend",
+         "worker groups can only be suspended by a RayJob's deletion strategy"),
+    ]
+    errors += [FieldError(f"{path}.{field}", message) for bad, field, message in checks if bad]
+    return errors
+
+
+def _check_redis(spec: rc.RayClusterSpec, path: str) -> list[FieldError]:
+    head = spec.head_group_spec
+    containers = head.template.spec.containers
+    env_names = {e.name for e in (containers[0].env or [])} if containers else set()
+    ft_enabled = (spec.model_extra or {}).get("gcsFaultToleranceOptions") is not None
+    errors = []
+    if "RAY_REDIS_ADDRESS" in env_names and not ft_enabled:
+        errors.append(
+            FieldError(
+                f"{path}.headGroupSpec.template.spec.containers[0].env",
+                "RAY_REDIS_ADDRESS implicitly enables GCS fault tolerance; set "
+                "gcsFaultToleranceOptions instead",
+            )
+        )
+    if (head.ray_start_params or {}).get("redis-username") or "REDIS_USERNAME" in env_names:
+        errors.append(
+            FieldError(
+                f"{path}.headGroupSpec.rayStartParams",
+                "a redis username cannot be set here; use gcsFaultToleranceOptions.redisUsername",
+            )
+        )
+    return errors
+
+
+Parser = Callable[[Mapping[str, Any]], BaseModel]

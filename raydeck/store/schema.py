@@ -1,0 +1,93 @@
+"""The SQLite tables of raydeck's store, as SQLAlchemy Core metadata.
+
+Alembic migrations create them (``migrations/versions``); ``store.py`` queries
+them. Objects keep their user-written body as JSON beside indexed columns
+derived from it for sorting and filtering.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+namespaces = Table(
+    "namespaces",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("uid", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("labels", JSON, nullable=False, default=dict),
+)
+
+objects = Table(
+    "objects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String, nullable=False),
+    Column("namespace", String, ForeignKey("namespaces.name"), nullable=False),
+    Column("name", String, nullable=False),
+    Column("uid", String, nullable=False, unique=True),
+    Column("resource_version", Integer, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("is_template", Boolean, nullable=False),
+    Column("creator", String, nullable=False, default=""),
+    Column("state", String, nullable=False, default=""),
+    Column("ray_version", String, nullable=False, default=""),
+    Column("cpu_millis", Integer, nullable=False, default=0),
+    Column("memory_bytes", Integer, nullable=False, default=0),
+    Column("gpu", Integer, nullable=False, default=0),
+    Column("body", Text, nullable=False),
+    Column("status", Text, nullable=True),
+    UniqueConstraint("kind", "namespace", "name", name="uq_objects_kind_ns_name"),
+)
+Index("ix_objects_kind_name", objects.c.kind, objects.c.name)
+Index("ix_objects_kind_created", objects.c.kind, objects.c.created_at)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("object_uid", String, nullable=False, index=True),
+    Column("kind", String, nullable=False),
+    Column("namespace", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("type", String, nullable=False),
+    Column("reason", String, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("first_timestamp", String, nullable=False),
+    Column("last_timestamp", String, nullable=False),
+)
+
+pods = Table(
+    "pods",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("owner_uid", String, nullable=False, index=True),
+    Column("namespace", String, nullable=False),
+    Column("cluster", String, nullable=False),
+    Column("group_name", String, nullable=False),
+    Column("node_type", String, nullable=False),
+    Column("data", JSON, nullable=False),
+)
