@@ -1,0 +1,77 @@
+"""The one place raydeck's errors become HTTP responses, in the Kubernetes ``Status`` shape.
+
+``create_app`` installs these handlers. Every failure a client sees names what
+was wrong (``details.causes`` holds one entry per bad field); none carries a
+traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from raydeck.errors import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PlatformUnavailable,
+    RaydeckError,
+)
+from raydeck.resources.validation import json_path
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES: tuple[tuple[type[RaydeckError], int], ...] = (
+    (InvalidInput, 422),
+    (BadRequest, 400),
+    (NotFound, 404),
+    (Conflict, 409),
+    (PlatformUnavailable, 503),
+)
+
+
+def status_code(error: RaydeckError) -> int:
+    return next((code for kind, code in _STATUS_CODES if isinstance(error, kind)), 500)
+
+
+def status_body(code: int, reason: str, message: str, causes: list[FieldError]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "apiVersion": "v1", "kind": "Status", "status": "Failure",
+        "code": code, "reason": reason, "message": message,
+    }
+    if causes:
+        body["details"] = {"causes": [{"field": c.path, "message": c.message} for c in causes]}
+    return body
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RaydeckError)
+    async def raydeck_error(_request: Request, error: RaydeckError) -> JSONResponse:
+        code = status_code(error)
+        causes = error.errors if isinstance(error, InvalidInput) else []
+        return JSONResponse(status_body(code, error.reason, error.message, causes), code)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        causes = [FieldError(json_path(e["loc"]), str(e["msg"])) for e in error.errors()]
+        message = "the request is invalid: " + "; ".join(str(c) for c in causes)
+        return JSONResponse(status_body(422, "Invalid", message, causes), 422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        reason = "NotFound" if error.status_code == 404 else "HTTPError"
+        return JSONResponse(status_body(error.status_code, reason, str(error.detail), []),
+                            error.status_code, headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error serving %s %s", request.method, request.url.path)
+        message = "raydeck hit an internal error; the server log has the details"
+        return JSONResponse(status_body(500, "InternalError", message, []), 500)

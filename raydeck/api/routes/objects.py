@@ -1,0 +1,191 @@
+"""The REST routes every kind shares, shaped like the Kubernetes API, built once per kind.
+
+``routes/rayclusters.py`` (and later rayjobs, rayservices) call ``object_router``.
+Handlers read the request, call the kind's manager and return what it gives;
+rules live in the manager.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+
+from raydeck.api.body import OBJECT_BODY, read_object
+from raydeck.api.deps import ContextDep, UserDep
+from raydeck.managers.objects import ObjectManager
+from raydeck.resources.kinds import Kind
+from raydeck.store.records import ListPage, ListQuery
+
+NamespacePath = Annotated[str, Field(min_length=1, max_length=63)]
+Listed = Annotated[list[str] | None, Query()]
+
+
+class NewName(BaseModel):
+    name: str = Field(min_length=1, description="Name of the object to create")
+
+
+class NewInstance(NewName):
+    suspend: bool = Field(default=False, description="Create it stopped")
+
+
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(v.strip() for item in values or [] for v in item.split(",") if v.strip())
+
+
+def object_router(kind: Kind) -> APIRouter:
+    router = APIRouter(tags=[kind.plural])
+    base = f"/api/v1/namespaces/{{namespace}}/{kind.plural}"
+    item = f"{base}/{{name}}"
+
+    def manager(context: ContextDep) -> ObjectManager:
+        return context.objects[kind.plural]
+
+    def list_wire(page: ListPage) -> dict[str, Any]:
+        return {"apiVersion": "ray.io/v1", "kind": f"{kind.name}List",
+                "items": [o.to_wire() for o in page.items],
+                "continue": page.continue_token, "total": page.total}
+
+    async def list_objects(
+        context: ContextDep, namespace: str | None, search: str, sort: str,
+        status: list[str] | None, ray_version: list[str] | None,
+        type_: Literal["template", "instance"] | None, creator: list[str] | None,
+        selector: str, limit: int, continue_token: str | None,
+    ) -> dict[str, Any]:
+        query = ListQuery(kind=kind.name, namespace=namespace, search=search, sort=sort,
+                          status=_split(status), ray_version=_split(ray_version), type=type_,
+                          creator=_split(creator), selector=selector, limit=limit,
+                          continue_token=continue_token)
+        return list_wire(await manager(context).list(query))
+
+    @router.get(f"/api/v1/{kind.plural}", summary=f"List {kind.plural} in all namespaces")
+    async def list_all(
+        context: ContextDep, search: str = "", sort: str = "name",
+        status: Listed = None, ray_version: Annotated[list[str] | None, Query(alias="rayVersion")] = None,
+        type: Literal["template", "instance"] | None = None, creator: Listed = None,
+        selector: str = "", limit: Annotated[int, Query(ge=0, le=1000)] = 0,
+        continue_: Annotated[str | None, Query(alias="continue")] = None,
+    ) -> dict[str, Any]:
+        return await list_objects(context, None, search, sort, status, ray_version, type,
+                                  creator, selector, limit, continue_)
+
+    @router.get(base, summary=f"List {kind.plural} in a namespace")
+    async def list_namespaced(
+        context: ContextDep, namespace: NamespacePath, search: str = "", sort: str = "name",
+        status: Listed = None, ray_version: Annotated[list[str] | None, Query(alias="rayVersion")] = None,
+        type: Literal["template", "instance"] | None = None, creator: Listed = None,
+        selector: str = "", limit: Annotated[int, Query(ge=0, le=1000)] = 0,
+        continue_: Annotated[str | None, Query(alias="continue")] = None,
+    ) -> dict[str, Any]:
+        return await list_objects(context, namespace, search, sort, status, ray_version, type,
+                                  creator, selector, limit, continue_)
+
+    @router.post(base, status_code=201, openapi_extra=OBJECT_BODY,
+                 summary=f"Create a {kind.name} (deployed), or save a template with type=template")
+    async def create(
+        request: Request, context: ContextDep, user: UserDep, namespace: NamespacePath,
+        type: Literal["template", "instance"] = "instance",
+    ) -> dict[str, Any]:
+        body = await read_object(request)
+        obj = await manager(context).create(namespace, body, creator=user,
+                                            as_template=type == "template")
+        return obj.to_wire()
+
+    @router.delete(base, summary=f"Delete several {kind.plural}; reports the outcome per name")
+    async def delete_many(
+        context: ContextDep, namespace: NamespacePath,
+        name: Annotated[list[str], Query(min_length=1)],
+    ) -> dict[str, Any]:
+        outcomes = await manager(context).delete_many(namespace, list(_split(name)))
+        return {"results": [o.to_wire() for o in outcomes]}
+
+    @router.get(item, summary=f"Read a {kind.name}")
+    async def get(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
+        return (await manager(context).get(namespace, name)).to_wire()
+
+    @router.put(item, openapi_extra=OBJECT_BODY, summary=f"Replace a {kind.name}")
+    async def replace(
+        request: Request, context: ContextDep, namespace: NamespacePath, name: str
+    ) -> dict[str, Any]:
+        body = await read_object(request)
+        return (await manager(context).replace(namespace, name, body)).to_wire()
+
+    @router.patch(item, openapi_extra=OBJECT_BODY,
+                  summary=f"Change a {kind.name} with a JSON merge patch")
+    async def patch(
+        request: Request, context: ContextDep, namespace: NamespacePath, name: str
+    ) -> dict[str, Any]:
+        body = await read_object(request)
+        return (await manager(context).patch(namespace, name, body)).to_wire()
+
+    @router.delete(item, summary=f"Delete a {kind.name} (a running one must be stopped first)")
+    async def delete(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
+        return (await manager(context).delete(namespace, name)).to_wire()
+
+    @router.post(f"{item}/start", summary=f"Start a {kind.name} (spec.suspend: false)")
+    async def start(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
+        return (await manager(context).set_suspended(namespace, name, suspend=False)).to_wire()
+
+    @router.post(f"{item}/stop", summary=f"Stop a {kind.name} (spec.suspend: true)")
+    async def stop(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
+        return (await manager(context).set_suspended(namespace, name, suspend=True)).to_wire()
+
+    @router.get(f"{item}/yaml", response_class=PlainTextResponse,
+                summary=f"Export a {kind.name} as YAML")
+    async def export_yaml(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
+        text = await manager(context).export_yaml(namespace, name)
+        return PlainTextResponse(text, media_type="application/yaml", headers={
+            "Content-Disposition": f'attachment; filename="{name}.yaml"'})
+
+    @router.get(f"{item}/events", summary=f"Events about a {kind.name}")
+    async def events(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
+        records = await manager(context).events(namespace, name)
+        return {"apiVersion": "v1", "kind": "EventList", "items": [e.to_wire() for e in records]}
+
+    @router.get(f"{item}/pods", summary=f"Pods (local: node processes) of a {kind.name}")
+    async def pods(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
+        return {"items": [p.to_wire() for p in await manager(context).pods(namespace, name)]}
+
+    @router.get(f"{item}/logs", response_class=PlainTextResponse,
+                summary="Log of a pod (the head by default); follow=true streams new lines")
+    async def logs(
+        context: ContextDep, namespace: NamespacePath, name: str, pod: str | None = None,
+        tail: Annotated[int | None, Query(ge=0)] = None, follow: bool = False,
+    ) -> Response:
+        lines = await manager(context).logs(namespace, name, pod=pod, tail=tail, follow=follow)
+        first = await anext(aiter(lines), None)  # raise NotFound before the stream starts
+        if not follow:
+            rest = [line async for line in lines]
+            return PlainTextResponse("".join([first or "", *rest]))
+        return StreamingResponse(_prepend(first, lines), media_type="text/plain")
+
+    @router.post(f"{item}/template", status_code=201, summary=f"Save a {kind.name} as a template")
+    async def save_template(
+        context: ContextDep, user: UserDep, namespace: NamespacePath, name: str,
+        new: Annotated[NewName, Body()],
+    ) -> dict[str, Any]:
+        obj = await manager(context).save_as_template(namespace, name, template_name=new.name,
+                                                      creator=user)
+        return obj.to_wire()
+
+    @router.post(f"{item}/instances", status_code=201,
+                 summary=f"Create (and start) a {kind.name} from a template")
+    async def instantiate(
+        context: ContextDep, user: UserDep, namespace: NamespacePath, name: str,
+        new: Annotated[NewInstance, Body()],
+    ) -> dict[str, Any]:
+        obj = await manager(context).instantiate(namespace, name, name=new.name,
+                                                 suspend=new.suspend, creator=user)
+        return obj.to_wire()
+
+    return router
+
+
+async def _prepend(first: str | None, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    if first is not None:
+        yield first
+    async for line in rest:
+        yield line

@@ -1,0 +1,259 @@
+"""The ``raydeck`` command: ``up`` and ``serve`` run the server; the rest are kubectl-style verbs.
+
+``apply``, ``get``, ``describe``, ``delete``, ``start``, ``stop`` and ``logs`` are
+thin wrappers over ``Client`` (the REST API); only ``up`` and ``serve`` import
+the server itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from raydeck.cli.client import DEFAULT_URL, ApiError, Client
+from raydeck.cli.output import describe, render
+from raydeck.errors import RaydeckError
+from raydeck.resources.codec import load_documents
+from raydeck.resources.kinds import by_name
+
+T = TypeVar("T")
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="raydeck: RayClusters, RayJobs and RayServices on this machine or on Kubernetes.")
+
+Server = Annotated[str, typer.Option("--server", "-s", envvar="RAYDECK_URL", help="raydeck's URL")]
+Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace")]
+Output = Annotated[str, typer.Option("--output", "-o", help="table, yaml or json")]
+
+
+def _run(work: Callable[[Client], Awaitable[T]], server: str) -> T:
+    async def main() -> T:
+        async with Client(server) as client:
+            return await work(client)
+    try:
+        return asyncio.run(main())
+    except ApiError as e:
+        typer.echo(f"Error from server ({e.reason}): {e.message}", err=True)
+        for cause in e.causes:
+            typer.echo(f"  {cause.get('field') or '-'}: {cause.get('message')}", err=True)
+        raise typer.Exit(1) from None
+    except RaydeckError as e:
+        typer.echo(f"Error: {e.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _plural(kind: str) -> str:
+    try:
+        return by_name(kind).plural
+    except RaydeckError as e:
+        typer.echo(f"Error: {e.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _serve(host: str | None, port: int | None, data_dir: Path | None, *, keep_running: bool) -> None:
+    import uvicorn
+
+    from raydeck.app import create_app
+    from raydeck.settings import get_settings
+
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir.expanduser()
+    settings = get_settings(**overrides)
+    settings.server.host = host or settings.server.host
+    settings.server.port = port or settings.server.port
+    try:
+        server_app = create_app(settings, stop_clusters_on_exit=not keep_running)
+    except RaydeckError as e:
+        typer.echo(f"Error: {e.message}", err=True)
+        raise typer.Exit(1) from None
+    url = f"http://{settings.server.host}:{settings.server.port}"
+    typer.echo(f"raydeck is starting at {url}  (API docs: {url}/docs, data: {settings.data_dir})")
+    typer.echo("Press Ctrl-C to stop" + ("; clusters keep running" if keep_running
+                                         else "; running clusters stop and come back on the next start"))
+    uvicorn.run(server_app, host=settings.server.host, port=settings.server.port, log_level="info")
+
+
+@app.command()
+def up(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [RAYDECK_SERVER__HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [RAYDECK_SERVER__PORT]")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where state and node files live [RAYDECK_DATA_DIR]")] = None,
+) -> None:
+    """Run raydeck on the local platform; on exit its clusters stop and return on the next start."""
+    _serve(host, port, data_dir, keep_running=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [RAYDECK_SERVER__HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [RAYDECK_SERVER__PORT]")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where state and node files live [RAYDECK_DATA_DIR]")] = None,
+) -> None:
+    """Run raydeck as a long-lived server; clusters keep running when it exits."""
+    _serve(host, port, data_dir, keep_running=True)
+
+
+@app.command()
+def apply(
+    filename: Annotated[Path, typer.Option("--filename", "-f", help="YAML file, '-' for stdin")],
+    namespace: Namespace = "default", server: Server = DEFAULT_URL,
+) -> None:
+    """Create or update every object in a (multi-document) YAML file."""
+    text = sys.stdin.read() if str(filename) == "-" else _read(filename)
+
+    async def work(client: Client) -> None:
+        for document in load_documents(text):
+            plural = _plural(str(document.get("kind", "")))
+            ns = (document.get("metadata") or {}).get("namespace") or namespace
+            name = (document.get("metadata") or {}).get("name")
+            try:
+                await client.create(plural, ns, document)
+                typer.echo(f"{plural}/{name} created")
+            except ApiError as e:
+                if e.reason != "AlreadyExists":
+                    raise
+                await client.replace(plural, ns, str(name), document)
+                typer.echo(f"{plural}/{name} configured")
+    _run(work, server)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError as e:
+        typer.echo(f"Error: cannot read {path}: {e.strerror}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def get(
+    kind: Annotated[str, typer.Argument(help="rayclusters (rc), or namespaces")],
+    name: Annotated[str | None, typer.Argument()] = None,
+    namespace: Namespace = "default",
+    all_namespaces: Annotated[bool, typer.Option("--all-namespaces", "-A")] = False,
+    output: Output = "table",
+    search: Annotated[str, typer.Option(help="Fuzzy name search")] = "",
+    sort: Annotated[str, typer.Option(help="name, created, status, rayVersion, creator, cpu, memory, gpu; '-' descends")] = "name",
+    status: Annotated[str, typer.Option(help="Only these states, comma-separated")] = "",
+    type_: Annotated[str | None, typer.Option("--type", help="template or instance")] = None,
+    selector: Annotated[str, typer.Option("--selector", "-l", help="Label selector")] = "",
+    limit: Annotated[int, typer.Option(help="At most this many")] = 0,
+    server: Server = DEFAULT_URL,
+) -> None:
+    """List objects of a kind, or show one."""
+    if kind.lower() in ("namespace", "namespaces", "ns"):
+        items = _run(lambda c: c.namespaces(), server)
+        typer.echo("\n".join(["NAME", *(i["metadata"]["name"] for i in items)]))
+        return
+    plural = _plural(kind)
+
+    async def work(client: Client) -> list[dict[str, Any]]:
+        if name:
+            return [await client.get(plural, namespace, name)]
+        body = await client.list(plural, None if all_namespaces else namespace, search=search,
+                                 sort=sort, status=status, type=type_, selector=selector, limit=limit)
+        items: list[dict[str, Any]] = body["items"]
+        return items
+    objects = _run(work, server)
+    if not objects and output == "table":
+        where = "any namespace" if all_namespaces else f"namespace {namespace}"
+        typer.echo(f"No {plural} found in {where}.")
+        return
+    typer.echo(render(objects, output, all_namespaces=all_namespaces, single=bool(name)))
+
+
+@app.command("describe")
+def describe_command(
+    kind: str, name: str, namespace: Namespace = "default", server: Server = DEFAULT_URL
+) -> None:
+    """Show an object with its conditions, pods and events."""
+    plural = _plural(kind)
+
+    async def work(client: Client) -> str:
+        obj = await client.get(plural, namespace, name)
+        pods = (await client.sub(plural, namespace, name, "pods"))["items"]
+        events = (await client.sub(plural, namespace, name, "events"))["items"]
+        return describe(obj, pods, events)
+    typer.echo(_run(work, server))
+
+
+@app.command()
+def delete(
+    kind: str, names: Annotated[list[str], typer.Argument()], namespace: Namespace = "default",
+    server: Server = DEFAULT_URL,
+) -> None:
+    """Delete one or more objects; a running cluster must be stopped first."""
+    if kind.lower() in ("namespace", "namespaces", "ns"):
+        for ns in names:
+            _run(lambda c, ns=ns: c.delete_namespace(ns), server)
+            typer.echo(f"namespace/{ns} deleted")
+        return
+    plural = _plural(kind)
+    results = _run(lambda c: c.delete_many(plural, namespace, names), server)
+    failed = False
+    for result in results:
+        if result["deleted"]:
+            typer.echo(f"{plural}/{result['name']} deleted")
+        else:
+            failed = True
+            typer.echo(f"{plural}/{result['name']} not deleted ({result['reason']}): "
+                       f"{result['message']}", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def create(kind: str, name: str, server: Server = DEFAULT_URL) -> None:
+    """Create a namespace: ``raydeck create namespace NAME``."""
+    if kind.lower() not in ("namespace", "ns"):
+        typer.echo("Error: only namespaces are created this way; use `raydeck apply -f`", err=True)
+        raise typer.Exit(1)
+    _run(lambda c: c.create_namespace(name), server)
+    typer.echo(f"namespace/{name} created")
+
+
+def _suspend_command(verb: str) -> Callable[..., None]:
+    def command(kind: str, name: str, namespace: Namespace = "default",
+                server: Server = DEFAULT_URL) -> None:
+        plural = _plural(kind)
+        _run(lambda c: c.action(plural, namespace, name, verb), server)
+        typer.echo(f"{plural}/{name} {'starting' if verb == 'start' else 'stopping'}")
+    command.__doc__ = ("Start a stopped object (spec.suspend: false)." if verb == "start"
+                       else "Stop an object (spec.suspend: true); its spec is kept.")
+    return command
+
+
+app.command("start")(_suspend_command("start"))
+app.command("stop")(_suspend_command("stop"))
+
+
+@app.command()
+def logs(
+    kind: str, name: str, namespace: Namespace = "default",
+    pod: Annotated[str | None, typer.Option(help="Pod (default: the head)")] = None,
+    tail: Annotated[int | None, typer.Option(help="Only the last N lines")] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Stream new lines")] = False,
+    server: Server = DEFAULT_URL,
+) -> None:
+    """Print a pod's log (the head node's by default)."""
+    plural = _plural(kind)
+
+    async def work(client: Client) -> None:
+        async for chunk in client.logs(plural, namespace, name, pod=pod, tail=tail, follow=follow):
+            sys.stdout.write(chunk)
+            sys.stdout.flush()
+    try:
+        _run(work, server)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+def main() -> None:
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    app()

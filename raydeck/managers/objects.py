@@ -1,0 +1,275 @@
+"""Use cases on RayClusters (and later RayJobs and RayServices), shared by the API, console and CLI.
+
+A manager validates input, keeps raydeck's own metadata (creator, template
+origin), enforces the rules users see (a running cluster cannot be deleted),
+and routes instances to the platform and templates to the store. It holds no
+HTTP or UI code.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from raydeck.errors import FieldError, InvalidInput, InvalidState, RaydeckError
+from raydeck.platforms.base import Platform, PodView
+from raydeck.resources.codec import dump_yaml
+from raydeck.resources.kinds import Kind
+from raydeck.resources.meta import CREATOR_ANNOTATION, TEMPLATE_ORIGIN_ANNOTATION
+from raydeck.resources.validation import check_name, check_namespace_name
+from raydeck.store.records import EventRecord, ListPage, ListQuery, ObjectKey, StoredObject
+from raydeck.store.store import Store
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    name: str
+    deleted: bool
+    reason: str = ""
+    message: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"name": self.name, "deleted": self.deleted, "reason": self.reason,
+                "message": self.message}
+
+
+class ObjectManager:
+    def __init__(self, *, kind: Kind, store: Store, platform: Platform) -> None:
+        self.kind = kind
+        self._store = store
+        self._platform = platform
+
+    def _key(self, namespace: str, name: str) -> ObjectKey:
+        return ObjectKey(self.kind.name, namespace, name)
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def get(self, namespace: str, name: str) -> StoredObject:
+        await self._store.get_namespace(namespace)
+        return await self._store.get(self._key(namespace, name))
+
+    async def list(self, query: ListQuery) -> ListPage:
+        if query.namespace is not None:
+            await self._store.get_namespace(query.namespace)
+        if query.limit < 0 or query.limit > 1000:
+            raise InvalidInput("the list query is invalid",
+                               [FieldError("limit", "must be between 1 and 1000")])
+        return await self._store.list(query)
+
+    async def export_yaml(self, namespace: str, name: str) -> str:
+        return dump_yaml((await self.get(namespace, name)).to_wire())
+
+    async def events(self, namespace: str, name: str) -> list[EventRecord]:
+        return await self._store.list_events(await self.get(namespace, name))
+
+    async def pods(self, namespace: str, name: str) -> list[PodView]:
+        obj = await self.get(namespace, name)
+        return [] if obj.is_template else await self._platform.pods(obj)
+
+    async def logs(
+        self, namespace: str, name: str, *, pod: str | None, tail: int | None, follow: bool
+    ) -> AsyncIterator[str]:
+        obj = await self.get(namespace, name)
+        if obj.is_template:
+            raise InvalidState(f"{self._describe(obj)} is a template; templates do not run")
+        if tail is not None and tail < 0:
+            raise InvalidInput("the log query is invalid", [FieldError("tail", "must be >= 0")])
+        return self._platform.logs(obj, pod=pod, tail=tail, follow=follow)
+
+    # -- writing --------------------------------------------------------------------------
+
+    async def create(
+        self, namespace: str, body: dict[str, Any], *, creator: str, as_template: bool = False
+    ) -> StoredObject:
+        body = self._validated(namespace, body)
+        await self._store.get_namespace(namespace)
+        _annotate(body, {CREATOR_ANNOTATION: creator})
+        if as_template:
+            return await self._store.create(self.kind.name, namespace, body, is_template=True,
+                                            creator=creator)
+        return await self._platform.create(self.kind.name, namespace, body, creator=creator)
+
+    async def replace(self, namespace: str, name: str, body: dict[str, Any]) -> StoredObject:
+        current = await self.get(namespace, name)
+        body = self._validated(namespace, body)
+        if body["metadata"].get("name") != name:
+            raise InvalidInput(f"{self.kind.name} is invalid", [FieldError(
+                "metadata.name", f"must be {name!r} as in the URL; names cannot be changed")])
+        expected = _expected_version(body)
+        creator = current.creator
+        if creator:
+            _annotate(body, {CREATOR_ANNOTATION: creator})
+        return await self._write(current, body, expected)
+
+    async def patch(self, namespace: str, name: str, patch: dict[str, Any]) -> StoredObject:
+        """A JSON merge patch (RFC 7386) on the current object."""
+        current = await self.get(namespace, name)
+        merged = merge_patch(_user_body(current), patch)
+        if "resourceVersion" not in (patch.get("metadata") or {}):
+            merged["metadata"]["resourceVersion"] = str(current.resource_version)
+        return await self.replace(namespace, name, merged)
+
+    async def set_suspended(self, namespace: str, name: str, *, suspend: bool) -> StoredObject:
+        """Stop (``suspend: true``) or start an instance, as KubeRay's ``spec.suspend`` does."""
+        current = await self.get(namespace, name)
+        if current.is_template:
+            raise InvalidState(f"{self._describe(current)} is a template and never runs; "
+                               "create an instance from it to start one")
+        if bool(current.spec.get("suspend")) == suspend:
+            return current
+        body = _user_body(current)
+        body["spec"]["suspend"] = suspend
+        return await self._write(current, body, current.resource_version)
+
+    async def _write(
+        self, current: StoredObject, body: dict[str, Any], expected: int | None
+    ) -> StoredObject:
+        if current.is_template:
+            return await self._store.replace(current.key, body, expected_version=expected)
+        return await self._platform.replace(current.key, body, expected_version=expected)
+
+    async def delete(self, namespace: str, name: str) -> StoredObject:
+        current = await self.get(namespace, name)
+        if current.is_template:
+            return await self._store.delete(current.key)
+        self._require_stopped(current)
+        return await self._platform.delete(current.key)
+
+    def _require_stopped(self, obj: StoredObject) -> None:
+        state = (obj.status or {}).get("state")
+        if not obj.spec.get("suspend"):
+            raise InvalidState(
+                f"{self._describe(obj)} is running; stop it first (POST .../{obj.name}/stop or "
+                f"`raydeck stop {self.kind.plural} {obj.name} -n {obj.namespace}`), then delete it")
+        if obj.status is not None and state != "suspended":
+            raise InvalidState(f"{self._describe(obj)} is still stopping; delete it once it "
+                               "shows suspended")
+
+    async def delete_many(self, namespace: str, names: list[str]) -> list[DeleteOutcome]:
+        """Delete each name on its own; one failure does not stop the others."""
+        if not names:
+            raise InvalidInput("nothing to delete", [FieldError("name", "give at least one name")])
+        outcomes = []
+        for name in dict.fromkeys(names):
+            try:
+                await self.delete(namespace, name)
+                outcomes.append(DeleteOutcome(name, True))
+            except RaydeckError as e:
+                outcomes.append(DeleteOutcome(name, False, e.reason, e.message))
+        return outcomes
+
+    # -- templates ------------------------------------------------------------------------
+
+    async def save_as_template(
+        self, namespace: str, name: str, *, template_name: str, creator: str
+    ) -> StoredObject:
+        source = await self.get(namespace, name)
+        body = _user_body(source)
+        body["metadata"] = _fresh_metadata(body["metadata"], template_name)
+        body["spec"].pop("suspend", None)
+        return await self.create(namespace, body, creator=creator, as_template=True)
+
+    async def instantiate(
+        self, namespace: str, template: str, *, name: str, suspend: bool, creator: str
+    ) -> StoredObject:
+        source = await self.get(namespace, template)
+        if not source.is_template:
+            raise InvalidState(f"{self._describe(source)} is an instance, not a template")
+        body = _user_body(source)
+        body["metadata"] = _fresh_metadata(body["metadata"], name)
+        _annotate(body, {TEMPLATE_ORIGIN_ANNOTATION: template})
+        body["spec"]["suspend"] = suspend
+        return await self.create(namespace, body, creator=creator)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _validated(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        body = copy.deepcopy(body)
+        body.pop("status", None)
+        metadata = body.get("metadata")
+        if isinstance(metadata, dict) and metadata.get("namespace") not in (None, namespace):
+            raise InvalidInput(f"{self.kind.name} is invalid", [FieldError(
+                "metadata.namespace",
+                f"{metadata['namespace']!r} does not match the namespace in the URL {namespace!r}")])
+        self.kind.parse(body)
+        return body
+
+    def _describe(self, obj: StoredObject) -> str:
+        return f"{self.kind.name} {obj.namespace}/{obj.name}"
+
+
+def _user_body(obj: StoredObject) -> dict[str, Any]:
+    body = copy.deepcopy(obj.body)
+    body.setdefault("spec", {})
+    body.setdefault("metadata", {})
+    return body
+
+
+def _fresh_metadata(metadata: dict[str, Any], name: str) -> dict[str, Any]:
+    errors = check_name(name, max_length=253, path="name")
+    if errors:
+        raise InvalidInput("the new name is invalid", errors)
+    kept = {k: v for k, v in metadata.items() if k in ("labels", "annotations")}
+    annotations = {k: v for k, v in (kept.get("annotations") or {}).items()
+                   if k not in (CREATOR_ANNOTATION, TEMPLATE_ORIGIN_ANNOTATION)}
+    return {"name": name, **({"labels": kept["labels"]} if kept.get("labels") else {}),
+            **({"annotations": annotations} if annotations else {})}
+
+
+def _annotate(body: dict[str, Any], values: dict[str, str]) -> None:
+    metadata = body.setdefault("metadata", {})
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), **values}
+
+
+def _expected_version(body: dict[str, Any]) -> int | None:
+    raw = body["metadata"].get("resourceVersion")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput("the object is invalid", [FieldError(
+            "metadata.resourceVersion", f"{raw!r} is not a resourceVersion this server issued")]
+        ) from None
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge key by key, ``null`` removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+class NamespaceManager:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def list(self) -> list[dict[str, Any]]:
+        return [_namespace_wire(n) for n in await self._store.list_namespaces()]
+
+    async def get(self, name: str) -> dict[str, Any]:
+        return _namespace_wire(await self._store.get_namespace(name))
+
+    async def create(self, name: str) -> dict[str, Any]:
+        errors = check_namespace_name(name, "metadata.name")
+        if errors:
+            raise InvalidInput("the namespace is invalid", errors)
+        return _namespace_wire(await self._store.create_namespace(name))
+
+    async def delete(self, name: str) -> None:
+        await self._store.delete_namespace(name)
+
+
+def _namespace_wire(record: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": record.name, "uid": record.uid,
+                         "creationTimestamp": record.created_at}}
+

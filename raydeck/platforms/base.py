@@ -1,0 +1,77 @@
+"""The Platform protocol: what managers need from wherever Ray actually runs.
+
+The store is the read model on every platform (lists, search and sort run in
+SQLite); a platform owns the writes that make things run, and reports pods
+and logs. ``platforms/local`` runs Ray processes here; ``platforms/kubernetes``
+will write to an API server and mirror what it sees into the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from raydeck.store.records import ObjectKey, StoredObject
+
+
+@dataclass
+class PodView:
+    """A pod (or, locally, a Ray node process) as the API shows it."""
+
+    name: str
+    group: str
+    node_type: str
+    phase: str
+    ready: bool
+    restarts: int
+    ip: str = ""
+    ports: dict[str, int] = field(default_factory=dict)
+    start_time: str | None = None
+    pid: int | None = None
+    message: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "group": self.group,
+            "nodeType": self.node_type,
+            "phase": self.phase,
+            "ready": self.ready,
+            "restarts": self.restarts,
+            "ip": self.ip,
+            "ports": self.ports,
+            "startTime": self.start_time,
+            "pid": self.pid,
+            "message": self.message,
+        }
+
+
+class Platform(Protocol):
+    name: str
+
+    async def start(self) -> None:
+        """Begin reconciling; re-adopt what an earlier run left running."""
+
+    async def shutdown(self, *, stop_clusters: bool) -> None:
+        """Stop reconciling; with ``stop_clusters`` also stop every process, keeping desired state."""
+
+    async def create(self, kind: str, namespace: str, body: dict[str, Any], *, creator: str) -> StoredObject:
+        """Create and deploy an instance."""
+
+    async def replace(
+        self, key: ObjectKey, body: dict[str, Any], *, expected_version: int | None
+    ) -> StoredObject:
+        """Replace an instance's spec and metadata; a stale ``expected_version`` is a Conflict."""
+
+    async def delete(self, key: ObjectKey) -> StoredObject:
+        """Delete an instance and everything it runs."""
+
+    async def pods(self, obj: StoredObject) -> list[PodView]:
+        """The pods (local: node processes) of an instance."""
+
+    def logs(
+        self, obj: StoredObject, *, pod: str | None, tail: int | None, follow: bool
+    ) -> AsyncIterator[str]:
+        """Log lines of one pod (the head when ``pod`` is None); follows appended lines if asked."""
+        ...
