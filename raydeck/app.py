@@ -33,8 +33,14 @@ PlatformFactory = Callable[[Store, Settings], Platform]
 def default_platform(store: Store, settings: Settings) -> Platform:
     if settings.platform == "local":
         return LocalPlatform(store, settings)
-    raise InvalidInput("the platform cannot be used", [FieldError(
-        "platform", f"{settings.platform!r} is not available in this version; use 'local'")])
+    raise InvalidInput(
+        "the platform cannot be used",
+        [
+            FieldError(
+                "platform", f"{settings.platform!r} is not available in this version; use 'local'"
+            )
+        ],
+    )
 
 
 def create_app(
@@ -47,7 +53,9 @@ def create_app(
     store = Store(settings.database_path)
     platform = platform_factory(store, settings)
     context = AppContext(
-        settings=settings, store=store, platform=platform,
+        settings=settings,
+        store=store,
+        platform=platform,
         objects={k.plural: ObjectManager(kind=k, store=store, platform=platform) for k in KINDS},
         namespaces=NamespaceManager(store),
     )
@@ -56,16 +64,21 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.open()
         await platform.start()
-        log.info("raydeck %s: %s platform, data in %s", __version__, platform.name,
-                 settings.data_dir)
+        log.info(
+            "raydeck %s: %s platform, data in %s", __version__, platform.name, settings.data_dir
+        )
         try:
             yield
         finally:
             await platform.shutdown(stop_clusters=stop_clusters_on_exit)
             await store.close()
 
-    app = FastAPI(title="raydeck", version=__version__, lifespan=lifespan,
-                  description="Control plane for RayClusters, RayJobs and RayServices.")
+    app = FastAPI(
+        title="raydeck",
+        version=__version__,
+        lifespan=lifespan,
+        description="Control plane for RayClusters, RayJobs and RayServices.",
+    )
     app.state.context = context
     install_error_handlers(app)
     for router in (health.router, namespaces.router, rayclusters.router):

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from raydeck.app import create_app
+from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.settings import Settings, get_settings
 from tests.support.memory_platform import MemoryPlatform
 
@@ -40,3 +41,15 @@ async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://raydeck") as client:
             yield client
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def no_leftover_processes() -> AsyncIterator[None]:
+    """Fail the run if any test leaves a raydeck-tagged process behind (and stop it then)."""
+    supervisor = ProcessSupervisor()
+    before = set(supervisor.tags(""))
+    yield
+    left = {pid: tag for pid, tag in supervisor.tags("").items() if pid not in before}
+    for tag in set(left.values()):
+        await supervisor.terminate_tagged(tag, grace=0)
+    assert not left, f"tests left processes running: {left}"

@@ -42,18 +42,28 @@ async def read_object(request: Request) -> dict[str, Any]:
     if content_type in YAML_TYPES:
         documents = load_documents(text)
         if len(documents) != 1:
-            raise InvalidInput("the request must hold exactly one object", [FieldError(
-                "body", f"found {len(documents)} documents; send one per request, or use "
-                "`raydeck apply -f FILE` for a file with several")])
+            raise InvalidInput(
+                "the request must hold exactly one object",
+                [
+                    FieldError(
+                        "body",
+                        f"found {len(documents)} documents; send one per request, or use "
+                        "`raydeck apply -f FILE` for a file with several",
+                    )
+                ],
+            )
         return documents[0]
     if content_type not in ("application/json", "application/merge-patch+json"):
-        raise BadRequest(f"unsupported content type {content_type!r}; send application/json "
-                         "or application/yaml")
+        raise BadRequest(
+            f"unsupported content type {content_type!r}; send application/json or application/yaml"
+        )
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
-        raise InvalidInput("the JSON cannot be parsed", [FieldError(
-            "body", f"line {e.lineno}, column {e.colno}: {e.msg}")]) from None
+        raise InvalidInput(
+            "the JSON cannot be parsed",
+            [FieldError("body", f"line {e.lineno}, column {e.colno}: {e.msg}")],
+        ) from None
     if not isinstance(value, dict):
         raise InvalidInput("the body is invalid", [FieldError("body", "must be a JSON object")])
     return value

@@ -43,8 +43,12 @@ def status_code(error: RaydeckError) -> int:
 
 def status_body(code: int, reason: str, message: str, causes: list[FieldError]) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "apiVersion": "v1", "kind": "Status", "status": "Failure",
-        "code": code, "reason": reason, "message": message,
+        "apiVersion": "v1",
+        "kind": "Status",
+        "status": "Failure",
+        "code": code,
+        "reason": reason,
+        "message": message,
     }
     if causes:
         body["details"] = {"causes": [{"field": c.path, "message": c.message} for c in causes]}
@@ -67,8 +71,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
         reason = "NotFound" if error.status_code == 404 else "HTTPError"
-        return JSONResponse(status_body(error.status_code, reason, str(error.detail), []),
-                            error.status_code, headers=error.headers)
+        return JSONResponse(
+            status_body(error.status_code, reason, str(error.detail), []),
+            error.status_code,
+            headers=error.headers,
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

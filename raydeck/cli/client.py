@@ -27,12 +27,18 @@ class ApiError(Exception):
         except ValueError:
             return cls(response.status_code, "Error", response.text or response.reason_phrase, [])
         causes = (body.get("details") or {}).get("causes") or []
-        return cls(response.status_code, str(body.get("reason", "Error")),
-                   str(body.get("message", "")), causes)
+        return cls(
+            response.status_code,
+            str(body.get("reason", "Error")),
+            str(body.get("message", "")),
+            causes,
+        )
 
 
 class Client:
-    def __init__(self, base_url: str = DEFAULT_URL, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, base_url: str = DEFAULT_URL, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=30.0, transport=transport)
 
     async def __aenter__(self) -> Client:
@@ -45,8 +51,13 @@ class Client:
         try:
             response = await self._http.request(method, url, **kwargs)
         except httpx.ConnectError as e:
-            raise ApiError(0, "Unreachable", f"cannot reach raydeck at {self._http.base_url}: "
-                           "is it running? (start it with `raydeck up`)", []) from e
+            raise ApiError(
+                0,
+                "Unreachable",
+                f"cannot reach raydeck at {self._http.base_url}: "
+                "is it running? (start it with `raydeck up`)",
+                [],
+            ) from e
         if response.status_code >= 400:
             raise ApiError.from_response(response)
         return response
@@ -63,26 +74,36 @@ class Client:
         result: dict[str, Any] = await self._json("POST", self._path(plural, namespace), json=body)
         return result
 
-    async def replace(self, plural: str, namespace: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json("PUT", self._path(plural, namespace, name), json=body)
+    async def replace(
+        self, plural: str, namespace: str, name: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._json(
+            "PUT", self._path(plural, namespace, name), json=body
+        )
         return result
 
     async def get(self, plural: str, namespace: str, name: str) -> dict[str, Any]:
         result: dict[str, Any] = await self._json("GET", self._path(plural, namespace, name))
         return result
 
-    async def list(self, plural: str, namespace: str | None, **params: Any) -> dict[str, Any]:
+    async def list_objects(self, plural: str, namespace: str | None, **params: Any) -> dict[str, Any]:
         query = {k: v for k, v in params.items() if v not in (None, "", 0)}
-        result: dict[str, Any] = await self._json("GET", self._path(plural, namespace), params=query)
+        result: dict[str, Any] = await self._json(
+            "GET", self._path(plural, namespace), params=query
+        )
         return result
 
-    async def delete_many(self, plural: str, namespace: str, names: list[str]) -> list[dict[str, Any]]:
+    async def delete_many(
+        self, plural: str, namespace: str, names: list[str]
+    ) -> list[dict[str, Any]]:
         body = await self._json("DELETE", self._path(plural, namespace), params={"name": names})
         results: list[dict[str, Any]] = body["results"]
         return results
 
     async def action(self, plural: str, namespace: str, name: str, verb: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json("POST", f"{self._path(plural, namespace, name)}/{verb}")
+        result: dict[str, Any] = await self._json(
+            "POST", f"{self._path(plural, namespace, name)}/{verb}"
+        )
         return result
 
     async def sub(self, plural: str, namespace: str, name: str, what: str) -> Any:
@@ -92,10 +113,18 @@ class Client:
         return (await self._request("GET", f"{self._path(plural, namespace, name)}/yaml")).text
 
     async def logs(
-        self, plural: str, namespace: str, name: str, *, pod: str | None, tail: int | None,
+        self,
+        plural: str,
+        namespace: str,
+        name: str,
+        *,
+        pod: str | None,
+        tail: int | None,
         follow: bool,
     ) -> AsyncIterator[str]:
-        params = {k: v for k, v in {"pod": pod, "tail": tail, "follow": follow}.items() if v is not None}
+        params = {
+            k: v for k, v in {"pod": pod, "tail": tail, "follow": follow}.items() if v is not None
+        }
         url = f"{self._path(plural, namespace, name)}/logs"
         async with self._http.stream("GET", url, params=params, timeout=None) as response:
             if response.status_code >= 400:

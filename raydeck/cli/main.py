@@ -23,8 +23,11 @@ from raydeck.resources.codec import load_documents
 from raydeck.resources.kinds import by_name
 
 T = TypeVar("T")
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="raydeck: RayClusters, RayJobs and RayServices on this machine or on Kubernetes.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="raydeck: RayClusters, RayJobs and RayServices on this machine or on Kubernetes.",
+)
 
 Server = Annotated[str, typer.Option("--server", "-s", envvar="RAYDECK_URL", help="raydeck's URL")]
 Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace")]
@@ -35,6 +38,7 @@ def _run(work: Callable[[Client], Awaitable[T]], server: str) -> T:
     async def main() -> T:
         async with Client(server) as client:
             return await work(client)
+
     try:
         return asyncio.run(main())
     except ApiError as e:
@@ -55,7 +59,9 @@ def _plural(kind: str) -> str:
         raise typer.Exit(1) from None
 
 
-def _serve(host: str | None, port: int | None, data_dir: Path | None, *, keep_running: bool) -> None:
+def _serve(
+    host: str | None, port: int | None, data_dir: Path | None, *, keep_running: bool
+) -> None:
     import uvicorn
 
     from raydeck.app import create_app
@@ -74,16 +80,28 @@ def _serve(host: str | None, port: int | None, data_dir: Path | None, *, keep_ru
         raise typer.Exit(1) from None
     url = f"http://{settings.server.host}:{settings.server.port}"
     typer.echo(f"raydeck is starting at {url}  (API docs: {url}/docs, data: {settings.data_dir})")
-    typer.echo("Press Ctrl-C to stop" + ("; clusters keep running" if keep_running
-                                         else "; running clusters stop and come back on the next start"))
+    typer.echo(
+        "Press Ctrl-C to stop"
+        + (
+            "; clusters keep running"
+            if keep_running
+            else "; running clusters stop and come back on the next start"
+        )
+    )
     uvicorn.run(server_app, host=settings.server.host, port=settings.server.port, log_level="info")
 
 
 @app.command()
 def up(
-    host: Annotated[str | None, typer.Option(help="Address to listen on [RAYDECK_SERVER__HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on [RAYDECK_SERVER__PORT]")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Where state and node files live [RAYDECK_DATA_DIR]")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [RAYDECK_SERVER__HOST]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on [RAYDECK_SERVER__PORT]")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where state and node files live [RAYDECK_DATA_DIR]")
+    ] = None,
 ) -> None:
     """Run raydeck on the local platform; on exit its clusters stop and return on the next start."""
     _serve(host, port, data_dir, keep_running=False)
@@ -91,9 +109,15 @@ def up(
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on [RAYDECK_SERVER__HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on [RAYDECK_SERVER__PORT]")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Where state and node files live [RAYDECK_DATA_DIR]")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [RAYDECK_SERVER__HOST]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on [RAYDECK_SERVER__PORT]")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where state and node files live [RAYDECK_DATA_DIR]")
+    ] = None,
 ) -> None:
     """Run raydeck as a long-lived server; clusters keep running when it exits."""
     _serve(host, port, data_dir, keep_running=True)
@@ -102,7 +126,8 @@ def serve(
 @app.command()
 def apply(
     filename: Annotated[Path, typer.Option("--filename", "-f", help="YAML file, '-' for stdin")],
-    namespace: Namespace = "default", server: Server = DEFAULT_URL,
+    namespace: Namespace = "default",
+    server: Server = DEFAULT_URL,
 ) -> None:
     """Create or update every object in a (multi-document) YAML file."""
     text = sys.stdin.read() if str(filename) == "-" else _read(filename)
@@ -120,6 +145,7 @@ def apply(
                     raise
                 await client.replace(plural, ns, str(name), document)
                 typer.echo(f"{plural}/{name} configured")
+
     _run(work, server)
 
 
@@ -139,7 +165,12 @@ def get(
     all_namespaces: Annotated[bool, typer.Option("--all-namespaces", "-A")] = False,
     output: Output = "table",
     search: Annotated[str, typer.Option(help="Fuzzy name search")] = "",
-    sort: Annotated[str, typer.Option(help="name, created, status, rayVersion, creator, cpu, memory, gpu; '-' descends")] = "name",
+    sort: Annotated[
+        str,
+        typer.Option(
+            help="name, created, status, rayVersion, creator, cpu, memory, gpu; '-' descends"
+        ),
+    ] = "name",
     status: Annotated[str, typer.Option(help="Only these states, comma-separated")] = "",
     type_: Annotated[str | None, typer.Option("--type", help="template or instance")] = None,
     selector: Annotated[str, typer.Option("--selector", "-l", help="Label selector")] = "",
@@ -156,10 +187,19 @@ def get(
     async def work(client: Client) -> list[dict[str, Any]]:
         if name:
             return [await client.get(plural, namespace, name)]
-        body = await client.list(plural, None if all_namespaces else namespace, search=search,
-                                 sort=sort, status=status, type=type_, selector=selector, limit=limit)
+        body = await client.list_objects(
+            plural,
+            None if all_namespaces else namespace,
+            search=search,
+            sort=sort,
+            status=status,
+            type=type_,
+            selector=selector,
+            limit=limit,
+        )
         items: list[dict[str, Any]] = body["items"]
         return items
+
     objects = _run(work, server)
     if not objects and output == "table":
         where = "any namespace" if all_namespaces else f"namespace {namespace}"
@@ -180,18 +220,21 @@ def describe_command(
         pods = (await client.sub(plural, namespace, name, "pods"))["items"]
         events = (await client.sub(plural, namespace, name, "events"))["items"]
         return describe(obj, pods, events)
+
     typer.echo(_run(work, server))
 
 
 @app.command()
 def delete(
-    kind: str, names: Annotated[list[str], typer.Argument()], namespace: Namespace = "default",
+    kind: str,
+    names: Annotated[list[str], typer.Argument()],
+    namespace: Namespace = "default",
     server: Server = DEFAULT_URL,
 ) -> None:
     """Delete one or more objects; a running cluster must be stopped first."""
     if kind.lower() in ("namespace", "namespaces", "ns"):
         for ns in names:
-            _run(lambda c, ns=ns: c.delete_namespace(ns), server)
+            _run(_namespace_deleter(ns), server)
             typer.echo(f"namespace/{ns} deleted")
         return
     plural = _plural(kind)
@@ -202,10 +245,19 @@ def delete(
             typer.echo(f"{plural}/{result['name']} deleted")
         else:
             failed = True
-            typer.echo(f"{plural}/{result['name']} not deleted ({result['reason']}): "
-                       f"{result['message']}", err=True)
+            typer.echo(
+                f"{plural}/{result['name']} not deleted ({result['reason']}): {result['message']}",
+                err=True,
+            )
     if failed:
         raise typer.Exit(1)
+
+
+def _namespace_deleter(name: str) -> Callable[[Client], Awaitable[None]]:
+    async def work(client: Client) -> None:
+        await client.delete_namespace(name)
+
+    return work
 
 
 @app.command()
@@ -219,13 +271,18 @@ def create(kind: str, name: str, server: Server = DEFAULT_URL) -> None:
 
 
 def _suspend_command(verb: str) -> Callable[..., None]:
-    def command(kind: str, name: str, namespace: Namespace = "default",
-                server: Server = DEFAULT_URL) -> None:
+    def command(
+        kind: str, name: str, namespace: Namespace = "default", server: Server = DEFAULT_URL
+    ) -> None:
         plural = _plural(kind)
         _run(lambda c: c.action(plural, namespace, name, verb), server)
         typer.echo(f"{plural}/{name} {'starting' if verb == 'start' else 'stopping'}")
-    command.__doc__ = ("Start a stopped object (spec.suspend: false)." if verb == "start"
-                       else "Stop an object (spec.suspend: true); its spec is kept.")
+
+    command.__doc__ = (
+        "Start a stopped object (spec.suspend: false)."
+        if verb == "start"
+        else "Stop an object (spec.suspend: true); its spec is kept."
+    )
     return command
 
 
@@ -235,7 +292,9 @@ app.command("stop")(_suspend_command("stop"))
 
 @app.command()
 def logs(
-    kind: str, name: str, namespace: Namespace = "default",
+    kind: str,
+    name: str,
+    namespace: Namespace = "default",
     pod: Annotated[str | None, typer.Option(help="Pod (default: the head)")] = None,
     tail: Annotated[int | None, typer.Option(help="Only the last N lines")] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Stream new lines")] = False,
@@ -248,6 +307,7 @@ def logs(
         async for chunk in client.logs(plural, namespace, name, pod=pod, tail=tail, follow=follow):
             sys.stdout.write(chunk)
             sys.stdout.flush()
+
     try:
         _run(work, server)
     except KeyboardInterrupt:

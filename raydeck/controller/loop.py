@@ -9,6 +9,7 @@ It knows nothing about Ray or about what a reconcile does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -97,10 +98,8 @@ class Controller(Generic[K]):
             self._wake.clear()
             waits = [due - now for k, due in self._due.items() if k not in self._running]
             timeout = max(0.0, min(waits)) if waits else None
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                pass
 
     async def _work(self, key: K) -> None:
         delay: float | None = None
@@ -114,8 +113,13 @@ class Controller(Generic[K]):
             failures = self._failures.get(key, 0) + 1
             self._failures[key] = failures
             delay = backoff_delay(failures, initial=self._backoff[0], maximum=self._backoff[1])
-            log.exception("%s: reconcile of %s failed (attempt %d), retrying in %.1fs",
-                          self._name, key, failures, delay)
+            log.exception(
+                "%s: reconcile of %s failed (attempt %d), retrying in %.1fs",
+                self._name,
+                key,
+                failures,
+                delay,
+            )
         finally:
             self._running.pop(key, None)
         if key in self._dirty:

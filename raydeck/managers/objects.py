@@ -31,8 +31,12 @@ class DeleteOutcome:
     message: str = ""
 
     def to_wire(self) -> dict[str, Any]:
-        return {"name": self.name, "deleted": self.deleted, "reason": self.reason,
-                "message": self.message}
+        return {
+            "name": self.name,
+            "deleted": self.deleted,
+            "reason": self.reason,
+            "message": self.message,
+        }
 
 
 class ObjectManager:
@@ -50,13 +54,14 @@ class ObjectManager:
         await self._store.get_namespace(namespace)
         return await self._store.get(self._key(namespace, name))
 
-    async def list(self, query: ListQuery) -> ListPage:
+    async def list_objects(self, query: ListQuery) -> ListPage:
         if query.namespace is not None:
             await self._store.get_namespace(query.namespace)
         if query.limit < 0 or query.limit > 1000:
-            raise InvalidInput("the list query is invalid",
-                               [FieldError("limit", "must be between 1 and 1000")])
-        return await self._store.list(query)
+            raise InvalidInput(
+                "the list query is invalid", [FieldError("limit", "must be between 1 and 1000")]
+            )
+        return await self._store.list_objects(query)
 
     async def export_yaml(self, namespace: str, name: str) -> str:
         return dump_yaml((await self.get(namespace, name)).to_wire())
@@ -87,16 +92,23 @@ class ObjectManager:
         await self._store.get_namespace(namespace)
         _annotate(body, {CREATOR_ANNOTATION: creator})
         if as_template:
-            return await self._store.create(self.kind.name, namespace, body, is_template=True,
-                                            creator=creator)
+            return await self._store.create(
+                self.kind.name, namespace, body, is_template=True, creator=creator
+            )
         return await self._platform.create(self.kind.name, namespace, body, creator=creator)
 
     async def replace(self, namespace: str, name: str, body: dict[str, Any]) -> StoredObject:
         current = await self.get(namespace, name)
         body = self._validated(namespace, body)
         if body["metadata"].get("name") != name:
-            raise InvalidInput(f"{self.kind.name} is invalid", [FieldError(
-                "metadata.name", f"must be {name!r} as in the URL; names cannot be changed")])
+            raise InvalidInput(
+                f"{self.kind.name} is invalid",
+                [
+                    FieldError(
+                        "metadata.name", f"must be {name!r} as in the URL; names cannot be changed"
+                    )
+                ],
+            )
         expected = _expected_version(body)
         creator = current.creator
         if creator:
@@ -115,8 +127,10 @@ class ObjectManager:
         """Stop (``suspend: true``) or start an instance, as KubeRay's ``spec.suspend`` does."""
         current = await self.get(namespace, name)
         if current.is_template:
-            raise InvalidState(f"{self._describe(current)} is a template and never runs; "
-                               "create an instance from it to start one")
+            raise InvalidState(
+                f"{self._describe(current)} is a template and never runs; "
+                "create an instance from it to start one"
+            )
         if bool(current.spec.get("suspend")) == suspend:
             return current
         body = _user_body(current)
@@ -142,10 +156,12 @@ class ObjectManager:
         if not obj.spec.get("suspend"):
             raise InvalidState(
                 f"{self._describe(obj)} is running; stop it first (POST .../{obj.name}/stop or "
-                f"`raydeck stop {self.kind.plural} {obj.name} -n {obj.namespace}`), then delete it")
+                f"`raydeck stop {self.kind.plural} {obj.name} -n {obj.namespace}`), then delete it"
+            )
         if obj.status is not None and state != "suspended":
-            raise InvalidState(f"{self._describe(obj)} is still stopping; delete it once it "
-                               "shows suspended")
+            raise InvalidState(
+                f"{self._describe(obj)} is still stopping; delete it once it shows suspended"
+            )
 
     async def delete_many(self, namespace: str, names: list[str]) -> list[DeleteOutcome]:
         """Delete each name on its own; one failure does not stop the others."""
@@ -190,9 +206,15 @@ class ObjectManager:
         body.pop("status", None)
         metadata = body.get("metadata")
         if isinstance(metadata, dict) and metadata.get("namespace") not in (None, namespace):
-            raise InvalidInput(f"{self.kind.name} is invalid", [FieldError(
-                "metadata.namespace",
-                f"{metadata['namespace']!r} does not match the namespace in the URL {namespace!r}")])
+            raise InvalidInput(
+                f"{self.kind.name} is invalid",
+                [
+                    FieldError(
+                        "metadata.namespace",
+                        f"{metadata['namespace']!r} does not match the namespace in the URL {namespace!r}",
+                    )
+                ],
+            )
         self.kind.parse(body)
         return body
 
@@ -212,10 +234,16 @@ def _fresh_metadata(metadata: dict[str, Any], name: str) -> dict[str, Any]:
     if errors:
         raise InvalidInput("the new name is invalid", errors)
     kept = {k: v for k, v in metadata.items() if k in ("labels", "annotations")}
-    annotations = {k: v for k, v in (kept.get("annotations") or {}).items()
-                   if k not in (CREATOR_ANNOTATION, TEMPLATE_ORIGIN_ANNOTATION)}
-    return {"name": name, **({"labels": kept["labels"]} if kept.get("labels") else {}),
-            **({"annotations": annotations} if annotations else {})}
+    annotations = {
+        k: v
+        for k, v in (kept.get("annotations") or {}).items()
+        if k not in (CREATOR_ANNOTATION, TEMPLATE_ORIGIN_ANNOTATION)
+    }
+    return {
+        "name": name,
+        **({"labels": kept["labels"]} if kept.get("labels") else {}),
+        **({"annotations": annotations} if annotations else {}),
+    }
 
 
 def _annotate(body: dict[str, Any], values: dict[str, str]) -> None:
@@ -230,8 +258,14 @@ def _expected_version(body: dict[str, Any]) -> int | None:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise InvalidInput("the object is invalid", [FieldError(
-            "metadata.resourceVersion", f"{raw!r} is not a resourceVersion this server issued")]
+        raise InvalidInput(
+            "the object is invalid",
+            [
+                FieldError(
+                    "metadata.resourceVersion",
+                    f"{raw!r} is not a resourceVersion this server issued",
+                )
+            ],
         ) from None
 
 
@@ -269,7 +303,12 @@ class NamespaceManager:
 
 
 def _namespace_wire(record: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": record.name, "uid": record.uid,
-                         "creationTimestamp": record.created_at}}
-
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": record.name,
+            "uid": record.uid,
+            "creationTimestamp": record.created_at,
+        },
+    }

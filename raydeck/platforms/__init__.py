@@ -1,0 +1,1 @@
+"""Platforms: where Ray runs. ``base`` holds the protocol every platform implements."""

@@ -56,7 +56,9 @@ class Platform(Protocol):
     async def shutdown(self, *, stop_clusters: bool) -> None:
         """Stop reconciling; with ``stop_clusters`` also stop every process, keeping desired state."""
 
-    async def create(self, kind: str, namespace: str, body: dict[str, Any], *, creator: str) -> StoredObject:
+    async def create(
+        self, kind: str, namespace: str, body: dict[str, Any], *, creator: str
+    ) -> StoredObject:
         """Create and deploy an instance."""
 
     async def replace(

@@ -28,11 +28,15 @@ _SUFFIXES: dict[str, Decimal] = {
     "Pi": Decimal(2**50),
     "Ei": Decimal(2**60),
 }
-_PATTERN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$")
+_PATTERN = re.compile(
+    r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$"
+)
 
 
-def parse_quantity(value: str | int | float) -> Decimal:
+def parse_quantity(value: str | int | float | Decimal) -> Decimal:
     """Parse a quantity; raise ``ValueError`` with a readable message if it is not one."""
+    if isinstance(value, Decimal):
+        return value
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a quantity")
     if isinstance(value, int | float):
@@ -51,12 +55,12 @@ def parse_quantity(value: str | int | float) -> Decimal:
         raise ValueError(f"{value!r} is not a quantity") from e
 
 
-def to_millis(value: str | int | float) -> int:
+def to_millis(value: str | int | float | Decimal) -> int:
     """CPU as millicores, rounded up as Kubernetes does."""
     return math.ceil(parse_quantity(value) * 1000)
 
 
-def to_int_ceil(value: str | int | float) -> int:
+def to_int_ceil(value: str | int | float | Decimal) -> int:
     """The whole-number value rounded up, as Kubernetes' ``Quantity.Value()`` gives it."""
     return math.ceil(parse_quantity(value))
 

@@ -80,7 +80,7 @@ def _desired(group: Mapping[str, Any]) -> int:
     wanted = group.get("replicas", low)
     if not all(isinstance(v, int) for v in (low, wanted)) or not isinstance(high, int | None):
         return 0
-    clamped = max(low, min(wanted, high if high is not None else wanted))
+    clamped = int(max(low, min(wanted, high if high is not None else wanted)))
     hosts = group.get("numOfHosts") or 1
     return clamped * hosts if isinstance(hosts, int) else clamped
 

@@ -21,7 +21,9 @@ from raydeck.resources.quantity import parse_quantity
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1123_SUBDOMAIN = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
 _RESOURCE_PARAMS = ("num-cpus", "num-gpus", "memory", "resources")
 _UPGRADE_TYPES = ("Recreate", "None")
 
@@ -40,9 +42,7 @@ def parse_model(model: type[M], data: Mapping[str, Any], *, what: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        errors = [
-            FieldError(json_path(err["loc"]), _pydantic_message(err)) for err in e.errors()
-        ]
+        errors = [FieldError(json_path(err["loc"]), _pydantic_message(err)) for err in e.errors()]
         raise InvalidInput(f"{what} is invalid", errors) from None
 
 
@@ -98,8 +98,10 @@ def check_labels(labels: Mapping[str, str] | None, path: str) -> list[FieldError
     errors = []
     for key, value in (labels or {}).items():
         prefix, _, name = key.rpartition("/")
-        if (prefix and not _DNS1123_SUBDOMAIN.match(prefix)) or len(name) > 63 or not (
-            _LABEL_NAME.match(name)
+        if (
+            (prefix and not _DNS1123_SUBDOMAIN.match(prefix))
+            or len(name) > 63
+            or not (_LABEL_NAME.match(name))
         ):
             errors.append(FieldError(f"{path}[{key}]", "is not a valid label key"))
         if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
@@ -130,11 +132,15 @@ def check_cluster_spec(spec: rc.RayClusterSpec, path: str) -> list[FieldError]:
     for index, group in enumerate(spec.worker_group_specs or []):
         group_path = f"{path}.workerGroupSpecs[{index}]"
         if group.group_name in seen:
-            errors.append(FieldError(f"{group_path}.groupName", f"Duplicate value {group.group_name!r}"))
+            errors.append(
+                FieldError(f"{group_path}.groupName", f"Duplicate value {group.group_name!r}")
+            )
         seen.add(group.group_name)
         if not _DNS1123_LABEL.match(group.group_name) or len(group.group_name) > 63:
             errors.append(
-                FieldError(f"{group_path}.groupName", "must be a DNS-1123 label (lowercase, digits, '-')")
+                FieldError(
+                    f"{group_path}.groupName", "must be a DNS-1123 label (lowercase, digits, '-')"
+                )
             )
         errors += _check_group(group, group_path, group.group_name)
         errors += _check_replicas(group, group_path, autoscaling=autoscaling)
@@ -194,7 +200,9 @@ def _check_container(container: Container, path: str) -> list[FieldError]:
     return errors
 
 
-def _check_quantities(values: Mapping[str, str | int | float] | None, path: str) -> list[FieldError]:
+def _check_quantities(
+    values: Mapping[str, str | int | float] | None, path: str
+) -> list[FieldError]:
     errors = []
     for key, value in (values or {}).items():
         try:
@@ -220,15 +228,31 @@ def _check_replicas(group: rc.WorkerGroupSpec, path: str, *, autoscaling: bool) 
         (low is not None and low < 0, "minReplicas", "must not be negative"),
         (high is not None and high < 0, "maxReplicas", "must not be negative"),
         (wanted is not None and wanted < 0, "replicas", "must not be negative"),
-        (low is not None and high is not None and low > high, "minReplicas",
-         f"minReplicas {low} is greater than maxReplicas {high}"),
-        (wanted is not None and low is not None and wanted < low, "replicas",
-         f"replicas {wanted} is less than minReplicas {low}"),
-        (wanted is not None and high is not None and wanted > high, "replicas",
-         f"replicas {wanted} is greater than maxReplicas {high}"),
-        (group.num_of_hosts is not None and group.num_of_hosts < 1, "numOfHosts", "must be at least 1"),
-        (bool(group.suspend), "suspend",
-         "worker groups can only be suspended by a RayJob's deletion strategy"),
+        (
+            low is not None and high is not None and low > high,
+            "minReplicas",
+            f"minReplicas {low} is greater than maxReplicas {high}",
+        ),
+        (
+            wanted is not None and low is not None and wanted < low,
+            "replicas",
+            f"replicas {wanted} is less than minReplicas {low}",
+        ),
+        (
+            wanted is not None and high is not None and wanted > high,
+            "replicas",
+            f"replicas {wanted} is greater than maxReplicas {high}",
+        ),
+        (
+            group.num_of_hosts is not None and group.num_of_hosts < 1,
+            "numOfHosts",
+            "must be at least 1",
+        ),
+        (
+            bool(group.suspend),
+            "suspend",
+            "worker groups can only be suspended by a RayJob's deletion strategy",
+        ),
     ]
     errors += [FieldError(f"{path}.{field}", message) for bad, field, message in checks if bad]
     return errors

@@ -27,7 +27,9 @@ _SORT_COLUMNS: dict[str, sa.ColumnElement[Any]] = {
     "memory": _T.c.memory_bytes,
     "gpu": _T.c.gpu,
 }
-_SELECTOR_TERM = re.compile(r"^\s*(!?)\s*([A-Za-z0-9./_-]+)\s*(?:(==|!=|=)\s*([A-Za-z0-9._-]*))?\s*$")
+_SELECTOR_TERM = re.compile(
+    r"^\s*(!?)\s*([A-Za-z0-9./_-]+)\s*(?:(==|!=|=)\s*([A-Za-z0-9._-]*))?\s*$"
+)
 
 
 def build_list_statement(query: ListQuery) -> tuple[sa.Select[Any], sa.Select[Any]]:
@@ -86,8 +88,13 @@ def parse_selector(selector: str) -> list[sa.ColumnElement[bool]]:
         if not match or (match.group(1) and match.group(3)):
             raise InvalidInput(
                 "the list query is invalid",
-                [FieldError("selector", f"cannot parse {term!r}; use key=value, key!=value, "
-                                        "key or !key, separated by commas")],
+                [
+                    FieldError(
+                        "selector",
+                        f"cannot parse {term!r}; use key=value, key!=value, "
+                        "key or !key, separated by commas",
+                    )
+                ],
             )
         negate, key, operator, value = match.groups()
         label = sa.func.json_extract(_T.c.body, f'$.metadata.labels."{key}"')

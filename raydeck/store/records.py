@@ -81,7 +81,16 @@ class NamespaceRecord:
 
 
 SortKey = Literal["name", "created", "status", "rayVersion", "creator", "cpu", "memory", "gpu"]
-SORT_KEYS: tuple[str, ...] = ("name", "created", "status", "rayVersion", "creator", "cpu", "memory", "gpu")
+SORT_KEYS: tuple[str, ...] = (
+    "name",
+    "created",
+    "status",
+    "rayVersion",
+    "creator",
+    "cpu",
+    "memory",
+    "gpu",
+)
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,14 @@ class Store:
             command.upgrade(config, "head")
         self._engine = engine
         with self._tx() as conn:
-            if conn.execute(sa.select(schema.namespaces.c.name).where(
-                schema.namespaces.c.name == DEFAULT_NAMESPACE)).first() is None:
+            if (
+                conn.execute(
+                    sa.select(schema.namespaces.c.name).where(
+                        schema.namespaces.c.name == DEFAULT_NAMESPACE
+                    )
+                ).first()
+                is None
+            ):
                 self._insert_namespace(conn, DEFAULT_NAMESPACE)
 
     async def close(self) -> None:
@@ -144,8 +150,11 @@ class Store:
     @staticmethod
     def _insert_namespace(conn: Connection, name: str) -> NamespaceRecord:
         record = NamespaceRecord(name, str(uuid.uuid4()), now_rfc3339(), {})
-        conn.execute(schema.namespaces.insert().values(
-            name=record.name, uid=record.uid, created_at=record.created_at, labels={}))
+        conn.execute(
+            schema.namespaces.insert().values(
+                name=record.name, uid=record.uid, created_at=record.created_at, labels={}
+            )
+        )
         return record
 
     async def delete_namespace(self, name: str) -> None:
@@ -156,8 +165,11 @@ class Store:
             raise InvalidState("the default namespace cannot be deleted")
         with self._tx() as conn:
             self._require_namespace(conn, name)
-            count = conn.execute(sa.select(sa.func.count()).select_from(schema.objects).where(
-                schema.objects.c.namespace == name)).scalar_one()
+            count = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(schema.objects)
+                .where(schema.objects.c.namespace == name)
+            ).scalar_one()
             if count:
                 raise InvalidState(
                     f"namespace {name!r} still holds {count} object(s); delete them first"
@@ -197,9 +209,16 @@ class Store:
             if self._find_row(conn, ObjectKey(kind, namespace, name)) is not None:
                 raise AlreadyExists(f"{kind} {namespace}/{name} already exists")
             obj = StoredObject(
-                kind=kind, namespace=namespace, name=name, uid=str(uuid.uuid4()),
-                resource_version=self._next_version(conn), generation=1,
-                created_at=now_rfc3339(), is_template=is_template, creator=creator, body=body,
+                kind=kind,
+                namespace=namespace,
+                name=name,
+                uid=str(uuid.uuid4()),
+                resource_version=self._next_version(conn),
+                generation=1,
+                created_at=now_rfc3339(),
+                is_template=is_template,
+                creator=creator,
+                body=body,
             )
             conn.execute(schema.objects.insert().values(**_row_values(obj)))
             return obj
@@ -230,8 +249,11 @@ class Store:
             current.body = body
             current.generation += 1 if spec_changed else 0
             current.resource_version = self._next_version(conn)
-            conn.execute(schema.objects.update().where(schema.objects.c.uid == current.uid)
-                         .values(**_row_values(current)))
+            conn.execute(
+                schema.objects.update()
+                .where(schema.objects.c.uid == current.uid)
+                .values(**_row_values(current))
+            )
             return current
 
     async def write_status(
@@ -250,11 +272,16 @@ class Store:
                 return current
             current.status = status
             current.resource_version = self._next_version(conn)
-            conn.execute(schema.objects.update().where(schema.objects.c.uid == uid)
-                         .values(**_row_values(current)))
+            conn.execute(
+                schema.objects.update()
+                .where(schema.objects.c.uid == uid)
+                .values(**_row_values(current))
+            )
             return current
 
-    def _get_for_update(self, conn: Connection, key: ObjectKey, expected: int | None) -> StoredObject:
+    def _get_for_update(
+        self, conn: Connection, key: ObjectKey, expected: int | None
+    ) -> StoredObject:
         row = self._find_row(conn, key)
         if row is None:
             raise NotFound(f"{key.kind} {key.namespace}/{key.name} not found")
@@ -280,10 +307,10 @@ class Store:
             conn.execute(schema.events.delete().where(schema.events.c.object_uid == current.uid))
             return current
 
-    async def list(self, query: ListQuery) -> ListPage:
-        return await self._run(self._list, query)
+    async def list_objects(self, query: ListQuery) -> ListPage:
+        return await self._run(self._list_objects, query)
 
-    def _list(self, query: ListQuery) -> ListPage:
+    def _list_objects(self, query: ListQuery) -> ListPage:
         offset = _decode_continue(query.continue_token)
         statement, count_statement = build_list_statement(query)
         with self._tx() as conn:
@@ -297,15 +324,19 @@ class Store:
         return ListPage(items, total, token)
 
     async def instances(self, kind: str) -> list[StoredObject]:
-        page = await self.list(ListQuery(kind=kind, type="instance"))
+        page = await self.list_objects(ListQuery(kind=kind, type="instance"))
         return page.items
 
     @staticmethod
     def _find_row(conn: Connection, key: ObjectKey) -> sa.Row[Any] | None:
         table = schema.objects
-        return conn.execute(sa.select(table).where(
-            table.c.kind == key.kind, table.c.namespace == key.namespace, table.c.name == key.name
-        )).first()
+        return conn.execute(
+            sa.select(table).where(
+                table.c.kind == key.kind,
+                table.c.namespace == key.namespace,
+                table.c.name == key.name,
+            )
+        ).first()
 
     @staticmethod
     def _next_version(conn: Connection) -> int:
@@ -317,28 +348,53 @@ class Store:
         if current is None:
             conn.execute(table.insert().values(name="resourceVersion", value=value))
         else:
-            conn.execute(table.update().where(table.c.name == "resourceVersion").values(value=value))
+            conn.execute(
+                table.update().where(table.c.name == "resourceVersion").values(value=value)
+            )
         return value
 
     # -- events -----------------------------------------------------------------------------
 
-    async def record_event(self, obj: StoredObject, *, type_: str, reason: str, message: str) -> None:
+    async def record_event(
+        self, obj: StoredObject, *, type_: str, reason: str, message: str
+    ) -> None:
         """Record an event about ``obj``; a repeat of the latest one only raises its count."""
         await self._run(self._record_event, obj, type_, reason, message)
 
     def _record_event(self, obj: StoredObject, type_: str, reason: str, message: str) -> None:
         table, now = schema.events, now_rfc3339()
         with self._tx() as conn:
-            last = conn.execute(sa.select(table).where(table.c.object_uid == obj.uid)
-                                .order_by(table.c.id.desc()).limit(1)).first()
-            if last is not None and (last.type, last.reason, last.message) == (type_, reason, message):
-                conn.execute(table.update().where(table.c.id == last.id)
-                             .values(count=last.count + 1, last_timestamp=now))
+            last = conn.execute(
+                sa.select(table)
+                .where(table.c.object_uid == obj.uid)
+                .order_by(table.c.id.desc())
+                .limit(1)
+            ).first()
+            if last is not None and (last.type, last.reason, last.message) == (
+                type_,
+                reason,
+                message,
+            ):
+                conn.execute(
+                    table.update()
+                    .where(table.c.id == last.id)
+                    .values(count=last._mapping["count"] + 1, last_timestamp=now)
+                )
                 return
-            conn.execute(table.insert().values(
-                object_uid=obj.uid, kind=obj.kind, namespace=obj.namespace, name=obj.name,
-                type=type_, reason=reason, message=message, count=1,
-                first_timestamp=now, last_timestamp=now))
+            conn.execute(
+                table.insert().values(
+                    object_uid=obj.uid,
+                    kind=obj.kind,
+                    namespace=obj.namespace,
+                    name=obj.name,
+                    type=type_,
+                    reason=reason,
+                    message=message,
+                    count=1,
+                    first_timestamp=now,
+                    last_timestamp=now,
+                )
+            )
 
     async def list_events(self, obj: StoredObject) -> list[EventRecord]:
         return await self._run(self._list_events, obj.uid)
@@ -346,9 +402,23 @@ class Store:
     def _list_events(self, uid: str) -> list[EventRecord]:
         table = schema.events
         with self._tx() as conn:
-            rows = conn.execute(sa.select(table).where(table.c.object_uid == uid).order_by(table.c.id))
-            return [EventRecord(r.kind, r.namespace, r.name, r.type, r.reason, r.message, r.count,
-                                r.first_timestamp, r.last_timestamp) for r in rows]
+            rows = conn.execute(
+                sa.select(table).where(table.c.object_uid == uid).order_by(table.c.id)
+            )
+            return [
+                EventRecord(
+                    r.kind,
+                    r.namespace,
+                    r.name,
+                    r.type,
+                    r.reason,
+                    r.message,
+                    r._mapping["count"],
+                    r.first_timestamp,
+                    r.last_timestamp,
+                )
+                for r in rows
+            ]
 
     # -- pods -------------------------------------------------------------------------------
 
@@ -356,12 +426,19 @@ class Store:
         await self._run(self._save_pod, pod)
 
     def _save_pod(self, pod: PodRecord) -> None:
-        values = dict(name=pod.name, owner_uid=pod.owner_uid, namespace=pod.namespace,
-                      cluster=pod.cluster, group_name=pod.group_name, node_type=pod.node_type,
-                      data=pod.data)
+        values = dict(
+            name=pod.name,
+            owner_uid=pod.owner_uid,
+            namespace=pod.namespace,
+            cluster=pod.cluster,
+            group_name=pod.group_name,
+            node_type=pod.node_type,
+            data=pod.data,
+        )
         with self._tx() as conn:
-            updated = conn.execute(schema.pods.update().where(schema.pods.c.name == pod.name)
-                                   .values(**values))
+            updated = conn.execute(
+                schema.pods.update().where(schema.pods.c.name == pod.name).values(**values)
+            )
             if updated.rowcount == 0:
                 conn.execute(schema.pods.insert().values(**values))
 
@@ -374,8 +451,18 @@ class Store:
         if owner_uid is not None:
             statement = statement.where(table.c.owner_uid == owner_uid)
         with self._tx() as conn:
-            return [PodRecord(r.name, r.owner_uid, r.namespace, r.cluster, r.group_name,
-                              r.node_type, dict(r.data)) for r in conn.execute(statement)]
+            return [
+                PodRecord(
+                    r.name,
+                    r.owner_uid,
+                    r.namespace,
+                    r.cluster,
+                    r.group_name,
+                    r.node_type,
+                    dict(r.data),
+                )
+                for r in conn.execute(statement)
+            ]
 
     async def delete_pod(self, name: str) -> None:
         await self._run(self._delete_pod, name)
@@ -411,22 +498,38 @@ def _strip_server_fields(body: dict[str, Any]) -> dict[str, Any]:
 def _row_values(obj: StoredObject) -> dict[str, Any]:
     summary = summarize(obj.kind, obj.body, obj.status)
     return dict(
-        kind=obj.kind, namespace=obj.namespace, name=obj.name, uid=obj.uid,
-        resource_version=obj.resource_version, generation=obj.generation,
-        created_at=obj.created_at, is_template=obj.is_template, creator=obj.creator,
+        kind=obj.kind,
+        namespace=obj.namespace,
+        name=obj.name,
+        uid=obj.uid,
+        resource_version=obj.resource_version,
+        generation=obj.generation,
+        created_at=obj.created_at,
+        is_template=obj.is_template,
+        creator=obj.creator,
         state="template" if obj.is_template else summary.state,
-        ray_version=summary.ray_version, cpu_millis=summary.totals.cpu_millis,
-        memory_bytes=summary.totals.memory_bytes, gpu=summary.totals.gpu,
-        body=json.dumps(obj.body), status=None if obj.status is None else json.dumps(obj.status),
+        ray_version=summary.ray_version,
+        cpu_millis=summary.totals.cpu_millis,
+        memory_bytes=summary.totals.memory_bytes,
+        gpu=summary.totals.gpu,
+        body=json.dumps(obj.body),
+        status=None if obj.status is None else json.dumps(obj.status),
     )
 
 
 def _from_row(row: sa.Row[Any]) -> StoredObject:
     return StoredObject(
-        kind=row.kind, namespace=row.namespace, name=row.name, uid=row.uid,
-        resource_version=row.resource_version, generation=row.generation,
-        created_at=row.created_at, is_template=row.is_template, creator=row.creator,
-        body=json.loads(row.body), status=None if row.status is None else json.loads(row.status),
+        kind=row.kind,
+        namespace=row.namespace,
+        name=row.name,
+        uid=row.uid,
+        resource_version=row.resource_version,
+        generation=row.generation,
+        created_at=row.created_at,
+        is_template=row.is_template,
+        creator=row.creator,
+        body=json.loads(row.body),
+        status=None if row.status is None else json.loads(row.status),
     )
 
 

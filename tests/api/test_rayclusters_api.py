@@ -19,7 +19,9 @@ async def create(api: httpx.AsyncClient, body: dict[str, Any], **params: str) ->
     return result
 
 
-async def test_create_returns_the_object_with_server_metadata_and_creator(api: httpx.AsyncClient) -> None:
+async def test_create_returns_the_object_with_server_metadata_and_creator(
+    api: httpx.AsyncClient,
+) -> None:
     created = await create(api, raycluster("alpha"))
     meta = created["metadata"]
     assert meta["namespace"] == "default" and meta["generation"] == 1
@@ -33,14 +35,17 @@ async def test_create_returns_the_object_with_server_metadata_and_creator(api: h
 async def test_create_accepts_yaml_and_keeps_unknown_fields(api: httpx.AsyncClient) -> None:
     body = raycluster("from-yaml")
     body["spec"]["headGroupSpec"]["template"]["spec"]["tolerations"] = [{"key": "gpu"}]
-    response = await api.post(BASE, content=yaml.safe_dump(body),
-                              headers={"content-type": "application/yaml"})
+    response = await api.post(
+        BASE, content=yaml.safe_dump(body), headers={"content-type": "application/yaml"}
+    )
     assert response.status_code == 201, response.text
     exported = yaml.safe_load((await api.get(f"{BASE}/from-yaml/yaml")).text)
     assert exported["spec"]["headGroupSpec"]["template"]["spec"]["tolerations"] == [{"key": "gpu"}]
 
 
-async def test_invalid_spec_is_422_with_field_paths_and_nothing_is_stored(api: httpx.AsyncClient) -> None:
+async def test_invalid_spec_is_422_with_field_paths_and_nothing_is_stored(
+    api: httpx.AsyncClient,
+) -> None:
     body = raycluster("Bad_Name", workers=50)
     response = await api.post(BASE, json=body)
     assert response.status_code == 422
@@ -50,8 +55,9 @@ async def test_invalid_spec_is_422_with_field_paths_and_nothing_is_stored(api: h
 
 
 async def test_unparseable_yaml_is_422_with_the_line(api: httpx.AsyncClient) -> None:
-    response = await api.post(BASE, content="kind: RayCluster\nspec: [\n",
-                              headers={"content-type": "application/yaml"})
+    response = await api.post(
+        BASE, content="kind: RayCluster\nspec: [\n", headers={"content-type": "application/yaml"}
+    )
     assert response.status_code == 422
     assert "line" in response.json()["message"]
 
@@ -69,7 +75,9 @@ async def test_existing_name_is_409(api: httpx.AsyncClient) -> None:
     assert response.json()["reason"] == "AlreadyExists"
 
 
-async def test_stale_resource_version_is_409_and_current_one_succeeds(api: httpx.AsyncClient) -> None:
+async def test_stale_resource_version_is_409_and_current_one_succeeds(
+    api: httpx.AsyncClient,
+) -> None:
     created = await create(api, raycluster("versioned"))
     body = created | {"spec": created["spec"] | {"rayVersion": "2.60.0"}}
     assert (await api.put(f"{BASE}/versioned", json=body)).status_code == 200
@@ -82,14 +90,20 @@ async def test_stale_resource_version_is_409_and_current_one_succeeds(api: httpx
 
 async def test_merge_patch_changes_replicas_and_bumps_generation(api: httpx.AsyncClient) -> None:
     await create(api, raycluster("patched"))
-    patch = {"spec": {"workerGroupSpecs": [raycluster()["spec"]["workerGroupSpecs"][0] | {"replicas": 3}]}}
+    patch = {
+        "spec": {
+            "workerGroupSpecs": [raycluster()["spec"]["workerGroupSpecs"][0] | {"replicas": 3}]
+        }
+    }
     response = await api.patch(f"{BASE}/patched", json=patch)
     assert response.status_code == 200, response.text
     assert response.json()["spec"]["workerGroupSpecs"][0]["replicas"] == 3
     assert response.json()["metadata"]["generation"] == 2
 
 
-async def test_deleting_a_running_cluster_is_409_until_it_is_stopped(api: httpx.AsyncClient) -> None:
+async def test_deleting_a_running_cluster_is_409_until_it_is_stopped(
+    api: httpx.AsyncClient,
+) -> None:
     await create(api, raycluster("busy"))
     refused = await api.delete(f"{BASE}/busy")
     assert refused.status_code == 409
@@ -111,7 +125,9 @@ async def test_batch_delete_reports_each_name(api: httpx.AsyncClient) -> None:
     for name in ("gone-a", "gone-b"):
         await create(api, raycluster(name, suspend=True))
     await create(api, raycluster("still-running"))
-    response = await api.delete(BASE, params={"name": ["gone-a", "gone-b", "still-running", "missing"]})
+    response = await api.delete(
+        BASE, params={"name": ["gone-a", "gone-b", "still-running", "missing"]}
+    )
     results = {r["name"]: r for r in response.json()["results"]}
     assert results["gone-a"]["deleted"] and results["gone-b"]["deleted"]
     assert results["still-running"]["reason"] == "InvalidState"
@@ -123,16 +139,41 @@ async def test_list_searches_filters_sorts_and_pages(api: httpx.AsyncClient) -> 
         await create(api, raycluster(f"team-a-{i}", cpu=cpu, labels={"team": "a"}))
     await create(api, raycluster("other", labels={"team": "b"}))
     await create(api, raycluster("tmpl-a"), type="template")
-    page = (await api.get(BASE, params={"search": "tma", "sort": "-cpu", "limit": 2,
-                                        "type": "instance", "selector": "team=a"})).json()
+    page = (
+        await api.get(
+            BASE,
+            params={
+                "search": "tma",
+                "sort": "-cpu",
+                "limit": 2,
+                "type": "instance",
+                "selector": "team=a",
+            },
+        )
+    ).json()
     assert page["total"] == 3
     assert [i["metadata"]["name"] for i in page["items"]] == ["team-a-1", "team-a-2"]
-    rest = (await api.get(BASE, params={"search": "tma", "sort": "-cpu", "limit": 2,
-                                        "type": "instance", "selector": "team=a",
-                                        "continue": page["continue"]})).json()
-    assert [i["metadata"]["name"] for i in rest["items"]] == ["team-a-0"] and rest["continue"] is None
+    rest = (
+        await api.get(
+            BASE,
+            params={
+                "search": "tma",
+                "sort": "-cpu",
+                "limit": 2,
+                "type": "instance",
+                "selector": "team=a",
+                "continue": page["continue"],
+            },
+        )
+    ).json()
+    assert [i["metadata"]["name"] for i in rest["items"]] == ["team-a-0"] and rest[
+        "continue"
+    ] is None
     everything = (await api.get("/api/v1/rayclusters")).json()
-    kinds = {i["metadata"]["name"]: i["metadata"]["annotations"]["raydeck.io/type"] for i in everything["items"]}
+    kinds = {
+        i["metadata"]["name"]: i["metadata"]["annotations"]["raydeck.io/type"]
+        for i in everything["items"]
+    }
     assert kinds["tmpl-a"] == "template" and kinds["other"] == "instance"
     ready = (await api.get(BASE, params={"status": "ready"})).json()
     assert ready["total"] == 4
@@ -142,10 +183,15 @@ async def test_bad_sort_and_selector_are_422_naming_the_parameter(api: httpx.Asy
     sort = await api.get(BASE, params={"sort": "colour"})
     assert sort.status_code == 422 and sort.json()["details"]["causes"][0]["field"] == "sort"
     selector = await api.get(BASE, params={"selector": "a in (b)"})
-    assert selector.status_code == 422 and selector.json()["details"]["causes"][0]["field"] == "selector"
+    assert (
+        selector.status_code == 422
+        and selector.json()["details"]["causes"][0]["field"] == "selector"
+    )
 
 
-async def test_templates_are_saved_instantiated_and_made_from_instances(api: httpx.AsyncClient) -> None:
+async def test_templates_are_saved_instantiated_and_made_from_instances(
+    api: httpx.AsyncClient,
+) -> None:
     await create(api, raycluster("base"), type="template")
     refused = await api.post(f"{BASE}/base/start")
     assert refused.status_code == 409 and "template" in refused.json()["message"]
@@ -170,7 +216,9 @@ async def test_events_pods_and_logs_are_served(api: httpx.AsyncClient) -> None:
     assert logs.text == "line 4 of observed\nline 5 of observed\n"
 
 
-async def test_namespaces_are_created_listed_and_deleted_only_when_empty(api: httpx.AsyncClient) -> None:
+async def test_namespaces_are_created_listed_and_deleted_only_when_empty(
+    api: httpx.AsyncClient,
+) -> None:
     assert (await api.post("/api/v1/namespaces", json={"name": "team-b"})).status_code == 201
     bad = await api.post("/api/v1/namespaces", json={"name": "Team_B"})
     assert bad.status_code == 422 and bad.json()["details"]["causes"][0]["field"] == "metadata.name"

@@ -35,10 +35,17 @@ def test_timestamps_stay_strings_on_a_round_trip() -> None:
     assert load_documents(dump_yaml(doc)) == [doc]
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("500m", Decimal("0.5")), ("2", Decimal(2)), ("1Gi", Decimal(2**30)), ("1e3", Decimal(1000)),
-    ("1.5k", Decimal(1500)), (3, Decimal(3)),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("500m", Decimal("0.5")),
+        ("2", Decimal(2)),
+        ("1Gi", Decimal(2**30)),
+        ("1e3", Decimal(1000)),
+        ("1.5k", Decimal(1500)),
+        (3, Decimal(3)),
+    ],
+)
 def test_quantities_parse_exactly(text: str | int, value: Decimal) -> None:
     assert parse_quantity(text) == value
 

@@ -81,12 +81,18 @@ def test_min_and_max_are_required_without_autoscaling() -> None:
 def test_bad_quantity_is_named_with_its_path() -> None:
     body = raycluster(cpu="lots")
     found = paths(body)
-    assert "not a quantity" in found["spec.headGroupSpec.template.spec.containers[0].resources.limits.cpu"]
+    assert (
+        "not a quantity"
+        in found["spec.headGroupSpec.template.spec.containers[0].resources.limits.cpu"]
+    )
 
 
 def test_resources_in_both_ray_start_params_and_group_resources_conflict() -> None:
     body = raycluster()
-    body["spec"]["headGroupSpec"] |= {"rayStartParams": {"num-cpus": "1"}, "resources": {"CPU": "2"}}
+    body["spec"]["headGroupSpec"] |= {
+        "rayStartParams": {"num-cpus": "1"},
+        "resources": {"CPU": "2"},
+    }
     assert "both rayStartParams and resources" in paths(body)["spec.headGroupSpec.resources"]
 
 
@@ -99,5 +105,8 @@ def test_ray_start_params_values_must_be_strings() -> None:
 def test_every_bad_field_is_reported_at_once() -> None:
     body = raycluster("Bad_Name", workers=20)
     body["spec"]["headGroupSpec"]["template"]["spec"]["containers"] = []
-    assert {"metadata.name", "spec.workerGroupSpecs[0].replicas",
-            "spec.headGroupSpec.template.spec.containers"} <= set(paths(body))
+    assert {
+        "metadata.name",
+        "spec.workerGroupSpecs[0].replicas",
+        "spec.headGroupSpec.template.spec.containers",
+    } <= set(paths(body))

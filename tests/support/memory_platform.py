@@ -27,35 +27,57 @@ class MemoryPlatform:
     async def shutdown(self, *, stop_clusters: bool) -> None:
         return None
 
-    async def create(self, kind: str, namespace: str, body: dict[str, Any], *, creator: str) -> StoredObject:
+    async def create(
+        self, kind: str, namespace: str, body: dict[str, Any], *, creator: str
+    ) -> StoredObject:
         obj = await self._store.create(kind, namespace, body, is_template=False, creator=creator)
         return await self._settle(obj)
 
-    async def replace(self, key: ObjectKey, body: dict[str, Any], *, expected_version: int | None) -> StoredObject:
-        return await self._settle(await self._store.replace(key, body, expected_version=expected_version))
+    async def replace(
+        self, key: ObjectKey, body: dict[str, Any], *, expected_version: int | None
+    ) -> StoredObject:
+        return await self._settle(
+            await self._store.replace(key, body, expected_version=expected_version)
+        )
 
     async def delete(self, key: ObjectKey) -> StoredObject:
         return await self._store.delete(key)
 
     async def _settle(self, obj: StoredObject) -> StoredObject:
         suspended = bool(obj.spec.get("suspend"))
-        workers = sum(int(g.get("replicas", g.get("minReplicas", 0)) or 0)
-                      for g in obj.spec.get("workerGroupSpecs") or [])
-        status = {"state": "suspended" if suspended else "ready",
-                  "readyWorkerReplicas": 0 if suspended else workers,
-                  "desiredWorkerReplicas": workers, "observedGeneration": obj.generation}
-        await self._store.record_event(obj, type_="Normal", reason="StateChanged",
-                                       message=f"Cluster is {status['state']}")
+        workers = sum(
+            int(g.get("replicas", g.get("minReplicas", 0)) or 0)
+            for g in obj.spec.get("workerGroupSpecs") or []
+        )
+        status = {
+            "state": "suspended" if suspended else "ready",
+            "readyWorkerReplicas": 0 if suspended else workers,
+            "desiredWorkerReplicas": workers,
+            "observedGeneration": obj.generation,
+        }
+        await self._store.record_event(
+            obj, type_="Normal", reason="StateChanged", message=f"Cluster is {status['state']}"
+        )
         return await self._store.write_status(obj.key, status, uid=obj.uid)
 
     async def pods(self, obj: StoredObject) -> list[PodView]:
         if obj.spec.get("suspend"):
             return []
-        return [PodView(name=f"{obj.name}-head-mem00", group="headgroup", node_type="head",
-                        phase="Running", ready=True, restarts=0, ip="127.0.0.1")]
+        return [
+            PodView(
+                name=f"{obj.name}-head-mem00",
+                group="headgroup",
+                node_type="head",
+                phase="Running",
+                ready=True,
+                restarts=0,
+                ip="127.0.0.1",
+            )
+        ]
 
-    async def logs(self, obj: StoredObject, *, pod: str | None, tail: int | None,
-                   follow: bool) -> AsyncIterator[str]:
+    async def logs(
+        self, obj: StoredObject, *, pod: str | None, tail: int | None, follow: bool
+    ) -> AsyncIterator[str]:
         lines = [f"line {i} of {obj.name}\n" for i in range(1, 6)]
         for line in lines[-tail:] if tail else lines:
             yield line

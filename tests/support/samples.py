@@ -7,23 +7,43 @@ from typing import Any
 
 
 def raycluster(
-    name: str = "raycluster-sample", *, workers: int = 2, cpu: str = "1", memory: str = "1Gi",
-    suspend: bool | None = None, ray_version: str | None = None, labels: dict[str, str] | None = None,
+    name: str = "raycluster-sample",
+    *,
+    workers: int = 2,
+    cpu: str = "1",
+    memory: str = "1Gi",
+    suspend: bool | None = None,
+    ray_version: str | None = None,
+    labels: dict[str, str] | None = None,
     groups: int = 1,
 ) -> dict[str, Any]:
-    container = {"name": "ray-head", "image": "rayproject/ray:2.60.0",
-                 "resources": {"limits": {"cpu": cpu, "memory": memory},
-                               "requests": {"cpu": cpu, "memory": memory}}}
+    container = {
+        "name": "ray-head",
+        "image": "rayproject/ray:2.60.0",
+        "resources": {
+            "limits": {"cpu": cpu, "memory": memory},
+            "requests": {"cpu": cpu, "memory": memory},
+        },
+    }
     worker_container = copy.deepcopy(container) | {"name": "ray-worker"}
     body: dict[str, Any] = {
-        "apiVersion": "ray.io/v1", "kind": "RayCluster",
+        "apiVersion": "ray.io/v1",
+        "kind": "RayCluster",
         "metadata": {"name": name, **({"labels": labels} if labels else {})},
         "spec": {
-            "headGroupSpec": {"rayStartParams": {}, "template": {"spec": {"containers": [container]}}},
+            "headGroupSpec": {
+                "rayStartParams": {},
+                "template": {"spec": {"containers": [container]}},
+            },
             "workerGroupSpecs": [
-                {"groupName": f"workers{'' if i == 0 else i}", "replicas": workers, "minReplicas": 0,
-                 "maxReplicas": 10, "rayStartParams": {},
-                 "template": {"spec": {"containers": [copy.deepcopy(worker_container)]}}}
+                {
+                    "groupName": f"workers{'' if i == 0 else i}",
+                    "replicas": workers,
+                    "minReplicas": 0,
+                    "maxReplicas": 10,
+                    "rayStartParams": {},
+                    "template": {"spec": {"containers": [copy.deepcopy(worker_container)]}},
+                }
                 for i in range(groups)
             ],
         },

@@ -23,20 +23,37 @@ async def get_namespace(context: ContextDep, name: str) -> dict[str, Any]:
     return await context.namespaces.get(name)
 
 
-@router.post("/api/v1/namespaces", status_code=201,
-             summary='Create a namespace: {"metadata": {"name": ...}} or {"name": ...}',
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": {"type": "object", "properties": {"name": {"type": "string"}}}}}}})
+@router.post(
+    "/api/v1/namespaces",
+    status_code=201,
+    summary='Create a namespace: {"metadata": {"name": ...}} or {"name": ...}',
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "properties": {"name": {"type": "string"}}}
+                }
+            },
+        }
+    },
+)
 async def create_namespace(request: Request, context: ContextDep) -> dict[str, Any]:
     body = await read_object(request)
     name = body.get("name") or (body.get("metadata") or {}).get("name")
     if not isinstance(name, str):
-        raise InvalidInput("the namespace is invalid", [FieldError("metadata.name", "Required value")])
+        raise InvalidInput(
+            "the namespace is invalid", [FieldError("metadata.name", "Required value")]
+        )
     return await context.namespaces.create(name)
 
 
 @router.delete("/api/v1/namespaces/{name}", summary="Delete an empty namespace")
 async def delete_namespace(context: ContextDep, name: str) -> dict[str, Any]:
     await context.namespaces.delete(name)
-    return {"apiVersion": "v1", "kind": "Status", "status": "Success",
-            "message": f"namespace {name!r} deleted"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Status",
+        "status": "Success",
+        "message": f"namespace {name!r} deleted",
+    }

@@ -45,58 +45,120 @@ def object_router(kind: Kind) -> APIRouter:
         return context.objects[kind.plural]
 
     def list_wire(page: ListPage) -> dict[str, Any]:
-        return {"apiVersion": "ray.io/v1", "kind": f"{kind.name}List",
-                "items": [o.to_wire() for o in page.items],
-                "continue": page.continue_token, "total": page.total}
+        return {
+            "apiVersion": "ray.io/v1",
+            "kind": f"{kind.name}List",
+            "items": [o.to_wire() for o in page.items],
+            "continue": page.continue_token,
+            "total": page.total,
+        }
 
     async def list_objects(
-        context: ContextDep, namespace: str | None, search: str, sort: str,
-        status: list[str] | None, ray_version: list[str] | None,
-        type_: Literal["template", "instance"] | None, creator: list[str] | None,
-        selector: str, limit: int, continue_token: str | None,
+        context: ContextDep,
+        namespace: str | None,
+        search: str,
+        sort: str,
+        status: list[str] | None,
+        ray_version: list[str] | None,
+        type_: Literal["template", "instance"] | None,
+        creator: list[str] | None,
+        selector: str,
+        limit: int,
+        continue_token: str | None,
     ) -> dict[str, Any]:
-        query = ListQuery(kind=kind.name, namespace=namespace, search=search, sort=sort,
-                          status=_split(status), ray_version=_split(ray_version), type=type_,
-                          creator=_split(creator), selector=selector, limit=limit,
-                          continue_token=continue_token)
-        return list_wire(await manager(context).list(query))
+        query = ListQuery(
+            kind=kind.name,
+            namespace=namespace,
+            search=search,
+            sort=sort,
+            status=_split(status),
+            ray_version=_split(ray_version),
+            type=type_,
+            creator=_split(creator),
+            selector=selector,
+            limit=limit,
+            continue_token=continue_token,
+        )
+        return list_wire(await manager(context).list_objects(query))
 
     @router.get(f"/api/v1/{kind.plural}", summary=f"List {kind.plural} in all namespaces")
     async def list_all(
-        context: ContextDep, search: str = "", sort: str = "name",
-        status: Listed = None, ray_version: Annotated[list[str] | None, Query(alias="rayVersion")] = None,
-        type: Literal["template", "instance"] | None = None, creator: Listed = None,
-        selector: str = "", limit: Annotated[int, Query(ge=0, le=1000)] = 0,
+        context: ContextDep,
+        search: str = "",
+        sort: str = "name",
+        status: Listed = None,
+        ray_version: Annotated[list[str] | None, Query(alias="rayVersion")] = None,
+        type: Literal["template", "instance"] | None = None,
+        creator: Listed = None,
+        selector: str = "",
+        limit: Annotated[int, Query(ge=0, le=1000)] = 0,
         continue_: Annotated[str | None, Query(alias="continue")] = None,
     ) -> dict[str, Any]:
-        return await list_objects(context, None, search, sort, status, ray_version, type,
-                                  creator, selector, limit, continue_)
+        return await list_objects(
+            context,
+            None,
+            search,
+            sort,
+            status,
+            ray_version,
+            type,
+            creator,
+            selector,
+            limit,
+            continue_,
+        )
 
     @router.get(base, summary=f"List {kind.plural} in a namespace")
     async def list_namespaced(
-        context: ContextDep, namespace: NamespacePath, search: str = "", sort: str = "name",
-        status: Listed = None, ray_version: Annotated[list[str] | None, Query(alias="rayVersion")] = None,
-        type: Literal["template", "instance"] | None = None, creator: Listed = None,
-        selector: str = "", limit: Annotated[int, Query(ge=0, le=1000)] = 0,
+        context: ContextDep,
+        namespace: NamespacePath,
+        search: str = "",
+        sort: str = "name",
+        status: Listed = None,
+        ray_version: Annotated[list[str] | None, Query(alias="rayVersion")] = None,
+        type: Literal["template", "instance"] | None = None,
+        creator: Listed = None,
+        selector: str = "",
+        limit: Annotated[int, Query(ge=0, le=1000)] = 0,
         continue_: Annotated[str | None, Query(alias="continue")] = None,
     ) -> dict[str, Any]:
-        return await list_objects(context, namespace, search, sort, status, ray_version, type,
-                                  creator, selector, limit, continue_)
+        return await list_objects(
+            context,
+            namespace,
+            search,
+            sort,
+            status,
+            ray_version,
+            type,
+            creator,
+            selector,
+            limit,
+            continue_,
+        )
 
-    @router.post(base, status_code=201, openapi_extra=OBJECT_BODY,
-                 summary=f"Create a {kind.name} (deployed), or save a template with type=template")
+    @router.post(
+        base,
+        status_code=201,
+        openapi_extra=OBJECT_BODY,
+        summary=f"Create a {kind.name} (deployed), or save a template with type=template",
+    )
     async def create(
-        request: Request, context: ContextDep, user: UserDep, namespace: NamespacePath,
+        request: Request,
+        context: ContextDep,
+        user: UserDep,
+        namespace: NamespacePath,
         type: Literal["template", "instance"] = "instance",
     ) -> dict[str, Any]:
         body = await read_object(request)
-        obj = await manager(context).create(namespace, body, creator=user,
-                                            as_template=type == "template")
+        obj = await manager(context).create(
+            namespace, body, creator=user, as_template=type == "template"
+        )
         return obj.to_wire()
 
     @router.delete(base, summary=f"Delete several {kind.plural}; reports the outcome per name")
     async def delete_many(
-        context: ContextDep, namespace: NamespacePath,
+        context: ContextDep,
+        namespace: NamespacePath,
         name: Annotated[list[str], Query(min_length=1)],
     ) -> dict[str, Any]:
         outcomes = await manager(context).delete_many(namespace, list(_split(name)))
@@ -113,8 +175,9 @@ def object_router(kind: Kind) -> APIRouter:
         body = await read_object(request)
         return (await manager(context).replace(namespace, name, body)).to_wire()
 
-    @router.patch(item, openapi_extra=OBJECT_BODY,
-                  summary=f"Change a {kind.name} with a JSON merge patch")
+    @router.patch(
+        item, openapi_extra=OBJECT_BODY, summary=f"Change a {kind.name} with a JSON merge patch"
+    )
     async def patch(
         request: Request, context: ContextDep, namespace: NamespacePath, name: str
     ) -> dict[str, Any]:
@@ -133,12 +196,16 @@ def object_router(kind: Kind) -> APIRouter:
     async def stop(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
         return (await manager(context).set_suspended(namespace, name, suspend=True)).to_wire()
 
-    @router.get(f"{item}/yaml", response_class=PlainTextResponse,
-                summary=f"Export a {kind.name} as YAML")
+    @router.get(
+        f"{item}/yaml", response_class=PlainTextResponse, summary=f"Export a {kind.name} as YAML"
+    )
     async def export_yaml(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
         text = await manager(context).export_yaml(namespace, name)
-        return PlainTextResponse(text, media_type="application/yaml", headers={
-            "Content-Disposition": f'attachment; filename="{name}.yaml"'})
+        return PlainTextResponse(
+            text,
+            media_type="application/yaml",
+            headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'},
+        )
 
     @router.get(f"{item}/events", summary=f"Events about a {kind.name}")
     async def events(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
@@ -149,11 +216,18 @@ def object_router(kind: Kind) -> APIRouter:
     async def pods(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
         return {"items": [p.to_wire() for p in await manager(context).pods(namespace, name)]}
 
-    @router.get(f"{item}/logs", response_class=PlainTextResponse,
-                summary="Log of a pod (the head by default); follow=true streams new lines")
+    @router.get(
+        f"{item}/logs",
+        response_class=PlainTextResponse,
+        summary="Log of a pod (the head by default); follow=true streams new lines",
+    )
     async def logs(
-        context: ContextDep, namespace: NamespacePath, name: str, pod: str | None = None,
-        tail: Annotated[int | None, Query(ge=0)] = None, follow: bool = False,
+        context: ContextDep,
+        namespace: NamespacePath,
+        name: str,
+        pod: str | None = None,
+        tail: Annotated[int | None, Query(ge=0)] = None,
+        follow: bool = False,
     ) -> Response:
         lines = await manager(context).logs(namespace, name, pod=pod, tail=tail, follow=follow)
         first = await anext(aiter(lines), None)  # raise NotFound before the stream starts
@@ -164,21 +238,32 @@ def object_router(kind: Kind) -> APIRouter:
 
     @router.post(f"{item}/template", status_code=201, summary=f"Save a {kind.name} as a template")
     async def save_template(
-        context: ContextDep, user: UserDep, namespace: NamespacePath, name: str,
+        context: ContextDep,
+        user: UserDep,
+        namespace: NamespacePath,
+        name: str,
         new: Annotated[NewName, Body()],
     ) -> dict[str, Any]:
-        obj = await manager(context).save_as_template(namespace, name, template_name=new.name,
-                                                      creator=user)
+        obj = await manager(context).save_as_template(
+            namespace, name, template_name=new.name, creator=user
+        )
         return obj.to_wire()
 
-    @router.post(f"{item}/instances", status_code=201,
-                 summary=f"Create (and start) a {kind.name} from a template")
+    @router.post(
+        f"{item}/instances",
+        status_code=201,
+        summary=f"Create (and start) a {kind.name} from a template",
+    )
     async def instantiate(
-        context: ContextDep, user: UserDep, namespace: NamespacePath, name: str,
+        context: ContextDep,
+        user: UserDep,
+        namespace: NamespacePath,
+        name: str,
         new: Annotated[NewInstance, Body()],
     ) -> dict[str, Any]:
-        obj = await manager(context).instantiate(namespace, name, name=new.name,
-                                                 suspend=new.suspend, creator=user)
+        obj = await manager(context).instantiate(
+            namespace, name, name=new.name, suspend=new.suspend, creator=user
+        )
         return obj.to_wire()
 
     return router

@@ -1,0 +1,1 @@
+"""The local platform: RayClusters as Ray processes on this machine."""

@@ -1,0 +1,61 @@
+"""Reading node log files: the last lines, then new lines as they are written.
+
+Used by ``LocalPlatform.logs`` for ``GET .../logs`` and ``raydeck logs -f``.
+It reads files only; which file belongs to which pod is the platform's business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+POLL_SECONDS = 0.25
+
+
+def tail_lines(path: Path, count: int | None) -> list[str]:
+    """The last ``count`` lines (all when None), newline-terminated; none if the file is missing."""
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as f:
+            lines = deque(f, maxlen=count) if count is not None else list(f)
+    except FileNotFoundError:
+        return []
+    if count == 0:
+        return []
+    return [line if line.endswith("\n") else line + "\n" for line in lines]
+
+
+async def follow_file(
+    path: Path, *, still_there: Callable[[], Awaitable[bool]]
+) -> AsyncIterator[str]:
+    """Lines appended to ``path`` from now on, until ``still_there`` says the writer is gone."""
+    position = await asyncio.to_thread(_size, path)
+    partial = ""
+    while True:
+        chunk, position = await asyncio.to_thread(_read_from, path, position)
+        partial += chunk
+        *complete, partial = partial.split("\n")
+        for line in complete:
+            yield line + "\n"
+        if not chunk:
+            if not await still_there():
+                return
+            await asyncio.sleep(POLL_SECONDS)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _read_from(path: Path, position: int) -> tuple[str, int]:
+    try:
+        with path.open("rb") as f:
+            f.seek(position)
+            data = f.read(1 << 20)
+    except FileNotFoundError:
+        return "", position
+    return data.decode("utf-8", errors="replace"), position + len(data)

@@ -1,0 +1,226 @@
+"""How one Ray node of a group is launched on this machine: flags, command, environment.
+
+The local reconciler calls ``launch_spec`` for every node it starts. It derives
+``ray start`` flags from the group exactly as KubeRay does (container limits to
+--num-cpus/--memory/--num-gpus, the group's resources and labels, the user's
+rayStartParams), then pins every address and port to raydeck's loopback
+allocation. Pure: it starts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from raydeck.resources import raycluster as rc
+from raydeck.resources.meta import Container
+from raydeck.resources.quantity import parse_quantity, to_int_ceil
+from raydeck.resources.summary import GPU_KEYS
+
+LOOPBACK = "127.0.0.1"
+HEAD_PORTS = (
+    "gcs",
+    "dashboard",
+    "client",
+    "metrics",
+    "serve",
+    "node_manager",
+    "object_manager",
+    "agent_listen",
+    "agent_grpc",
+    "runtime_env",
+)
+WORKER_PORTS = (
+    "metrics",
+    "node_manager",
+    "object_manager",
+    "agent_listen",
+    "agent_grpc",
+    "runtime_env",
+)
+WORKER_PORT_BLOCK = 64
+#: Flags that always come from raydeck's allocation on this platform, whatever the spec says.
+_PINNED = {
+    "node-ip-address",
+    "port",
+    "dashboard-host",
+    "dashboard-port",
+    "ray-client-server-port",
+    "metrics-export-port",
+    "node-manager-port",
+    "object-manager-port",
+    "dashboard-agent-listen-port",
+    "dashboard-agent-grpc-port",
+    "runtime-env-agent-port",
+    "min-worker-port",
+    "max-worker-port",
+    "worker-port-list",
+    "temp-dir",
+    "address",
+    "block",
+}
+#: ``ray start`` flags that take an explicit true/false value instead of being switches.
+_VALUED_BOOLEANS = ("log-color", "include-dashboard", "include-log-monitor")
+#: Environment a node must not inherit from raydeck's own process.
+_SCRUBBED_ENV = ("RAY_ADDRESS", "RAY_JOB_ID", "RAY_RAYLET_PID")
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    params: dict[str, str] = field(default_factory=dict)
+    ignored_params: tuple[str, ...] = ()
+
+
+def start_params(
+    group: rc.HeadGroupSpec | rc.WorkerGroupSpec, *, node_type: str
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """KubeRay's derivation of ``ray start`` params; returns them and the user params raydeck overrides."""
+    params = {k: str(v) for k, v in (group.ray_start_params or {}).items()}
+    ignored = tuple(sorted(k for k in params if k in _PINNED))
+    for key in ignored:
+        del params[key]
+    _apply_group_resources(params, group.resources or {})
+    if group.labels:
+        params["labels"] = ",".join(f"{k}={v}" for k, v in sorted(group.labels.items()))
+    container = rc.ray_container(group.template)
+    resources = container.resources
+    limits = dict(resources.limits or {}) if resources else {}
+    requests = dict(resources.requests or {}) if resources else {}
+    if "num-cpus" not in params:
+        cpu = limits.get("cpu") or requests.get("cpu")
+        if cpu is not None and parse_quantity(cpu) != 0:
+            params["num-cpus"] = str(to_int_ceil(cpu))
+    if "memory" not in params and limits.get("memory") is not None:
+        params["memory"] = str(to_int_ceil(limits["memory"]))
+    if "num-gpus" not in params:
+        for key in sorted(limits):
+            if key in GPU_KEYS and parse_quantity(limits[key]) != 0:
+                params["num-gpus"] = str(to_int_ceil(limits[key]))
+                break
+    return params, ignored
+
+
+def _apply_group_resources(params: dict[str, str], resources: Mapping[str, str]) -> None:
+    custom: dict[str, float] = {}
+    for name, quantity in resources.items():
+        value = parse_quantity(quantity)
+        lowered = name.lower()
+        if lowered == "cpu":
+            params["num-cpus"] = str(to_int_ceil(value))
+        elif lowered == "memory":
+            params["memory"] = str(to_int_ceil(value))
+        elif lowered in GPU_KEYS or lowered == "gpu":
+            params["num-gpus"] = str(to_int_ceil(value))
+        else:
+            custom[name] = float(value)
+    if custom:
+        params["resources"] = json.dumps(custom, sort_keys=True)
+
+
+def pinned_params(
+    *, node_type: str, ports: Mapping[str, int], head_gcs_port: int, temp_dir: Path
+) -> dict[str, str]:
+    pinned = {
+        "node-ip-address": LOOPBACK,
+        "metrics-export-port": str(ports["metrics"]),
+        "node-manager-port": str(ports["node_manager"]),
+        "object-manager-port": str(ports["object_manager"]),
+        "dashboard-agent-listen-port": str(ports["agent_listen"]),
+        "dashboard-agent-grpc-port": str(ports["agent_grpc"]),
+        "runtime-env-agent-port": str(ports["runtime_env"]),
+        "min-worker-port": str(ports["worker_min"]),
+        "max-worker-port": str(ports["worker_max"]),
+        "temp-dir": str(temp_dir),
+        "disable-usage-stats": "true",
+        "block": "true",
+    }
+    if node_type == "head":
+        pinned.update(
+            {
+                "port": str(ports["gcs"]),
+                "dashboard-host": LOOPBACK,
+                "dashboard-port": str(ports["dashboard"]),
+                "ray-client-server-port": str(ports["client"]),
+            }
+        )
+    else:
+        pinned["address"] = f"{LOOPBACK}:{head_gcs_port}"
+    return pinned
+
+
+def flags(params: Mapping[str, str]) -> list[str]:
+    """``ray start`` flags in KubeRay's form: sorted, ``true`` switches bare, ``false`` switches dropped."""
+    result = []
+    for key in sorted(params):
+        value = params[key]
+        if value.lower() in ("true", "false") and key not in _VALUED_BOOLEANS:
+            if value.lower() == "true":
+                result.append(f"--{key}")
+        else:
+            result.append(f"--{key}={value}")
+    return result
+
+
+def command(
+    container: Container, *, launcher: list[str], node_type: str, params: Mapping[str, str]
+) -> list[str]:
+    """The node's argv: raydeck's ``ray start``, behind the container's command/args if it has them."""
+    ray_start = [*launcher, "start", *(["--head"] if node_type == "head" else []), *flags(params)]
+    user = " ".join([*(container.command or []), *(container.args or [])]).strip()
+    if not user:
+        return ray_start
+    # As in KubeRay: a command that starts Ray itself runs as written; any other runs before Ray.
+    if "ray start" in user:
+        return ["bash", "-c", user]
+    return ["bash", "-c", f"{user} && exec {shlex.join(ray_start)}"]
+
+
+def environment(
+    container: Container,
+    *,
+    cluster: str,
+    namespace: str,
+    head_gcs_port: int,
+    gpu_ids: list[int],
+    bin_dir: Path,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in (base if base is not None else os.environ).items()
+        if k not in _SCRUBBED_ENV
+    }
+    env.update(
+        {
+            "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+            "RAY_CLUSTER_NAME": cluster,
+            "RAY_CLUSTER_NAMESPACE": namespace,
+            "RAY_IP": LOOPBACK,
+            "RAY_PORT": str(head_gcs_port),
+            "RAY_ADDRESS": f"{LOOPBACK}:{head_gcs_port}",
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "RAY_USAGE_STATS_KUBERAY_IN_USE": "0",
+            # Ray drains a node for up to 30 s on SIGTERM; a stopped pod should stop promptly.
+            "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
+        }
+    )
+    if gpu_ids:
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in gpu_ids)
+    for var in container.env or []:
+        if var.value is not None:
+            env[var.name] = var.value
+    return env
+
+
+def gpu_count(params: Mapping[str, str]) -> int:
+    try:
+        return int(float(params.get("num-gpus", "0")))
+    except ValueError:
+        return 0

@@ -1,0 +1,192 @@
+"""The local platform: RayClusters as real Ray processes on this machine, state in SQLite.
+
+``create_app`` builds it; managers call it through the ``Platform`` protocol.
+It owns the controller that runs ``ClusterReconciler``, re-adopts the processes
+an earlier raydeck left running and removes any it no longer knows. It never
+stops Ray by name (no ``ray stop``): only process groups and tags it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from raydeck.controller.clock import Clock, SystemClock
+from raydeck.controller.loop import Controller
+from raydeck.errors import FieldError, InvalidInput, NotFound
+from raydeck.platforms.base import PodView
+from raydeck.platforms.local.logs import follow_file, tail_lines
+from raydeck.platforms.local.ports import PortAllocator
+from raydeck.platforms.local.processes import ProcessSupervisor
+from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
+from raydeck.resources import raycluster as rc
+from raydeck.settings import Settings
+from raydeck.store.records import ObjectKey, PodRecord, StoredObject
+from raydeck.store.store import Store
+
+log = logging.getLogger(__name__)
+#: Ray's unix socket paths live under a node's directory and must fit in 107 bytes.
+MAX_DATA_DIR_LENGTH = 40
+
+
+class LocalPlatform:
+    name = "local"
+
+    def __init__(self, store: Store, settings: Settings, *, clock: Clock | None = None) -> None:
+        data_dir = settings.data_dir.resolve()
+        if len(str(data_dir)) > MAX_DATA_DIR_LENGTH:
+            raise InvalidInput(
+                "the data directory cannot be used",
+                [
+                    FieldError(
+                        "dataDir",
+                        f"{data_dir} is {len(str(data_dir))} characters long; Ray's socket "
+                        f"paths need it to be at most {MAX_DATA_DIR_LENGTH} (e.g. ~/.raydeck)",
+                    )
+                ],
+            )
+        self._store = store
+        self._settings = settings
+        self._data_dir = data_dir
+        self._clock = clock or SystemClock()
+        self._supervisor = ProcessSupervisor()
+        self._http = httpx.AsyncClient(timeout=2.0)
+        local = settings.local
+        self._tag_prefix = f"raydeck:{self._instance_id()}:"
+        self._reconciler = ClusterReconciler(
+            store=store,
+            supervisor=self._supervisor,
+            ports=PortAllocator(start=local.port_range_start, end=local.port_range_end),
+            settings=local,
+            data_dir=data_dir,
+            tag_prefix=self._tag_prefix,
+            clock=self._clock,
+            http=self._http,
+        )
+        self._controller: Controller[ObjectKey] = Controller(
+            self._reconciler,
+            name="rayclusters",
+            clock=self._clock,
+            backoff_initial=local.restart_backoff_initial,
+            backoff_max=local.restart_backoff_max,
+        )
+        self._watch_task: asyncio.Task[None] | None = None
+
+    def _instance_id(self) -> str:
+        """A stable id of this data directory, so tags never match another raydeck's processes."""
+        path = self._data_dir / "instance-id"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(uuid.uuid4().hex[:12])
+        return path.read_text().strip()
+
+    @property
+    def controller(self) -> Controller[ObjectKey]:
+        return self._controller
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._adopt_or_clean()
+        queue = self._store.subscribe()
+        self._controller.start()
+        for obj in await self._store.instances(rc.KIND):
+            self._controller.enqueue(obj.key)
+        self._watch_task = asyncio.create_task(self._watch(queue), name="local-platform-watch")
+
+    async def _watch(self, queue: asyncio.Queue[ObjectKey]) -> None:
+        while True:
+            key = await queue.get()
+            if key.kind == rc.KIND:
+                self._controller.enqueue(key)
+
+    async def _adopt_or_clean(self) -> None:
+        """Keep recorded processes that still run; stop every tagged process nobody records."""
+        pods = await self._store.list_pods()
+        known: set[str] = set()
+        for pod in pods:
+            handle = handle_of(pod)
+            if handle is not None and self._supervisor.adopt(handle):
+                known.add(self._reconciler.tag(pod.owner_uid, pod.name))
+                log.info("re-adopted node %s (pid %d)", pod.name, handle.pid)
+        for pid, tag in self._supervisor.tags(self._tag_prefix).items():
+            if tag not in known:
+                log.warning("stopping orphaned Ray process %d (%s)", pid, tag)
+                await self._supervisor.terminate_tagged(tag, grace=0)
+
+    async def shutdown(self, *, stop_clusters: bool) -> None:
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            await asyncio.gather(self._watch_task, return_exceptions=True)
+        await self._controller.stop()
+        if stop_clusters:
+            await self._reconciler.stop_all(await self._store.list_pods())
+        await self._http.aclose()
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def create(
+        self, kind: str, namespace: str, body: dict[str, Any], *, creator: str
+    ) -> StoredObject:
+        return await self._store.create(kind, namespace, body, is_template=False, creator=creator)
+
+    async def replace(
+        self, key: ObjectKey, body: dict[str, Any], *, expected_version: int | None
+    ) -> StoredObject:
+        return await self._store.replace(key, body, expected_version=expected_version)
+
+    async def delete(self, key: ObjectKey) -> StoredObject:
+        return await self._store.delete(key)
+
+    # -- pods and logs ----------------------------------------------------------------------
+
+    async def pods(self, obj: StoredObject) -> list[PodView]:
+        return [self._view(p) for p in await self._store.list_pods(obj.uid)]
+
+    def _view(self, pod: PodRecord) -> PodView:
+        data = pod.data
+        handle = handle_of(pod)
+        alive = handle is not None and self._supervisor.is_alive(handle)
+        phase = str(data.get("phase", "Pending")) if alive else "Failed"
+        return PodView(
+            name=pod.name,
+            group=pod.group_name,
+            node_type=pod.node_type,
+            phase=phase,
+            ready=alive and phase == "Running",
+            restarts=int(data.get("restarts", 0)),
+            ip="127.0.0.1",
+            ports={k: int(v) for k, v in (data.get("ports") or {}).items()},
+            start_time=data.get("startTime"),
+            pid=handle.pid if handle else None,
+            message="" if alive else f"exited with code {data.get('exitCode')}",
+        )
+
+    async def logs(
+        self, obj: StoredObject, *, pod: str | None, tail: int | None, follow: bool
+    ) -> AsyncIterator[str]:
+        record = await self._find_pod(obj, pod)
+        path = Path(record.data.get("logPath") or Path(record.data["dir"]) / "node.log")
+        for line in await asyncio.to_thread(tail_lines, path, tail):
+            yield line
+        if follow:
+            async for line in follow_file(path, still_there=lambda: self._pod_exists(record.name)):
+                yield line
+
+    async def _find_pod(self, obj: StoredObject, name: str | None) -> PodRecord:
+        pods = await self._store.list_pods(obj.uid)
+        for pod in pods:
+            if (name is None and pod.node_type == "head") or pod.name == name:
+                return pod
+        if name is None:
+            raise NotFound(f"{obj.kind} {obj.namespace}/{obj.name} has no running head node")
+        raise NotFound(f"pod {name!r} of {obj.kind} {obj.namespace}/{obj.name} not found")
+
+    async def _pod_exists(self, name: str) -> bool:
+        return any(p.name == name for p in await self._store.list_pods())

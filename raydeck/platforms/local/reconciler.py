@@ -1,0 +1,467 @@
+"""The local platform's RayCluster reconciler: observe node processes, plan, act, write status.
+
+The controller calls ``reconcile(key)`` per object. Decisions come from
+``plan.py``; this module only observes (``/proc`` and Ray's own node list) and
+carries out starts, restarts and stops through the process supervisor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import shutil
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from raydeck.controller.clock import Clock, rfc3339
+from raydeck.controller.loop import Result
+from raydeck.errors import NotFound, PlatformUnavailable
+from raydeck.platforms.local import nodes
+from raydeck.platforms.local.plan import (
+    Backoff,
+    NodeFailed,
+    Observed,
+    RestartNode,
+    StartNode,
+    StatusInputs,
+    StopNode,
+    cluster_status,
+    plan_nodes,
+)
+from raydeck.platforms.local.ports import PortAllocator
+from raydeck.platforms.local.processes import ProcessHandle, ProcessSupervisor
+from raydeck.platforms.local.raynode import launcher_argv
+from raydeck.resources import raycluster as rc
+from raydeck.resources.meta import find_condition
+from raydeck.settings import LocalPlatformSettings
+from raydeck.store.records import ObjectKey, PodRecord, StoredObject
+from raydeck.store.store import Store
+
+log = logging.getLogger(__name__)
+STARTING_RECHECK = 0.3
+
+
+@dataclass(frozen=True)
+class NodeDirs:
+    """Where a node keeps its files: a short path, because Ray's socket paths must stay short."""
+
+    root: Path
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "node.log"
+
+
+class ClusterReconciler:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        supervisor: ProcessSupervisor,
+        ports: PortAllocator,
+        settings: LocalPlatformSettings,
+        data_dir: Path,
+        tag_prefix: str,
+        clock: Clock,
+        http: httpx.AsyncClient,
+    ) -> None:
+        self._store = store
+        self._supervisor = supervisor
+        self._ports = ports
+        self._settings = settings
+        self._nodes_dir = data_dir / "n"
+        self._bin_dir = data_dir / "bin"
+        self._tag_prefix = tag_prefix
+        self._clock = clock
+        self._http = http
+        self._ray_version = version("ray")
+        self._backoff = Backoff(settings.restart_backoff_initial, settings.restart_backoff_max)
+
+    def tag(self, owner_uid: str, pod_name: str) -> str:
+        return f"{self._tag_prefix}{owner_uid}/{pod_name}"
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        try:
+            obj = await self._store.get(key)
+        except NotFound:
+            await self._remove_leftovers(key, keep_uid=None)
+            return Result()
+        if obj.is_template:
+            return Result()
+        await self._remove_leftovers(key, keep_uid=obj.uid)
+        cluster = rc.RayCluster.model_validate(obj.to_wire())
+        observed = await self._observe(obj)
+        plan = plan_nodes(
+            cluster, observed, now=self._clock.wall().timestamp(), backoff=self._backoff
+        )
+        if cluster.is_suspended() and plan.of(StopNode):
+            # Say "suspending" before the processes are gone: stopping takes seconds.
+            await self._write_status(obj, cluster, observed, stopping=True)
+            obj = await self._store.get(key)
+        await self._execute(obj, cluster, plan.actions)
+        observed = await self._observe(obj)
+        await self._write_status(obj, cluster, observed, stopping=False)
+        return Result(requeue_after=self._next_look(cluster, observed))
+
+    def _next_look(self, cluster: rc.RayCluster, observed: list[Observed]) -> float | None:
+        if cluster.is_suspended() and not observed:
+            return None
+        settling = any(not (o.alive and o.registered) for o in observed)
+        return STARTING_RECHECK if settling or not observed else self._settings.resync_seconds
+
+    # -- observing ----------------------------------------------------------------------
+
+    async def _observe(self, obj: StoredObject) -> list[Observed]:
+        pods = await self._store.list_pods(obj.uid)
+        head = next((p for p in pods if p.node_type == "head"), None)
+        ray_nodes = await self._ray_nodes(head) if head else {}
+        observed = []
+        for pod in pods:
+            alive = self._process_alive(pod)
+            state = _incarnation_state(pod, ray_nodes)
+            if alive and state == "DEAD" and pod.data.get("registeredOnce"):
+                alive = False  # Ray declared the node dead: as a failed liveness probe would.
+            observed.append(Observed(pod, alive=alive, registered=alive and state == "ALIVE"))
+        return observed
+
+    def _process_alive(self, pod: PodRecord) -> bool:
+        handle = handle_of(pod)
+        return handle is not None and self._supervisor.is_alive(handle)
+
+    async def _ray_nodes(self, head: PodRecord) -> dict[int, list[tuple[str, int]]]:
+        """Node-manager port → (state, start ms) of each raylet the head's dashboard lists."""
+        port = head.data.get("ports", {}).get("dashboard")
+        try:
+            response = await self._http.get(f"http://127.0.0.1:{port}/nodes?view=summary")
+            summary = response.json()["data"]["summary"]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            return {}
+        found: dict[int, list[tuple[str, int]]] = {}
+        for node in summary:
+            raylet = node.get("raylet") or {}
+            if "nodeManagerPort" in raylet:
+                entry = (str(raylet.get("state", "")), int(raylet.get("startTimeMs") or 0))
+                found.setdefault(int(raylet["nodeManagerPort"]), []).append(entry)
+        return found
+
+    # -- acting -------------------------------------------------------------------------
+
+    async def _execute(self, obj: StoredObject, cluster: rc.RayCluster, actions: list[Any]) -> None:
+        by_name = {p.name: p for p in await self._store.list_pods(obj.uid)}
+        stops = [a for a in actions if isinstance(a, StopNode)]
+        await asyncio.gather(
+            *(
+                self._stop(obj, cluster, by_name[a.name], a.reason)
+                for a in stops
+                if a.name in by_name
+            )
+        )
+        for action in actions:
+            if isinstance(action, NodeFailed) and action.name in by_name:
+                await self._mark_failed(obj, by_name[action.name], action)
+        starts = [a for a in actions if isinstance(a, StartNode | RestartNode)]
+        head_pod = next((p for p in by_name.values() if p.node_type == "head"), None)
+        await asyncio.gather(*(self._start(obj, cluster, a, by_name, head_pod) for a in starts))
+        await self._mark_registered(obj)
+
+    async def _start(
+        self,
+        obj: StoredObject,
+        cluster: rc.RayCluster,
+        action: StartNode | RestartNode,
+        by_name: dict[str, PodRecord],
+        head: PodRecord | None,
+    ) -> None:
+        try:
+            if isinstance(action, RestartNode):
+                await self._restart(obj, cluster, by_name[action.name], head)
+            else:
+                await self._create(obj, cluster, action, head)
+        except (PlatformUnavailable, OSError) as e:
+            await self._store.record_event(
+                obj, type_="Warning", reason="FailedCreateNode", message=str(e)
+            )
+
+    async def _create(
+        self, obj: StoredObject, cluster: rc.RayCluster, action: StartNode, head: PodRecord | None
+    ) -> None:
+        suffix = secrets.token_hex(3)[:5]
+        name = (
+            f"{obj.name}-head-{suffix}"
+            if action.node_type == "head"
+            else f"{obj.name}-{action.group}-worker-{suffix}"
+        )
+        pod = PodRecord(
+            name,
+            obj.uid,
+            obj.namespace,
+            obj.name,
+            action.group,
+            action.node_type,
+            {
+                "phase": "Pending",
+                "restarts": 0,
+                "createdAt": rfc3339(self._clock.wall()),
+                "dir": str(self._nodes_dir / secrets.token_hex(4)),
+            },
+        )
+        await self._spawn(obj, cluster, pod, head)
+        await self._store.record_event(
+            obj,
+            type_="Normal",
+            reason="CreatedNode",
+            message=f"Created {action.node_type} node {name}",
+        )
+
+    async def _restart(
+        self, obj: StoredObject, cluster: rc.RayCluster, pod: PodRecord, head: PodRecord | None
+    ) -> None:
+        await self._kill_remnants(pod, grace=0)
+        await self._spawn(obj, cluster, pod, head)
+        await self._store.record_event(
+            obj,
+            type_="Normal",
+            reason="RestartedNode",
+            message=f"Restarted node {pod.name} (restart {pod.data['restarts']})",
+        )
+
+    async def _spawn(
+        self, obj: StoredObject, cluster: rc.RayCluster, pod: PodRecord, head: PodRecord | None
+    ) -> None:
+        group = dict(cluster.groups())[pod.group_name]
+        ports = await self._ports_for(pod)
+        head_ports = ports if pod.node_type == "head" else (head.data["ports"] if head else {})
+        node_dir = NodeDirs(Path(pod.data["dir"]))
+        shutil.rmtree(node_dir.root, ignore_errors=True)
+        node_dir.root.mkdir(parents=True)
+        self._ensure_ray_shim()
+        spec = self._launch_spec(obj, group, pod, ports, head_ports.get("gcs", 0), node_dir)
+        handle = self._supervisor.spawn(
+            spec.argv,
+            env=spec.env,
+            cwd=spec.cwd,
+            log_path=node_dir.log_path,
+            tag=self.tag(obj.uid, pod.name),
+        )
+        pod.data.update(
+            phase="Pending",
+            ports=ports,
+            process=handle.to_record(),
+            startTime=rfc3339(self._clock.wall()),
+            nextRestartAt=None,
+            registeredOnce=False,
+            logPath=str(node_dir.log_path),
+            ignoredParams=list(spec.ignored_params),
+        )
+        await self._store.save_pod(pod)
+        if spec.ignored_params:
+            await self._store.record_event(
+                obj,
+                type_="Warning",
+                reason="IgnoredRayStartParams",
+                message=f"{pod.name}: rayStartParams {', '.join(spec.ignored_params)} are set by "
+                "raydeck on the local platform (loopback addresses and allocated ports)",
+            )
+
+    def _launch_spec(
+        self,
+        obj: StoredObject,
+        group: rc.HeadGroupSpec | rc.WorkerGroupSpec,
+        pod: PodRecord,
+        ports: dict[str, int],
+        gcs_port: int,
+        node_dir: NodeDirs,
+    ) -> nodes.LaunchSpec:
+        params, ignored = nodes.start_params(group, node_type=pod.node_type)
+        params.update(
+            nodes.pinned_params(
+                node_type=pod.node_type, ports=ports, head_gcs_port=gcs_port, temp_dir=node_dir.root
+            )
+        )
+        container = rc.ray_container(group.template)
+        gpu_ids = list(range(nodes.gpu_count(params)))
+        env = nodes.environment(
+            container,
+            cluster=obj.name,
+            namespace=obj.namespace,
+            head_gcs_port=gcs_port,
+            gpu_ids=gpu_ids,
+            bin_dir=self._bin_dir,
+        )
+        argv = nodes.command(
+            container, launcher=launcher_argv(), node_type=pod.node_type, params=params
+        )
+        cwd = Path(container.working_dir) if container.working_dir else node_dir.root
+        if not cwd.is_dir():
+            cwd = node_dir.root
+        return nodes.LaunchSpec(argv=argv, env=env, cwd=cwd, params=params, ignored_params=ignored)
+
+    async def _ports_for(self, pod: PodRecord) -> dict[str, int]:
+        """Keep a restarted node's ports when they are still free, else allocate new ones."""
+        existing: dict[str, int] = dict(pod.data.get("ports") or {})
+        if existing:
+            return existing
+        taken = {p for other in await self._store.list_pods() for p in _all_ports(other)}
+        names = nodes.HEAD_PORTS if pod.node_type == "head" else nodes.WORKER_PORTS
+        singles = self._ports.allocate(len(names), taken=taken)
+        low, high = self._ports.allocate_block(nodes.WORKER_PORT_BLOCK, taken=taken | set(singles))
+        return {**dict(zip(names, singles, strict=True)), "worker_min": low, "worker_max": high}
+
+    def _ensure_ray_shim(self) -> None:
+        """A ``ray`` on the nodes' PATH that keeps loopback addresses, for user commands that call it."""
+        shim = self._bin_dir / "ray"
+        if shim.exists():
+            return
+        self._bin_dir.mkdir(parents=True, exist_ok=True)
+        launcher = " ".join(launcher_argv())
+        shim.write_text(f'#!/bin/sh\nexec {launcher} "$@"\n')
+        shim.chmod(0o755)
+
+    async def _mark_failed(self, obj: StoredObject, pod: PodRecord, action: NodeFailed) -> None:
+        restarts = int(pod.data.get("restarts", 0)) + 1
+        handle = handle_of(pod)
+        code = self._supervisor.exit_code(handle) if handle else None
+        pod.data.update(
+            phase="Failed",
+            restarts=restarts,
+            exitCode=code,
+            nextRestartAt=self._clock.wall().timestamp() + action.delay,
+        )
+        await self._store.save_pod(pod)
+        await self._store.record_event(
+            obj,
+            type_="Warning",
+            reason="NodeFailed",
+            message=f"Node {pod.name} exited (exit code {code}); restarting in {action.delay:.1f}s",
+        )
+
+    async def _mark_registered(self, obj: StoredObject) -> None:
+        for node in await self._observe(obj):
+            if node.registered and node.pod.data.get("phase") != "Running":
+                node.pod.data.update(phase="Running", registeredOnce=True)
+                await self._store.save_pod(node.pod)
+
+    async def _stop(
+        self, obj: StoredObject, cluster: rc.RayCluster, pod: PodRecord, reason: str
+    ) -> None:
+        group = dict(cluster.groups()).get(pod.group_name)
+        grace = self._settings.termination_grace_seconds
+        if group is not None and group.template.spec.termination_grace_period_seconds is not None:
+            grace = float(group.template.spec.termination_grace_period_seconds)
+        await self._kill_remnants(pod, grace=grace)
+        await self.forget_node(pod)
+        await self._store.record_event(
+            obj, type_="Normal", reason="DeletedNode", message=f"Deleted node {pod.name}: {reason}"
+        )
+
+    async def _kill_remnants(self, pod: PodRecord, *, grace: float) -> None:
+        """End the node's process group, then anything else still carrying its tag."""
+        handle = handle_of(pod)
+        if handle is not None:
+            await self._supervisor.terminate(handle, grace=grace)
+        await self._supervisor.terminate_tagged(self.tag(pod.owner_uid, pod.name), grace=0)
+
+    async def forget_node(self, pod: PodRecord) -> None:
+        self._ports.release(_all_ports(pod))
+        await self._store.delete_pod(pod.name)
+        if pod.data.get("dir"):
+            await asyncio.to_thread(shutil.rmtree, pod.data["dir"], True)
+
+    async def stop_all(self, pods: list[PodRecord]) -> None:
+        """Stop every given node now (raydeck shutting down); records go, specs stay."""
+
+        async def stop(pod: PodRecord) -> None:
+            await self._kill_remnants(pod, grace=self._settings.termination_grace_seconds)
+            await self.forget_node(pod)
+
+        await asyncio.gather(*(stop(p) for p in pods))
+
+    async def _remove_leftovers(self, key: ObjectKey, *, keep_uid: str | None) -> None:
+        """Nodes of a deleted object, or of an older object that had the same name."""
+        leftovers = [
+            p
+            for p in await self._store.list_pods()
+            if (p.namespace, p.cluster) == (key.namespace, key.name) and p.owner_uid != keep_uid
+        ]
+        await self.stop_all(leftovers)
+
+    # -- status -------------------------------------------------------------------------
+
+    async def _write_status(
+        self, obj: StoredObject, cluster: rc.RayCluster, observed: list[Observed], *, stopping: bool
+    ) -> None:
+        head = next((o for o in observed if o.pod.node_type == "head"), None)
+        inputs = StatusInputs(
+            cluster=cluster,
+            observed=observed,
+            generation=obj.generation,
+            now=rfc3339(self._clock.wall()),
+            endpoints=_endpoints(head.pod) if head else {},
+            installed_ray_version=self._ray_version,
+            stopping=stopping,
+        )
+        status = cluster_status(obj.status, inputs)
+        if status == obj.status:
+            return
+        try:
+            await self._store.write_status(obj.key, status, uid=obj.uid)
+        except NotFound:
+            return
+        await self._transition_events(obj, obj.status or {}, status)
+
+    async def _transition_events(
+        self, obj: StoredObject, old: dict[str, Any], new: dict[str, Any]
+    ) -> None:
+        if new.get("state") != old.get("state") and new.get("state"):
+            await self._store.record_event(
+                obj, type_="Normal", reason="StateChanged", message=f"Cluster is {new['state']}"
+            )
+        before = rc.RayClusterStatus.model_validate(old).conditions
+        after = rc.RayClusterStatus.model_validate(new).conditions
+        mismatch = find_condition(after, rc.ConditionType.RAY_VERSION_MISMATCH)
+        was = find_condition(before, rc.ConditionType.RAY_VERSION_MISMATCH)
+        if mismatch and mismatch.status == "True" and (was is None or was.status != "True"):
+            await self._store.record_event(
+                obj, type_="Warning", reason="RayVersionMismatch", message=mismatch.message
+            )
+
+
+def handle_of(pod: PodRecord) -> ProcessHandle | None:
+    """The recorded process of a node, if it has one."""
+    record = pod.data.get("process")
+    return ProcessHandle.from_record(record) if isinstance(record, dict) else None
+
+
+def _incarnation_state(pod: PodRecord, ray_nodes: dict[int, list[tuple[str, int]]]) -> str:
+    """What Ray says of this node's current process; a restarted node reuses its port, so Ray
+    also lists the earlier incarnation, which started before this process was spawned."""
+    port = (pod.data.get("ports") or {}).get("node_manager")
+    spawned = int(pod.data.get("spawnedAtMs") or 0)
+    entries = ray_nodes.get(int(port), []) if port is not None else []
+    states = [state for state, started in entries if started >= spawned]
+    return "ALIVE" if "ALIVE" in states else (states[0] if states else "")
+
+
+def _all_ports(pod: PodRecord) -> set[int]:
+    ports = dict(pod.data.get("ports") or {})
+    found = {int(v) for k, v in ports.items() if k not in ("worker_min", "worker_max")}
+    if "worker_min" in ports:
+        found |= set(range(int(ports["worker_min"]), int(ports["worker_max"]) + 1))
+    return found
+
+
+def _endpoints(head: PodRecord) -> dict[str, str]:
+    ports = head.data.get("ports") or {}
+    names = {
+        "client": "client",
+        "dashboard": "dashboard",
+        "gcs": "gcs-server",
+        "metrics": "metrics",
+        "serve": "serve",
+    }
+    return {label: str(ports[key]) for key, label in names.items() if key in ports}

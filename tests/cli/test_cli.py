@@ -1,0 +1,126 @@
+"""The ``raydeck`` CLI against a real HTTP server (in-memory platform): what a terminal user sees."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+import yaml
+from typer.testing import CliRunner
+
+from raydeck.app import create_app
+from raydeck.cli.main import app as cli
+from raydeck.settings import Settings
+from tests.support.memory_platform import MemoryPlatform
+from tests.support.samples import raycluster
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(settings, platform_factory=lambda store, _s: MemoryPlatform(store))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uv.started:
+        assert time.monotonic() < deadline, "the test server did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(20)
+
+
+def run(server: str, *args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, [*args, "--server", server], input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write(tmp_path: Path, *docs: dict[str, object]) -> Path:
+    path = tmp_path / "clusters.yaml"
+    path.write_text(yaml.safe_dump_all(docs))
+    return path
+
+
+def test_apply_creates_each_document_then_configures_on_reapply(
+    server: str, tmp_path: Path
+) -> None:
+    path = write(tmp_path, raycluster("one"), raycluster("two"))
+    code, out, _ = run(server, "apply", "-f", str(path))
+    assert code == 0 and out.splitlines() == ["rayclusters/one created", "rayclusters/two created"]
+    code, out, _ = run(server, "apply", "-f", str(path))
+    assert code == 0 and "rayclusters/one configured" in out
+
+
+def test_apply_reports_field_errors_and_stores_nothing(server: str, tmp_path: Path) -> None:
+    code, _, err = run(server, "apply", "-f", str(write(tmp_path, raycluster("Bad_Name"))))
+    assert code == 1
+    assert "Error from server (Invalid)" in err and "metadata.name" in err
+    assert "No rayclusters found" in run(server, "get", "rayclusters")[1]
+
+
+def test_apply_from_stdin_and_invalid_yaml(server: str) -> None:
+    code, out, _ = run(server, "apply", "-f", "-", input=yaml.safe_dump(raycluster("piped")))
+    assert code == 0 and "piped created" in out
+    code, _, err = run(server, "apply", "-f", "-", input="kind: [\n")
+    assert code == 1 and "line" in err
+
+
+def test_get_shows_a_table_yaml_and_json(server: str, tmp_path: Path) -> None:
+    run(server, "apply", "-f", str(write(tmp_path, raycluster("shown", cpu="2"))))
+    code, out, _ = run(server, "get", "rc")
+    assert code == 0
+    header, row = out.splitlines()
+    assert header.split()[:4] == ["NAME", "TYPE", "STATUS", "WORKERS"]
+    assert row.split()[:4] == ["shown", "instance", "ready", "2/2"]
+    assert (
+        yaml.safe_load(run(server, "get", "raycluster", "shown", "-o", "yaml")[1])["metadata"][
+            "name"
+        ]
+        == "shown"
+    )
+    listed = json.loads(run(server, "get", "rayclusters", "-o", "json")[1])
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["shown"]
+    assert "NAMESPACE" in run(server, "get", "rayclusters", "-A")[1].splitlines()[0]
+
+
+def test_stop_start_delete_and_running_delete_refused(server: str, tmp_path: Path) -> None:
+    run(server, "apply", "-f", str(write(tmp_path, raycluster("cycle"))))
+    code, _, err = run(server, "delete", "raycluster", "cycle")
+    assert code == 1 and "stop it first" in err
+    assert run(server, "stop", "raycluster", "cycle")[1].strip() == "rayclusters/cycle stopping"
+    assert "suspended" in run(server, "get", "rc", "cycle")[1]
+    assert run(server, "start", "rc", "cycle")[0] == 0
+    run(server, "stop", "rc", "cycle")
+    code, out, _ = run(server, "delete", "rc", "cycle")
+    assert code == 0 and out.strip() == "rayclusters/cycle deleted"
+
+
+def test_describe_and_logs(server: str, tmp_path: Path) -> None:
+    run(server, "apply", "-f", str(write(tmp_path, raycluster("told"))))
+    out = run(server, "describe", "raycluster", "told")[1]
+    assert "Name:          told" in out and "StateChanged" in out and "told-head" in out
+    assert run(server, "logs", "rc", "told", "--tail", "1")[1] == "line 5 of told\n"
+
+
+def test_namespaces_and_unknown_kinds(server: str) -> None:
+    assert run(server, "create", "namespace", "team-x")[0] == 0
+    assert "team-x" in run(server, "get", "namespaces")[1]
+    code, _, err = run(server, "get", "widgets")
+    assert code == 1 and "unknown resource type 'widgets'" in err
+    code, _, err = run(server, "get", "rc", "-n", "nowhere")
+    assert code == 1 and "NotFound" in err
+
+
+def test_unreachable_server_says_how_to_start_it() -> None:
+    code, _, err = run("http://127.0.0.1:9", "get", "rc")
+    assert code == 1 and "raydeck up" in err

@@ -1,0 +1,113 @@
+"""``ray start`` flags derived from a group as KubeRay derives them, pinned to loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from raydeck.platforms.local import nodes
+from raydeck.resources.raycluster import RayCluster
+from tests.support.samples import raycluster
+
+PORTS = {
+    "gcs": 1,
+    "dashboard": 2,
+    "client": 3,
+    "metrics": 4,
+    "serve": 5,
+    "node_manager": 6,
+    "object_manager": 7,
+    "agent_listen": 8,
+    "agent_grpc": 9,
+    "runtime_env": 10,
+    "worker_min": 100,
+    "worker_max": 163,
+}
+
+
+def head_group(**changes: object) -> RayCluster:
+    body = raycluster("c", cpu="1500m", memory="2Gi")
+    body["spec"]["headGroupSpec"].update(changes)
+    return RayCluster.model_validate(body)
+
+
+def test_limits_become_cpus_rounded_up_and_memory_in_bytes() -> None:
+    params, _ = nodes.start_params(head_group().spec.head_group_spec, node_type="head")
+    assert params == {"num-cpus": "2", "memory": str(2 * 2**30)}
+
+
+def test_gpu_limits_become_num_gpus() -> None:
+    c = head_group()
+    c.spec.head_group_spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"] = 2  # type: ignore[union-attr,index]
+    params, _ = nodes.start_params(c.spec.head_group_spec, node_type="head")
+    assert params["num-gpus"] == "2"
+
+
+def test_ray_start_params_win_over_limits_and_group_resources_win_over_both() -> None:
+    params, _ = nodes.start_params(
+        head_group(rayStartParams={"num-cpus": "0"}).spec.head_group_spec, node_type="head"
+    )
+    assert params["num-cpus"] == "0"
+    params, _ = nodes.start_params(
+        head_group(rayStartParams={}, resources={"CPU": "3", "TPU": "4"}).spec.head_group_spec,
+        node_type="head",
+    )
+    assert params["num-cpus"] == "3" and params["resources"] == '{"TPU": 4.0}'
+
+
+def test_addresses_and_ports_from_the_spec_are_replaced_and_reported() -> None:
+    group = head_group(
+        rayStartParams={
+            "dashboard-host": "0.0.0.0",
+            "port": "6379",
+            "object-store-memory": "100000000",
+        }
+    ).spec.head_group_spec
+    params, ignored = nodes.start_params(group, node_type="head")
+    assert ignored == ("dashboard-host", "port") and params["object-store-memory"] == "100000000"
+    params.update(
+        nodes.pinned_params(node_type="head", ports=PORTS, head_gcs_port=1, temp_dir=Path("/d"))
+    )
+    flags = nodes.flags(params)
+    assert "--dashboard-host=127.0.0.1" in flags and "--port=1" in flags and "--block" in flags
+    assert "--node-ip-address=127.0.0.1" in flags and "--temp-dir=/d" in flags
+
+
+def test_worker_points_at_the_head_and_false_switches_are_dropped() -> None:
+    pinned = nodes.pinned_params(
+        node_type="worker", ports=PORTS, head_gcs_port=1, temp_dir=Path("/d")
+    )
+    flags = nodes.flags(pinned | {"include-dashboard": "false", "disable-usage-stats": "false"})
+    assert "--address=127.0.0.1:1" in flags and "--include-dashboard=false" in flags
+    assert not any(f.startswith("--disable-usage-stats") for f in flags)
+
+
+def test_container_command_runs_before_ray_unless_it_starts_ray_itself() -> None:
+    container = head_group().spec.head_group_spec.template.spec.containers[0]
+    container.command = ["echo", "hi"]
+    argv = nodes.command(container, launcher=["L"], node_type="head", params={"block": "true"})
+    assert argv == ["bash", "-c", "echo hi && exec L start --head --block"]
+    container.command, container.args = ["/bin/sh", "-c"], ["ray start --head --block"]
+    assert nodes.command(container, launcher=["L"], node_type="head", params={}) == [
+        "bash",
+        "-c",
+        "/bin/sh -c ray start --head --block",
+    ]
+
+
+def test_environment_carries_container_env_and_cluster_identity() -> None:
+    base = head_group().spec.head_group_spec.template.spec.containers[0]
+    container = type(base).model_validate(
+        base.to_wire() | {"env": [{"name": "GREETING", "value": "hello"}]}
+    )
+    env = nodes.environment(
+        container,
+        cluster="c",
+        namespace="ns",
+        head_gcs_port=1,
+        gpu_ids=[0, 1],
+        bin_dir=Path("/b"),
+        base={"PATH": "/usr/bin", "RAY_ADDRESS": "x:1"},
+    )
+    assert env["GREETING"] == "hello" and env["RAY_CLUSTER_NAME"] == "c"
+    assert env["RAY_ADDRESS"] == "127.0.0.1:1" and env["CUDA_VISIBLE_DEVICES"] == "0,1"
+    assert env["PATH"] == "/b:/usr/bin"

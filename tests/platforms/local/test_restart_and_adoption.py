@@ -1,0 +1,198 @@
+"""raydeck restarts against real Ray: kill -9 re-adopts, ``serve`` leaves clusters, ``up`` stops them.
+
+raydeck runs as a real ``raydeck serve`` / ``raydeck up`` process here, because
+what is under test is what survives that process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from raydeck.platforms.local.processes import TAG_ENV, ProcessSupervisor
+from tests.support.samples import raycluster
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.ray
+BASE = "/api/v1/namespaces/default/rayclusters"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """One ``raydeck up|serve`` process on a data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, command: str) -> None:
+        raydeck = Path(sys.executable).parent / "raydeck"
+        with (self.data_dir / f"server-{command}.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(raydeck), command, "--port", str(self.port), "--data-dir", str(self.data_dir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    async def ready(self) -> None:
+        async def up() -> bool:
+            try:
+                async with httpx.AsyncClient() as client:
+                    return (await client.get(f"{self.url}/healthz")).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await eventually(up, timeout=60, what="raydeck to answer /healthz")
+
+    async def stop(self, sig: signal.Signals) -> None:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        await asyncio.to_thread(self.process.wait, 60)
+        self.process = None
+
+    def kill_group(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    @property
+    def tag_prefix(self) -> str:
+        return f"raydeck:{(self.data_dir / 'instance-id').read_text().strip()}:"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
+    running = Server(data_dir)
+    try:
+        yield running
+    finally:
+        running.kill_group()
+        if (data_dir / "instance-id").exists():
+            await ProcessSupervisor().terminate_tagged(running.tag_prefix, grace=0)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def orphan() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+async def cluster(server: Server, name: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        body: dict[str, Any] = (await client.get(f"{BASE}/{name}")).json()
+        body["pods"] = (await client.get(f"{BASE}/{name}/pods")).json()["items"]
+        return body
+
+
+async def wait_ready(server: Server, name: str, workers: int) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        found = await cluster(server, name)
+        status = found.get("status") or {}
+        ok = (
+            status.get("state") == "ready"
+            and status.get("readyWorkerReplicas") == workers
+            and len(found["pods"]) == workers + 1
+            and all(p["ready"] for p in found["pods"])
+        )
+        return found if ok else None
+
+    return await eventually(probe, timeout=120, interval=0.5, what=f"{name} to be ready")
+
+
+def tagged(prefix: str) -> set[int]:
+    return set(ProcessSupervisor().tagged_pids(prefix))
+
+
+async def test_kill_9_then_restart_readopts_nodes_and_removes_orphans(
+    server: Server, orphan: list[subprocess.Popen[bytes]]
+) -> None:
+    server.start("serve")
+    await server.ready()
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        created = await client.post(BASE, json=raycluster("durable", workers=1, cpu="1"))
+        assert created.status_code == 201, created.text
+    before = await wait_ready(server, "durable", 1)
+    pids_before = {p["name"]: p["pid"] for p in before["pods"]}
+    processes_before = tagged(server.tag_prefix)
+
+    server.kill_group()  # kill -9: no shutdown code runs
+    assert tagged(server.tag_prefix) == processes_before, "Ray nodes must outlive a raydeck crash"
+    stray = subprocess.Popen(
+        ["sleep", "600"],
+        env={**os.environ, TAG_ENV: f"{server.tag_prefix}x/stray"},
+        start_new_session=True,
+    )
+    orphan.append(stray)
+
+    server.start("serve")
+    await server.ready()
+    after = await wait_ready(server, "durable", 1)
+    assert {p["name"]: p["pid"] for p in after["pods"]} == pids_before
+    assert all(p["restarts"] == 0 for p in after["pods"])
+    await eventually(
+        lambda: asyncio.to_thread(lambda: stray.poll() is not None),
+        timeout=30,
+        what="the orphan to be stopped",
+    )
+    assert tagged(server.tag_prefix) == processes_before
+
+
+async def test_serve_exit_keeps_clusters_and_up_exit_stops_them_until_next_start(
+    server: Server,
+) -> None:
+    server.start("serve")
+    await server.ready()
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        await client.post(BASE, json=raycluster("kept", workers=1, cpu="1"))
+    ready = await wait_ready(server, "kept", 1)
+    running = tagged(server.tag_prefix)
+    await server.stop(signal.SIGTERM)
+    assert tagged(server.tag_prefix) == running, "`raydeck serve` leaves clusters running"
+
+    server.start("up")
+    await server.ready()
+    assert {p["pid"] for p in (await wait_ready(server, "kept", 1))["pods"]} == {
+        p["pid"] for p in ready["pods"]
+    }
+    await server.stop(signal.SIGINT)
+    assert tagged(server.tag_prefix) == set(), "`raydeck up` stops its clusters on Ctrl-C"
+
+    server.start("up")
+    await server.ready()
+    back = await wait_ready(server, "kept", 1)
+    assert back["spec"].get("suspend") in (None, False)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        await client.post(f"{BASE}/kept/stop")
+
+        async def deleted() -> bool:
+            return (await client.delete(f"{BASE}/kept")).status_code == 200
+
+        await eventually(deleted, timeout=60, what="the stopped cluster to be deleted")
+    await server.stop(signal.SIGINT)
+    assert tagged(server.tag_prefix) == set()
