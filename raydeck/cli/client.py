@@ -86,7 +86,9 @@ class Client:
         result: dict[str, Any] = await self._json("GET", self._path(plural, namespace, name))
         return result
 
-    async def list_objects(self, plural: str, namespace: str | None, **params: Any) -> dict[str, Any]:
+    async def list_objects(
+        self, plural: str, namespace: str | None, **params: Any
+    ) -> dict[str, Any]:
         query = {k: v for k, v in params.items() if v not in (None, "", 0)}
         result: dict[str, Any] = await self._json(
             "GET", self._path(plural, namespace), params=query

@@ -1,6 +1,7 @@
 """Time as the controller and reconcilers see it: injectable so tests can control it.
 
-``SystemClock`` is the real one; ``FakeClock`` moves only when a test says so.
+``SystemClock`` is the real one. Reconcile decisions take ``now`` as an argument
+(``platforms/local/plan.py``), so their tests need no clock at all.
 """
 
 from __future__ import annotations
@@ -22,20 +23,6 @@ class SystemClock:
 
     def wall(self) -> datetime:
         return datetime.now(UTC)
-
-
-class FakeClock:
-    def __init__(self, start: float = 1000.0) -> None:
-        self._now = start
-
-    def monotonic(self) -> float:
-        return self._now
-
-    def wall(self) -> datetime:
-        return datetime.fromtimestamp(self._now, UTC)
-
-    def advance(self, seconds: float) -> None:
-        self._now += seconds
 
 
 def rfc3339(moment: datetime) -> str:

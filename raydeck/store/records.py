@@ -6,7 +6,6 @@ without touching the database layer.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -53,22 +52,26 @@ class StoredObject:
         return "template" if self.is_template else "instance"
 
     def to_wire(self) -> dict[str, Any]:
-        """The object as the API returns it: the user's body with server metadata and status."""
-        wire = copy.deepcopy(self.body)
-        user_meta = {k: v for k, v in (wire.get("metadata") or {}).items()}
-        meta: dict[str, Any] = {"name": self.name}
-        meta.update(
-            namespace=self.namespace,
-            uid=self.uid,
-            resourceVersion=str(self.resource_version),
-            generation=self.generation,
-            creationTimestamp=self.created_at,
-        )
-        meta.update({k: v for k, v in user_meta.items() if k not in meta})
+        """The object as the API returns it: the user's body with server metadata and status.
+
+        Shallow: nested values are shared with this record, so callers that change the result
+        copy what they change (the managers do).
+        """
+        wire = dict(self.body)
+        meta: dict[str, Any] = {
+            "name": self.name,
+            "namespace": self.namespace,
+            "uid": self.uid,
+            "resourceVersion": str(self.resource_version),
+            "generation": self.generation,
+            "creationTimestamp": self.created_at,
+        }
+        for key, value in (wire.get("metadata") or {}).items():
+            meta.setdefault(key, value)
         meta["annotations"] = {**(meta.get("annotations") or {}), TYPE_ANNOTATION: self.type}
         wire["metadata"] = meta
         if self.status is not None and not self.is_template:
-            wire["status"] = copy.deepcopy(self.status)
+            wire["status"] = self.status
         return wire
 
 

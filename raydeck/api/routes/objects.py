@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from raydeck.api.body import OBJECT_BODY, read_object
 from raydeck.api.deps import ContextDep, UserDep
+from raydeck.api.responses import json_response
 from raydeck.managers.objects import ObjectManager
 from raydeck.resources.kinds import Kind
 from raydeck.store.records import ListPage, ListQuery
@@ -65,7 +66,7 @@ def object_router(kind: Kind) -> APIRouter:
         selector: str,
         limit: int,
         continue_token: str | None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         query = ListQuery(
             kind=kind.name,
             namespace=namespace,
@@ -79,7 +80,7 @@ def object_router(kind: Kind) -> APIRouter:
             limit=limit,
             continue_token=continue_token,
         )
-        return list_wire(await manager(context).list_objects(query))
+        return json_response(list_wire(await manager(context).list_objects(query)))
 
     @router.get(f"/api/v1/{kind.plural}", summary=f"List {kind.plural} in all namespaces")
     async def list_all(
@@ -93,7 +94,7 @@ def object_router(kind: Kind) -> APIRouter:
         selector: str = "",
         limit: Annotated[int, Query(ge=0, le=1000)] = 0,
         continue_: Annotated[str | None, Query(alias="continue")] = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         return await list_objects(
             context,
             None,
@@ -121,7 +122,7 @@ def object_router(kind: Kind) -> APIRouter:
         selector: str = "",
         limit: Annotated[int, Query(ge=0, le=1000)] = 0,
         continue_: Annotated[str | None, Query(alias="continue")] = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         return await list_objects(
             context,
             namespace,
@@ -148,53 +149,57 @@ def object_router(kind: Kind) -> APIRouter:
         user: UserDep,
         namespace: NamespacePath,
         type: Literal["template", "instance"] = "instance",
-    ) -> dict[str, Any]:
+    ) -> Response:
         body = await read_object(request)
         obj = await manager(context).create(
             namespace, body, creator=user, as_template=type == "template"
         )
-        return obj.to_wire()
+        return json_response(obj.to_wire(), 201)
 
     @router.delete(base, summary=f"Delete several {kind.plural}; reports the outcome per name")
     async def delete_many(
         context: ContextDep,
         namespace: NamespacePath,
         name: Annotated[list[str], Query(min_length=1)],
-    ) -> dict[str, Any]:
+    ) -> Response:
         outcomes = await manager(context).delete_many(namespace, list(_split(name)))
-        return {"results": [o.to_wire() for o in outcomes]}
+        return json_response({"results": [o.to_wire() for o in outcomes]})
 
     @router.get(item, summary=f"Read a {kind.name}")
-    async def get(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
-        return (await manager(context).get(namespace, name)).to_wire()
+    async def get(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
+        return json_response((await manager(context).get(namespace, name)).to_wire())
 
     @router.put(item, openapi_extra=OBJECT_BODY, summary=f"Replace a {kind.name}")
     async def replace(
         request: Request, context: ContextDep, namespace: NamespacePath, name: str
-    ) -> dict[str, Any]:
+    ) -> Response:
         body = await read_object(request)
-        return (await manager(context).replace(namespace, name, body)).to_wire()
+        return json_response((await manager(context).replace(namespace, name, body)).to_wire())
 
     @router.patch(
         item, openapi_extra=OBJECT_BODY, summary=f"Change a {kind.name} with a JSON merge patch"
     )
     async def patch(
         request: Request, context: ContextDep, namespace: NamespacePath, name: str
-    ) -> dict[str, Any]:
+    ) -> Response:
         body = await read_object(request)
-        return (await manager(context).patch(namespace, name, body)).to_wire()
+        return json_response((await manager(context).patch(namespace, name, body)).to_wire())
 
     @router.delete(item, summary=f"Delete a {kind.name} (a running one must be stopped first)")
-    async def delete(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
-        return (await manager(context).delete(namespace, name)).to_wire()
+    async def delete(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
+        return json_response((await manager(context).delete(namespace, name)).to_wire())
 
     @router.post(f"{item}/start", summary=f"Start a {kind.name} (spec.suspend: false)")
-    async def start(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
-        return (await manager(context).set_suspended(namespace, name, suspend=False)).to_wire()
+    async def start(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
+        return json_response(
+            (await manager(context).set_suspended(namespace, name, suspend=False)).to_wire()
+        )
 
     @router.post(f"{item}/stop", summary=f"Stop a {kind.name} (spec.suspend: true)")
-    async def stop(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
-        return (await manager(context).set_suspended(namespace, name, suspend=True)).to_wire()
+    async def stop(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
+        return json_response(
+            (await manager(context).set_suspended(namespace, name, suspend=True)).to_wire()
+        )
 
     @router.get(
         f"{item}/yaml", response_class=PlainTextResponse, summary=f"Export a {kind.name} as YAML"
@@ -208,13 +213,17 @@ def object_router(kind: Kind) -> APIRouter:
         )
 
     @router.get(f"{item}/events", summary=f"Events about a {kind.name}")
-    async def events(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
+    async def events(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
         records = await manager(context).events(namespace, name)
-        return {"apiVersion": "v1", "kind": "EventList", "items": [e.to_wire() for e in records]}
+        return json_response(
+            {"apiVersion": "v1", "kind": "EventList", "items": [e.to_wire() for e in records]}
+        )
 
     @router.get(f"{item}/pods", summary=f"Pods (local: node processes) of a {kind.name}")
-    async def pods(context: ContextDep, namespace: NamespacePath, name: str) -> dict[str, Any]:
-        return {"items": [p.to_wire() for p in await manager(context).pods(namespace, name)]}
+    async def pods(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
+        return json_response(
+            {"items": [p.to_wire() for p in await manager(context).pods(namespace, name)]}
+        )
 
     @router.get(
         f"{item}/logs",
@@ -243,11 +252,11 @@ def object_router(kind: Kind) -> APIRouter:
         namespace: NamespacePath,
         name: str,
         new: Annotated[NewName, Body()],
-    ) -> dict[str, Any]:
+    ) -> Response:
         obj = await manager(context).save_as_template(
             namespace, name, template_name=new.name, creator=user
         )
-        return obj.to_wire()
+        return json_response(obj.to_wire(), 201)
 
     @router.post(
         f"{item}/instances",
@@ -260,11 +269,11 @@ def object_router(kind: Kind) -> APIRouter:
         namespace: NamespacePath,
         name: str,
         new: Annotated[NewInstance, Body()],
-    ) -> dict[str, Any]:
+    ) -> Response:
         obj = await manager(context).instantiate(
             namespace, name, name=new.name, suspend=new.suspend, creator=user
         )
-        return obj.to_wire()
+        return json_response(obj.to_wire(), 201)
 
     return router
 

@@ -55,7 +55,7 @@ class NodeFailed:
 
     name: str
     delay: float
-    exit_code: int | None = None
+    why: str = "exited"
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,11 @@ Action = StartNode | RestartNode | NodeFailed | StopNode
 
 @dataclass(frozen=True)
 class Backoff:
+    """Restart timing: back-off bounds, and how long a node may run without registering with Ray."""
+
     initial: float = 1.0
     maximum: float = 60.0
+    start_timeout: float = 120.0
 
 
 @dataclass
@@ -102,14 +105,27 @@ def plan_nodes(
 
 
 def _recover(node: Observed, *, now: float, backoff: Backoff) -> list[Action]:
-    """A dead node is marked failed once, then restarted when its back-off has passed."""
-    if node.alive:
+    """A failed node is restarted once its back-off has passed; a dead or stuck one is marked failed."""
+    data = node.pod.data
+    if data.get("phase") == "Failed":
+        due = data.get("nextRestartAt")
+        return [RestartNode(node.name)] if due is None or now >= float(due) else []
+    timed_out = node.alive and _start_timed_out(node, now=now, timeout=backoff.start_timeout)
+    if node.alive and not timed_out:
         return []
-    due = node.pod.data.get("nextRestartAt")
-    if node.pod.data.get("phase") != "Failed" or due is None:
-        delay = backoff_delay(node.restarts + 1, initial=backoff.initial, maximum=backoff.maximum)
-        return [NodeFailed(node.name, delay, node.pod.data.get("exitCode"))]
-    return [RestartNode(node.name)] if now >= float(due) else []
+    delay = backoff_delay(node.restarts + 1, initial=backoff.initial, maximum=backoff.maximum)
+    why = (
+        f"did not register with Ray within {backoff.start_timeout:.0f}s" if timed_out else "exited"
+    )
+    return [NodeFailed(node.name, delay, why)]
+
+
+def _start_timed_out(node: Observed, *, now: float, timeout: float) -> bool:
+    """Running but never registered with Ray for ``timeout`` seconds: as a failed startup probe."""
+    spawned = node.pod.data.get("spawnedAtMs")
+    if node.registered or node.pod.data.get("registeredOnce") or spawned is None:
+        return False
+    return now - float(spawned) / 1000 > timeout
 
 
 def _plan_workers(
@@ -157,7 +173,8 @@ def _plan_group(
         StopNode(o.name, f"scaling {group.group_name} down to {desired}") for o in kept[desired:]
     ]
     for node in kept[:desired]:
-        if head_ready or node.alive:
+        # Without a ready head a worker cannot register: leave it be until the head is back.
+        if head_ready:
             actions += _recover(node, now=now, backoff=backoff)
     if head_ready:
         actions += [StartNode(group.group_name, "worker")] * max(0, desired - len(kept))

@@ -80,7 +80,11 @@ class ClusterReconciler:
         self._clock = clock
         self._http = http
         self._ray_version = version("ray")
-        self._backoff = Backoff(settings.restart_backoff_initial, settings.restart_backoff_max)
+        self._backoff = Backoff(
+            settings.restart_backoff_initial,
+            settings.restart_backoff_max,
+            settings.node_start_timeout,
+        )
 
     def tag(self, owner_uid: str, pod_name: str) -> str:
         return f"{self._tag_prefix}{owner_uid}/{pod_name}"
@@ -105,6 +109,7 @@ class ClusterReconciler:
             obj = await self._store.get(key)
         await self._execute(obj, cluster, plan.actions)
         observed = await self._observe(obj)
+        await self._mark_registered(observed)
         await self._write_status(obj, cluster, observed, stopping=False)
         return Result(requeue_after=self._next_look(cluster, observed))
 
@@ -167,7 +172,6 @@ class ClusterReconciler:
         starts = [a for a in actions if isinstance(a, StartNode | RestartNode)]
         head_pod = next((p for p in by_name.values() if p.node_type == "head"), None)
         await asyncio.gather(*(self._start(obj, cluster, a, by_name, head_pod) for a in starts))
-        await self._mark_registered(obj)
 
     async def _start(
         self,
@@ -337,11 +341,12 @@ class ClusterReconciler:
             obj,
             type_="Warning",
             reason="NodeFailed",
-            message=f"Node {pod.name} exited (exit code {code}); restarting in {action.delay:.1f}s",
+            message=f"Node {pod.name} {action.why} (exit code {code}); "
+            f"restarting in {action.delay:.1f}s",
         )
 
-    async def _mark_registered(self, obj: StoredObject) -> None:
-        for node in await self._observe(obj):
+    async def _mark_registered(self, observed: list[Observed]) -> None:
+        for node in observed:
             if node.registered and node.pod.data.get("phase") != "Running":
                 node.pod.data.update(phase="Running", registeredOnce=True)
                 await self._store.save_pod(node.pod)

@@ -87,7 +87,7 @@ def test_workers_to_delete_are_stopped_and_replaced_to_keep_replicas() -> None:
 def test_dead_node_is_marked_failed_with_backoff_then_restarted_when_due() -> None:
     dead = node("w1", alive=False, registered=False, restarts=2)
     plan = plan_nodes(cluster(workers=1), [node("h", "head"), dead], now=100, backoff=BACKOFF)
-    assert plan.actions == [NodeFailed("w1", 4.0, None)]
+    assert plan.actions == [NodeFailed("w1", 4.0, "exited")]
     waiting = node(
         "w1", alive=False, registered=False, restarts=3, phase="Failed", nextRestartAt=104
     )
@@ -104,7 +104,22 @@ def test_dead_node_is_marked_failed_with_backoff_then_restarted_when_due() -> No
 def test_backoff_is_capped() -> None:
     dead = node("h", "head", alive=False, restarts=10)
     assert plan_nodes(cluster(workers=0), [dead], now=0, backoff=BACKOFF).actions == [
-        NodeFailed("h", 8.0, None)
+        NodeFailed("h", 8.0, "exited")
+    ]
+
+
+def test_a_node_that_never_registers_fails_after_the_start_timeout() -> None:
+    stuck = node("h", "head", registered=False, spawnedAtMs=0)
+    timing = Backoff(initial=1.0, maximum=8.0, start_timeout=30.0)
+    assert plan_nodes(cluster(workers=0), [stuck], now=29, backoff=timing).actions == []
+    (failed,) = plan_nodes(cluster(workers=0), [stuck], now=31, backoff=timing).actions
+    assert isinstance(failed, NodeFailed) and "within 30s" in failed.why
+
+
+def test_a_failed_node_still_running_is_restarted_not_failed_again() -> None:
+    failed = node("h", "head", registered=False, phase="Failed", nextRestartAt=10, spawnedAtMs=0)
+    assert plan_nodes(cluster(workers=0), [failed], now=11, backoff=BACKOFF).actions == [
+        RestartNode("h")
     ]
 
 

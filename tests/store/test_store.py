@@ -1,0 +1,136 @@
+"""The store's Kubernetes-style semantics: names, versions, generation, lists, events, notifications."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from raydeck.errors import AlreadyExists, InvalidState, NotFound, StaleResourceVersion
+from raydeck.store.records import ListQuery, ObjectKey
+from raydeck.store.store import Store
+from tests.support.samples import raycluster
+
+KIND = "RayCluster"
+
+
+@pytest.fixture
+async def store(data_dir: Path) -> AsyncIterator[Store]:
+    opened = Store(data_dir / "raydeck.db")
+    await opened.open()
+    yield opened
+    await opened.close()
+
+
+async def test_default_namespace_exists_and_survives_reopening(data_dir: Path) -> None:
+    first = Store(data_dir / "raydeck.db")
+    await first.open()
+    await first.create(KIND, "default", raycluster("kept"), is_template=False, creator="me")
+    await first.close()
+    again = Store(data_dir / "raydeck.db")
+    await again.open()
+    assert [n.name for n in await again.list_namespaces()] == ["default"]
+    assert (await again.get(ObjectKey(KIND, "default", "kept"))).creator == "me"
+    await again.close()
+
+
+async def test_versions_move_on_every_write_and_generation_only_on_spec(store: Store) -> None:
+    created = await store.create(KIND, "default", raycluster("v"), is_template=False, creator="")
+    labelled = raycluster("v", labels={"team": "a"})
+    relabelled = await store.replace(
+        created.key, labelled, expected_version=created.resource_version
+    )
+    assert relabelled.resource_version > created.resource_version and relabelled.generation == 1
+    respecced = await store.replace(created.key, raycluster("v", workers=3), expected_version=None)
+    assert respecced.generation == 2
+    status = await store.write_status(created.key, {"state": "ready"}, uid=created.uid)
+    assert status.generation == 2 and status.resource_version > respecced.resource_version
+    with pytest.raises(StaleResourceVersion):
+        await store.replace(created.key, labelled, expected_version=created.resource_version)
+
+
+async def test_server_fields_in_a_body_are_not_stored(store: Store) -> None:
+    body = raycluster("clean")
+    body["metadata"] |= {
+        "uid": "forged",
+        "resourceVersion": "99",
+        "annotations": {"raydeck.io/type": "x"},
+    }
+    body["status"] = {"state": "ready"}
+    created = await store.create(KIND, "default", body, is_template=False, creator="")
+    assert created.uid != "forged" and created.status is None
+    assert "annotations" not in created.body["metadata"]
+
+
+async def test_names_are_unique_per_kind_and_namespace(store: Store) -> None:
+    await store.create_namespace("other")
+    await store.create(KIND, "default", raycluster("same"), is_template=False, creator="")
+    await store.create(KIND, "other", raycluster("same"), is_template=False, creator="")
+    with pytest.raises(AlreadyExists):
+        await store.create(KIND, "default", raycluster("same"), is_template=True, creator="")
+    with pytest.raises(NotFound):
+        await store.create(KIND, "missing", raycluster("x"), is_template=False, creator="")
+
+
+async def test_status_write_for_a_replaced_object_is_refused(store: Store) -> None:
+    first = await store.create(KIND, "default", raycluster("reborn"), is_template=False, creator="")
+    await store.delete(first.key)
+    await store.create(KIND, "default", raycluster("reborn"), is_template=False, creator="")
+    with pytest.raises(NotFound):
+        await store.write_status(first.key, {"state": "ready"}, uid=first.uid)
+
+
+async def test_fuzzy_search_escapes_like_wildcards(store: Store) -> None:
+    for name in ("abc", "a-b-c", "xyz"):
+        await store.create(KIND, "default", raycluster(name), is_template=False, creator="")
+    found = await store.list_objects(ListQuery(kind=KIND, search="ac"))
+    assert [o.name for o in found.items] == ["a-b-c", "abc"]
+    assert (await store.list_objects(ListQuery(kind=KIND, search="%"))).total == 0
+
+
+async def test_selectors_match_labels_with_dots_and_slashes(store: Store) -> None:
+    await store.create(
+        KIND,
+        "default",
+        raycluster("a", labels={"example.com/team": "x"}),
+        is_template=False,
+        creator="",
+    )
+    await store.create(KIND, "default", raycluster("b"), is_template=False, creator="")
+    names = lambda page: [o.name for o in page.items]  # noqa: E731
+    assert names(await store.list_objects(ListQuery(kind=KIND, selector="example.com/team=x"))) == [
+        "a"
+    ]
+    assert names(await store.list_objects(ListQuery(kind=KIND, selector="!example.com/team"))) == [
+        "b"
+    ]
+    assert names(
+        await store.list_objects(ListQuery(kind=KIND, selector="example.com/team!=x"))
+    ) == ["b"]
+
+
+async def test_repeated_event_raises_its_count(store: Store) -> None:
+    obj = await store.create(KIND, "default", raycluster("e"), is_template=False, creator="")
+    for _ in range(3):
+        await store.record_event(obj, type_="Warning", reason="NodeFailed", message="exited")
+    await store.record_event(obj, type_="Normal", reason="RestartedNode", message="back")
+    events = await store.list_events(obj)
+    assert [(e.reason, e.count) for e in events] == [("NodeFailed", 3), ("RestartedNode", 1)]
+
+
+async def test_subscribers_hear_every_change(store: Store) -> None:
+    queue = store.subscribe()
+    obj = await store.create(KIND, "default", raycluster("heard"), is_template=False, creator="")
+    await store.replace(obj.key, raycluster("heard", workers=1), expected_version=None)
+    await store.delete(obj.key)
+    heard = [await asyncio.wait_for(queue.get(), 1) for _ in range(3)]
+    assert heard == [obj.key] * 3
+
+
+async def test_a_namespace_with_objects_cannot_be_deleted(store: Store) -> None:
+    await store.create_namespace("busy")
+    await store.create(KIND, "busy", raycluster("x"), is_template=False, creator="")
+    with pytest.raises(InvalidState):
+        await store.delete_namespace("busy")
