@@ -26,7 +26,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.support import RaydeckServer, free_port, median
+from bench.support import RaydeckServer, median
+from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import TAG_ENV, ProcessSupervisor
 from raydeck.platforms.local.raynode import launcher_argv
 
@@ -87,8 +88,12 @@ def raydeck_round(server: RaydeckServer, index: int) -> float:
     return elapsed
 
 
+#: Outside raydeck's range (20000-29999) and the kernel's ephemeral ports (32768 and up).
+DIRECT_PORTS = PortAllocator(start=15000, end=19999)
+
+
 def node_ports(count: int) -> list[int]:
-    return [free_port() for _ in range(count)]
+    return DIRECT_PORTS.allocate(count, taken=())
 
 
 def direct_round() -> float:
@@ -102,6 +107,7 @@ def direct_round() -> float:
         "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
     }
     gcs, dashboard, client = node_ports(3)
+    used = [gcs, dashboard, client]
     groups: list[int] = []
     try:
         start = time.monotonic()
@@ -109,6 +115,7 @@ def direct_round() -> float:
             head = index == 0
             (root / str(index)).mkdir()
             ports = node_ports(6)
+            used += ports
             low = 30000 + index * 100
             argv = [
                 *launcher_argv(),
@@ -138,22 +145,22 @@ def direct_round() -> float:
                 if head
                 else [f"--address=127.0.0.1:{gcs}"]
             )
-            process = subprocess.Popen(
-                argv,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            log_path = root / f"start-{index}.log"
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
             groups.append(process.pid)
             if process.wait(300) != 0:
-                raise RuntimeError(f"ray start failed: {' '.join(argv)}")
+                tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
+                raise RuntimeError(f"ray start failed: {' '.join(argv)}\n{tail}")
         return time.monotonic() - start
     finally:
         for group in groups:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(group, signal.SIGKILL)
         asyncio.run(ProcessSupervisor().terminate_tagged(tag, grace=0))
+        DIRECT_PORTS.release(used)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -6,8 +6,12 @@ check for leftover processes lives there too.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,7 +19,6 @@ import httpx
 import pytest
 
 from raydeck.app import create_app
-from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.settings import Settings, get_settings
 from tests.support.memory_platform import MemoryPlatform
 
@@ -43,13 +46,38 @@ async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+SESSION_ENV = "RAYDECK_TEST_SESSION"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every process the tests start inherits this, however it detaches (setsid, daemons).
+    os.environ[SESSION_ENV] = uuid.uuid4().hex
+
+
+def session_pids() -> list[int]:
+    """Processes other than this one that carry this test session's marker."""
+    marker = f"{SESSION_ENV}={os.environ[SESSION_ENV]}".encode()
+    found = []
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            environ = Path(f"/proc/{name}/environ").read_bytes()
+        except OSError:
+            continue
+        if int(name) != os.getpid() and marker in environ.split(b"\0"):
+            found.append(int(name))
+    return found
+
+
 @pytest.fixture(scope="session", autouse=True)
-async def no_leftover_processes() -> AsyncIterator[None]:
-    """Fail the run if any test leaves a raydeck-tagged process behind (and stop it then)."""
-    supervisor = ProcessSupervisor()
-    before = set(supervisor.tags(""))
+def no_leftover_processes() -> Iterator[None]:
+    """Fail the run if any test leaves a process of its own running (and kill those)."""
     yield
-    left = {pid: tag for pid, tag in supervisor.tags("").items() if pid not in before}
-    for tag in set(left.values()):
-        await supervisor.terminate_tagged(tag, grace=0)
+    left = {
+        pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:120]
+        for pid in session_pids()
+        if Path(f"/proc/{pid}/cmdline").exists()
+    }
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     assert not left, f"tests left processes running: {left}"

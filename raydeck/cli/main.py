@@ -91,34 +91,21 @@ def _serve(
     uvicorn.run(server_app, host=settings.server.host, port=settings.server.port, log_level="info")
 
 
+HostOption = Annotated[str | None, typer.Option(help="Address to listen on [RAYDECK_SERVER__HOST]")]
+PortOption = Annotated[int | None, typer.Option(help="Port to listen on [RAYDECK_SERVER__PORT]")]
+DataDirOption = Annotated[
+    Path | None, typer.Option(help="Where state and node files live [RAYDECK_DATA_DIR]")
+]
+
+
 @app.command()
-def up(
-    host: Annotated[
-        str | None, typer.Option(help="Address to listen on [RAYDECK_SERVER__HOST]")
-    ] = None,
-    port: Annotated[
-        int | None, typer.Option(help="Port to listen on [RAYDECK_SERVER__PORT]")
-    ] = None,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Where state and node files live [RAYDECK_DATA_DIR]")
-    ] = None,
-) -> None:
+def up(host: HostOption = None, port: PortOption = None, data_dir: DataDirOption = None) -> None:
     """Run raydeck on the local platform; on exit its clusters stop and return on the next start."""
     _serve(host, port, data_dir, keep_running=False)
 
 
 @app.command()
-def serve(
-    host: Annotated[
-        str | None, typer.Option(help="Address to listen on [RAYDECK_SERVER__HOST]")
-    ] = None,
-    port: Annotated[
-        int | None, typer.Option(help="Port to listen on [RAYDECK_SERVER__PORT]")
-    ] = None,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Where state and node files live [RAYDECK_DATA_DIR]")
-    ] = None,
-) -> None:
+def serve(host: HostOption = None, port: PortOption = None, data_dir: DataDirOption = None) -> None:
     """Run raydeck as a long-lived server; clusters keep running when it exits."""
     _serve(host, port, data_dir, keep_running=True)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -37,6 +37,48 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
     return tuple(v.strip() for item in values or [] for v in item.split(",") if v.strip())
 
 
+class ListParams:
+    """The query parameters every list route takes (see docs/api.md)."""
+
+    def __init__(
+        self,
+        search: Annotated[str, Query(description="Fuzzy name search")] = "",
+        sort: Annotated[str, Query(description="Sort key; '-' prefix descends")] = "name",
+        status: Listed = None,
+        ray_version: Annotated[list[str] | None, Query(alias="rayVersion")] = None,
+        type: Literal["template", "instance"] | None = None,
+        creator: Listed = None,
+        selector: Annotated[str, Query(description="Label selector")] = "",
+        limit: Annotated[int, Query(ge=0, le=1000)] = 0,
+        continue_: Annotated[str | None, Query(alias="continue")] = None,
+    ) -> None:
+        self.search, self.sort, self.selector = search, sort, selector
+        self.status, self.ray_version, self.creator = (
+            _split(status),
+            _split(ray_version),
+            _split(creator),
+        )
+        self.type, self.limit, self.continue_token = type, limit, continue_
+
+    def query(self, kind: str, namespace: str | None) -> ListQuery:
+        return ListQuery(
+            kind=kind,
+            namespace=namespace,
+            search=self.search,
+            sort=self.sort,
+            status=self.status,
+            ray_version=self.ray_version,
+            type=self.type,
+            creator=self.creator,
+            selector=self.selector,
+            limit=self.limit,
+            continue_token=self.continue_token,
+        )
+
+
+ListParamsDep = Annotated[ListParams, Depends()]
+
+
 def object_router(kind: Kind) -> APIRouter:
     router = APIRouter(tags=[kind.plural])
     base = f"/api/v1/namespaces/{{namespace}}/{kind.plural}"
@@ -55,87 +97,20 @@ def object_router(kind: Kind) -> APIRouter:
         }
 
     async def list_objects(
-        context: ContextDep,
-        namespace: str | None,
-        search: str,
-        sort: str,
-        status: list[str] | None,
-        ray_version: list[str] | None,
-        type_: Literal["template", "instance"] | None,
-        creator: list[str] | None,
-        selector: str,
-        limit: int,
-        continue_token: str | None,
+        context: ContextDep, namespace: str | None, params: ListParams
     ) -> Response:
-        query = ListQuery(
-            kind=kind.name,
-            namespace=namespace,
-            search=search,
-            sort=sort,
-            status=_split(status),
-            ray_version=_split(ray_version),
-            type=type_,
-            creator=_split(creator),
-            selector=selector,
-            limit=limit,
-            continue_token=continue_token,
-        )
+        query = params.query(kind.name, namespace)
         return json_response(list_wire(await manager(context).list_objects(query)))
 
     @router.get(f"/api/v1/{kind.plural}", summary=f"List {kind.plural} in all namespaces")
-    async def list_all(
-        context: ContextDep,
-        search: str = "",
-        sort: str = "name",
-        status: Listed = None,
-        ray_version: Annotated[list[str] | None, Query(alias="rayVersion")] = None,
-        type: Literal["template", "instance"] | None = None,
-        creator: Listed = None,
-        selector: str = "",
-        limit: Annotated[int, Query(ge=0, le=1000)] = 0,
-        continue_: Annotated[str | None, Query(alias="continue")] = None,
-    ) -> Response:
-        return await list_objects(
-            context,
-            None,
-            search,
-            sort,
-            status,
-            ray_version,
-            type,
-            creator,
-            selector,
-            limit,
-            continue_,
-        )
+    async def list_all(context: ContextDep, params: ListParamsDep) -> Response:
+        return await list_objects(context, None, params)
 
     @router.get(base, summary=f"List {kind.plural} in a namespace")
     async def list_namespaced(
-        context: ContextDep,
-        namespace: NamespacePath,
-        search: str = "",
-        sort: str = "name",
-        status: Listed = None,
-        ray_version: Annotated[list[str] | None, Query(alias="rayVersion")] = None,
-        type: Literal["template", "instance"] | None = None,
-        creator: Listed = None,
-        selector: str = "",
-        limit: Annotated[int, Query(ge=0, le=1000)] = 0,
-        continue_: Annotated[str | None, Query(alias="continue")] = None,
+        context: ContextDep, namespace: NamespacePath, params: ListParamsDep
     ) -> Response:
-        return await list_objects(
-            context,
-            namespace,
-            search,
-            sort,
-            status,
-            ray_version,
-            type,
-            creator,
-            selector,
-            limit,
-            continue_,
-        )
+        return await list_objects(context, namespace, params)
 
     @router.post(
         base,
