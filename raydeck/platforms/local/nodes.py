@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,6 +217,17 @@ def environment(
         if var.value is not None:
             env[var.name] = var.value
     return env
+
+
+def assign_gpus(count: int, *, taken: Collection[int]) -> list[int]:
+    """The ``count`` lowest GPU indices no other node holds, so nodes never share a device."""
+    chosen: list[int] = []
+    index = 0
+    while len(chosen) < count:
+        if index not in taken:
+            chosen.append(index)
+        index += 1
+    return chosen
 
 
 def gpu_count(params: Mapping[str, str]) -> int:

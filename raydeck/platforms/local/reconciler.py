@@ -239,6 +239,7 @@ class ClusterReconciler:
     ) -> None:
         group = dict(cluster.groups())[pod.group_name]
         ports = await self._ports_for(pod)
+        pod.data["gpus"] = await self._gpus_for(pod, group)
         head_ports = ports if pod.node_type == "head" else (head.data["ports"] if head else {})
         node_dir = NodeDirs(Path(pod.data["dir"]))
         shutil.rmtree(node_dir.root, ignore_errors=True)
@@ -288,7 +289,7 @@ class ClusterReconciler:
             )
         )
         container = rc.ray_container(group.template)
-        gpu_ids = list(range(nodes.gpu_count(params)))
+        gpu_ids = [int(i) for i in pod.data.get("gpus") or []]
         env = nodes.environment(
             container,
             cluster=obj.name,
@@ -315,6 +316,18 @@ class ClusterReconciler:
         singles = self._ports.allocate(len(names), taken=taken)
         low, high = self._ports.allocate_block(nodes.WORKER_PORT_BLOCK, taken=taken | set(singles))
         return {**dict(zip(names, singles, strict=True)), "worker_min": low, "worker_max": high}
+
+    async def _gpus_for(
+        self, pod: PodRecord, group: rc.HeadGroupSpec | rc.WorkerGroupSpec
+    ) -> list[int]:
+        """Keep a restarted node's GPUs; give a new one indices no other node holds."""
+        if pod.data.get("gpus") is not None:
+            return [int(i) for i in pod.data["gpus"]]
+        params, _ = nodes.start_params(group, node_type=pod.node_type)
+        taken = {
+            int(i) for other in await self._store.list_pods() for i in other.data.get("gpus") or []
+        }
+        return nodes.assign_gpus(nodes.gpu_count(params), taken=taken)
 
     def _ensure_ray_shim(self) -> None:
         """A ``ray`` on the nodes' PATH that keeps loopback addresses, for user commands that call it."""

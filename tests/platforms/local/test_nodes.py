@@ -111,3 +111,9 @@ def test_environment_carries_container_env_and_cluster_identity() -> None:
     assert env["GREETING"] == "hello" and env["RAY_CLUSTER_NAME"] == "c"
     assert env["RAY_ADDRESS"] == "127.0.0.1:1" and env["CUDA_VISIBLE_DEVICES"] == "0,1"
     assert env["PATH"] == "/b:/usr/bin"
+
+
+def test_gpu_indices_are_disjoint_across_nodes() -> None:
+    assert nodes.assign_gpus(2, taken=set()) == [0, 1]
+    assert nodes.assign_gpus(2, taken={0, 2}) == [1, 3]
+    assert nodes.assign_gpus(0, taken={0}) == []
