@@ -21,6 +21,7 @@ import pytest
 from raydeck.app import create_app
 from raydeck.settings import Settings, get_settings
 from tests.support.memory_platform import MemoryPlatform
+from tests.support.procs import pids_with_environ
 
 
 @pytest.fixture
@@ -56,16 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def session_pids() -> list[int]:
     """Processes other than this one that carry this test session's marker."""
-    marker = f"{SESSION_ENV}={os.environ[SESSION_ENV]}".encode()
-    found = []
-    for name in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            environ = Path(f"/proc/{name}/environ").read_bytes()
-        except OSError:
-            continue
-        if int(name) != os.getpid() and marker in environ.split(b"\0"):
-            found.append(int(name))
-    return found
+    return pids_with_environ(f"{SESSION_ENV}={os.environ[SESSION_ENV]}".encode())
 
 
 @pytest.fixture(scope="session", autouse=True)

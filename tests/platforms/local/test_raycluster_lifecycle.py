@@ -19,6 +19,7 @@ import pytest
 from raydeck.app import create_app
 from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.settings import get_settings
+from tests.support.procs import pids_where
 from tests.support.samples import raycluster
 from tests.support.waiting import eventually
 
@@ -97,16 +98,10 @@ async def ready_with(api: httpx.AsyncClient, workers: int, timeout: float = 120)
 
 
 def cluster_pids(cluster_uid: str) -> list[int]:
-    """Every process on the machine whose tag names this cluster."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes()
-        except OSError:
-            continue
-        if f":{cluster_uid}/".encode() in environ and b"RAYDECK_PROCESS_TAG=raydeck:" in environ:
-            found.append(int(pid))
-    return found
+    """Every process on the machine whose raydeck tag names this cluster."""
+    tag = b"RAYDECK_PROCESS_TAG=raydeck:"
+    uid = f":{cluster_uid}/".encode()
+    return pids_where(lambda env: any(e.startswith(tag) and uid in e for e in env))
 
 
 async def test_head_and_two_workers_become_ready_and_ray_sees_three_nodes(
