@@ -91,10 +91,15 @@ def _serve(
     uvicorn.run(server_app, host=settings.server.host, port=settings.server.port, log_level="info")
 
 
-HostOption = Annotated[str | None, typer.Option(help="Address to listen on [RAYDECK_SERVER__HOST]")]
-PortOption = Annotated[int | None, typer.Option(help="Port to listen on [RAYDECK_SERVER__PORT]")]
+HostOption = Annotated[
+    str | None, typer.Option(envvar="RAYDECK_HOST", help="Address to listen on (127.0.0.1)")
+]
+PortOption = Annotated[
+    int | None, typer.Option(envvar="RAYDECK_PORT", help="Port to listen on (8480)")
+]
 DataDirOption = Annotated[
-    Path | None, typer.Option(help="Where state and node files live [RAYDECK_DATA_DIR]")
+    Path | None,
+    typer.Option(envvar="RAYDECK_DATA_DIR", help="Where state and node files live (~/.raydeck)"),
 ]
 
 

@@ -124,3 +124,21 @@ def test_namespaces_and_unknown_kinds(server: str) -> None:
 def test_unreachable_server_says_how_to_start_it() -> None:
     code, _, err = run("http://127.0.0.1:9", "get", "rc")
     assert code == 1 and "raydeck up" in err
+
+
+def test_up_reads_port_host_and_data_dir_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import raydeck.cli.main as main
+
+    seen: dict[str, object] = {}
+
+    def fake_serve(
+        host: str | None, port: int | None, data_dir: Path | None, *, keep_running: bool
+    ) -> None:
+        seen.update(host=host, port=port, data_dir=data_dir, keep_running=keep_running)
+
+    monkeypatch.setattr(main, "_serve", fake_serve)
+    env = {"RAYDECK_PORT": "9123", "RAYDECK_HOST": "127.0.0.2", "RAYDECK_DATA_DIR": str(tmp_path)}
+    assert CliRunner().invoke(cli, ["up"], env=env).exit_code == 0
+    assert seen == {"host": "127.0.0.2", "port": 9123, "data_dir": tmp_path, "keep_running": False}
