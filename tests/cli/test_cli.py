@@ -3,41 +3,23 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 import yaml
 from typer.testing import CliRunner
 
-from raydeck.app import create_app
 from raydeck.cli.main import app as cli
 from raydeck.settings import Settings
-from tests.support.memory_platform import MemoryPlatform
+from tests.support.http_server import serving
 from tests.support.samples import raycluster
 
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(settings, platform_factory=lambda store, _s: MemoryPlatform(store))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(20)
+    with serving(settings) as url:
+        yield url
 
 
 def run(server: str, *args: str, input: str | None = None) -> tuple[int, str, str]:

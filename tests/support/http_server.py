@@ -1,0 +1,36 @@
+"""A real raydeck HTTP server on loopback over the in-memory platform, for CLI and fuzz tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from raydeck.app import create_app
+from raydeck.settings import Settings
+from tests.support.memory_platform import MemoryPlatform
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """Serve raydeck in a thread; yields its base URL and stops it on exit."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(settings, platform_factory=lambda store, _s: MemoryPlatform(store))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline, "the test server did not start"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(20)
