@@ -53,3 +53,18 @@ def raycluster(
     if suspend is not None:
         body["spec"]["suspend"] = suspend
     return body
+
+
+def rayjob(
+    name: str = "rayjob-sample", *, entrypoint: str = "python -c 'print(42)'", **spec: Any
+) -> dict[str, Any]:
+    """A RayJob with its own one-node cluster, as KubeRay's samples write it."""
+    cluster = raycluster("unused", workers=0)["spec"]
+    cluster["workerGroupSpecs"] = []
+    body: dict[str, Any] = {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayJob",
+        "metadata": {"name": name},
+        "spec": {"entrypoint": entrypoint, "rayClusterSpec": cluster, **spec},
+    }
+    return body
