@@ -6,7 +6,7 @@ Pure formatting of API responses; no requests are made here.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from raydeck.resources.codec import dump_yaml
@@ -63,6 +63,49 @@ CLUSTER_HEADERS = [
 ]
 
 
+JOB_HEADERS = [
+    "NAME",
+    "TYPE",
+    "JOB STATUS",
+    "DEPLOYMENT STATUS",
+    "CLUSTER",
+    "START",
+    "END",
+    "DURATION",
+    "CREATOR",
+    "AGE",
+]
+
+
+def job_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
+    meta, status = obj["metadata"], obj.get("status") or {}
+    annotations = meta.get("annotations") or {}
+    start, end = status.get("startTime"), status.get("endTime")
+    row = [
+        meta["name"],
+        annotations.get(TYPE_ANNOTATION, "instance"),
+        status.get("jobStatus") or "-",
+        status.get("jobDeploymentStatus") or "-",
+        status.get("rayClusterName") or "-",
+        start or "-",
+        end or "-",
+        duration(start, end),
+        annotations.get("raydeck.io/creator", "-"),
+        age(meta.get("creationTimestamp")),
+    ]
+    return [meta.get("namespace", ""), *row] if all_namespaces else row
+
+
+def duration(start: str | None, end: str | None, *, now: datetime | None = None) -> str:
+    """How long a job ran (or has run so far), as ``age`` prints it."""
+    if not start:
+        return "-"
+    stop = datetime.strptime(end, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if end else now
+    begun = datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    seconds = int(((stop or datetime.now(UTC)) - begun).total_seconds())
+    return age(start, now=begun + timedelta(seconds=seconds))
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=True)]
     lines = [
@@ -79,8 +122,11 @@ def render(
         return json.dumps(objects[0] if single else {"items": objects}, indent=2)
     if output == "yaml":
         return dump_yaml(objects[0] if single else {"items": objects}).rstrip()
-    headers = ["NAMESPACE", *CLUSTER_HEADERS] if all_namespaces else CLUSTER_HEADERS
-    return table(headers, [cluster_row(o, all_namespaces=all_namespaces) for o in objects])
+    jobs = bool(objects) and objects[0].get("kind") == "RayJob"
+    base = JOB_HEADERS if jobs else CLUSTER_HEADERS
+    headers = ["NAMESPACE", *base] if all_namespaces else base
+    row = job_row if jobs else cluster_row
+    return table(headers, [row(o, all_namespaces=all_namespaces) for o in objects])
 
 
 def describe(obj: dict[str, Any], pods: list[dict[str, Any]], events: list[dict[str, Any]]) -> str:
@@ -93,7 +139,7 @@ def describe(obj: dict[str, Any], pods: list[dict[str, Any]], events: list[dict[
         f"Created:       {meta.get('creationTimestamp')}",
         f"Ray version:   {spec.get('rayVersion') or '-'}",
         f"Suspended:     {bool(spec.get('suspend'))}",
-        f"State:         {status.get('state') or 'pending'}",
+        f"State:         {status.get('state') or status.get('jobDeploymentStatus') or 'pending'}",
         f"Endpoints:     {status.get('endpoints') or {}}",
         "Conditions:",
     ]

@@ -17,7 +17,12 @@ from raydeck.errors import FieldError, InvalidInput, InvalidState, RaydeckError
 from raydeck.platforms.base import Platform, PodView
 from raydeck.resources.codec import dump_yaml
 from raydeck.resources.kinds import Kind
-from raydeck.resources.meta import CREATOR_ANNOTATION, TEMPLATE_ORIGIN_ANNOTATION
+from raydeck.resources.meta import (
+    CREATOR_ANNOTATION,
+    STOP_ANNOTATION,
+    TEMPLATE_ORIGIN_ANNOTATION,
+    now_rfc3339,
+)
 from raydeck.resources.validation import check_name, check_namespace_name
 from raydeck.store.records import EventRecord, ListPage, ListQuery, ObjectKey, StoredObject
 from raydeck.store.store import Store
@@ -137,6 +142,29 @@ class ObjectManager:
         body["spec"]["suspend"] = suspend
         return await self._write(current, body, current.resource_version)
 
+    async def start(self, namespace: str, name: str) -> StoredObject:
+        """Start: a stopped RayCluster runs again; a suspended RayJob starts over."""
+        current = await self.get(namespace, name)
+        if self.kind.name == "RayJob" and not current.spec.get("suspend"):
+            raise InvalidState(
+                f"{self._describe(current)} is not suspended; a RayJob runs once, "
+                "create a new one to run it again"
+            )
+        return await self.set_suspended(namespace, name, suspend=False)
+
+    async def stop(self, namespace: str, name: str) -> StoredObject:
+        """Stop: a RayCluster is suspended; a RayJob's Ray job is stopped (jobStatus STOPPED)."""
+        if self.kind.name != "RayJob":
+            return await self.set_suspended(namespace, name, suspend=True)
+        current = await self.get(namespace, name)
+        if current.is_template:
+            raise InvalidState(f"{self._describe(current)} is a template and never runs")
+        if (current.status or {}).get("jobDeploymentStatus") in ("Complete", "Failed"):
+            raise InvalidState(f"{self._describe(current)} has already finished")
+        body = _user_body(current)
+        _annotate(body, {STOP_ANNOTATION: now_rfc3339()})
+        return await self._write(current, body, current.resource_version)
+
     async def _write(
         self, current: StoredObject, body: dict[str, Any], expected: int | None
     ) -> StoredObject:
@@ -148,7 +176,8 @@ class ObjectManager:
         current = await self.get(namespace, name)
         if current.is_template:
             return await self._store.delete(current.key)
-        self._require_stopped(current)
+        if self.kind.stop_before_delete:
+            self._require_stopped(current)
         return await self._platform.delete(current.key)
 
     def _require_stopped(self, obj: StoredObject) -> None:

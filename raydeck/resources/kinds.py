@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from raydeck.errors import NotFound
-from raydeck.resources import raycluster
+from raydeck.resources import raycluster, rayjob
 from raydeck.resources.meta import KubeModel
 from raydeck.resources.validation import parse_raycluster
+from raydeck.resources.validation_rayjob import parse_rayjob
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class Kind:
     plural: str
     short_names: tuple[str, ...]
     parse: Callable[[Mapping[str, Any]], KubeModel]
+    #: A running instance must be stopped before it is deleted (RayClusters); a RayJob's delete
+    #: takes its cluster with it, as on Kubernetes.
+    stop_before_delete: bool = False
 
 
 RAYCLUSTER = Kind(
@@ -29,9 +33,17 @@ RAYCLUSTER = Kind(
     plural=raycluster.PLURAL,
     short_names=("raycluster", "rc", "rayclusters"),
     parse=parse_raycluster,
+    stop_before_delete=True,
 )
 
-KINDS: tuple[Kind, ...] = (RAYCLUSTER,)
+RAYJOB = Kind(
+    name=rayjob.KIND,
+    plural=rayjob.PLURAL,
+    short_names=("rayjob", "rj", "rayjobs", "job", "jobs"),
+    parse=parse_rayjob,
+)
+
+KINDS: tuple[Kind, ...] = (RAYCLUSTER, RAYJOB)
 
 
 def by_plural(plural: str) -> Kind:

@@ -18,6 +18,8 @@ RAYDECK_PREFIX = "raydeck.io/"
 CREATOR_ANNOTATION = "raydeck.io/creator"
 TEMPLATE_ORIGIN_ANNOTATION = "raydeck.io/template"
 TYPE_LABEL = "raydeck.io/type"
+#: Set on a RayJob to ask for its Ray job to be stopped (raydeck's stop button).
+STOP_ANNOTATION = "raydeck.io/stop-requested"
 
 
 def now_rfc3339() -> str:

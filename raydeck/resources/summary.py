@@ -37,6 +37,7 @@ class Summary:
     state: str
     ray_version: str
     totals: Totals
+    sub_state: str = ""
 
 
 def container_requests(container: Mapping[str, Any]) -> Totals:
@@ -91,4 +92,10 @@ def summarize(kind: str, body: Mapping[str, Any], status: Mapping[str, Any] | No
         state = str((status or {}).get("state") or "")
         label = state or ("suspended" if spec.get("suspend") and status else "pending")
         return Summary(label, str(spec.get("rayVersion") or ""), cluster_spec_totals(spec))
+    if kind == "RayJob":
+        cluster = spec.get("rayClusterSpec") or {}
+        deployment = str((status or {}).get("jobDeploymentStatus") or "new").lower()
+        job = str((status or {}).get("jobStatus") or "").lower()
+        totals = cluster_spec_totals(cluster) if cluster else Totals()
+        return Summary(deployment, str(cluster.get("rayVersion") or ""), totals, job)
     return Summary("", "", Totals())

@@ -48,7 +48,8 @@ def _conditions(query: ListQuery) -> list[sa.ColumnElement[bool]]:
     if query.type is not None:
         conditions.append(_T.c.is_template == (query.type == "template"))
     if query.status:
-        conditions.append(_T.c.state.in_([_state_value(s) for s in query.status]))
+        wanted = [_state_value(s) for s in query.status]
+        conditions.append(sa.or_(_T.c.state.in_(wanted), _T.c.sub_state.in_(wanted)))
     if query.ray_version:
         conditions.append(_T.c.ray_version.in_(query.ray_version))
     if query.creator:

@@ -53,6 +53,8 @@ objects = Table(
     Column("is_template", Boolean, nullable=False),
     Column("creator", String, nullable=False, default=""),
     Column("state", String, nullable=False, default=""),
+    #: A second status a filter also matches (a RayJob's jobStatus beside its jobDeploymentStatus).
+    Column("sub_state", String, nullable=False, default="", server_default=""),
     Column("ray_version", String, nullable=False, default=""),
     Column("cpu_millis", Integer, nullable=False, default=0),
     Column("memory_bytes", Integer, nullable=False, default=0),
@@ -90,4 +92,13 @@ pods = Table(
     Column("group_name", String, nullable=False),
     Column("node_type", String, nullable=False),
     Column("data", JSON, nullable=False),
+)
+
+job_logs = Table(
+    "job_logs",
+    metadata,
+    Column("object_uid", String, primary_key=True),
+    Column("job_id", String, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("updated_at", String, nullable=False),
 )

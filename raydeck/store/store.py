@@ -305,6 +305,9 @@ class Store:
                 raise NotFound(f"{key} was replaced by a new object")
             conn.execute(schema.objects.delete().where(schema.objects.c.uid == current.uid))
             conn.execute(schema.events.delete().where(schema.events.c.object_uid == current.uid))
+            conn.execute(
+                schema.job_logs.delete().where(schema.job_logs.c.object_uid == current.uid)
+            )
             return current
 
     async def list_objects(self, query: ListQuery) -> ListPage:
@@ -420,6 +423,35 @@ class Store:
                 for r in rows
             ]
 
+    # -- job logs -------------------------------------------------------------------------
+
+    async def save_job_log(self, owner_uid: str, *, job_id: str, text: str) -> None:
+        """Keep a job's driver log beyond its cluster; replaces the previous copy."""
+        await self._run(self._save_job_log, owner_uid, job_id, text)
+
+    def _save_job_log(self, owner_uid: str, job_id: str, text: str) -> None:
+        table = schema.job_logs
+        values = dict(object_uid=owner_uid, job_id=job_id, text=text, updated_at=now_rfc3339())
+        with self._tx() as conn:
+            if (
+                conn.execute(
+                    table.update().where(table.c.object_uid == owner_uid).values(**values)
+                ).rowcount
+                == 0
+            ):
+                conn.execute(table.insert().values(**values))
+
+    async def job_log(self, owner_uid: str) -> str | None:
+        return await self._run(self._job_log, owner_uid)
+
+    def _job_log(self, owner_uid: str) -> str | None:
+        table = schema.job_logs
+        with self._tx() as conn:
+            row = conn.execute(
+                sa.select(table.c.text).where(table.c.object_uid == owner_uid)
+            ).first()
+        return None if row is None else str(row.text)
+
     # -- pods -------------------------------------------------------------------------------
 
     async def save_pod(self, pod: PodRecord) -> None:
@@ -508,6 +540,7 @@ def _row_values(obj: StoredObject) -> dict[str, Any]:
         is_template=obj.is_template,
         creator=obj.creator,
         state="template" if obj.is_template else summary.state,
+        sub_state="" if obj.is_template else summary.sub_state,
         ray_version=summary.ray_version,
         cpu_millis=summary.totals.cpu_millis,
         memory_bytes=summary.totals.memory_bytes,

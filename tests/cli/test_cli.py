@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from raydeck.cli.main import app as cli
 from raydeck.settings import Settings
 from tests.support.http_server import serving
-from tests.support.samples import raycluster
+from tests.support.samples import raycluster, rayjob
 
 
 @pytest.fixture
@@ -124,3 +124,12 @@ def test_up_reads_port_host_and_data_dir_from_the_environment(
     env = {"RAYDECK_PORT": "9123", "RAYDECK_HOST": "127.0.0.2", "RAYDECK_DATA_DIR": str(tmp_path)}
     assert CliRunner().invoke(cli, ["up"], env=env).exit_code == 0
     assert seen == {"host": "127.0.0.2", "port": 9123, "data_dir": tmp_path, "keep_running": False}
+
+
+def test_get_rayjobs_shows_both_statuses_cluster_and_duration(server: str, tmp_path: Path) -> None:
+    assert run(server, "apply", "-f", str(write(tmp_path, rayjob("counted"))))[0] == 0
+    header, row = run(server, "get", "rayjobs")[1].splitlines()
+    assert header.split()[:5] == ["NAME", "TYPE", "JOB", "STATUS", "DEPLOYMENT"]
+    cells = row.split()
+    assert cells[:5] == ["counted", "instance", "SUCCEEDED", "Complete", "counted-mem00"]
+    assert cells[7] == "0s"

@@ -44,6 +44,8 @@ class MemoryPlatform:
         return await self._store.delete(key)
 
     async def _settle(self, obj: StoredObject) -> StoredObject:
+        if obj.kind == "RayJob":
+            return await self._settle_job(obj)
         suspended = bool(obj.spec.get("suspend"))
         workers = sum(
             int(g.get("replicas", g.get("minReplicas", 0)) or 0)
@@ -58,6 +60,22 @@ class MemoryPlatform:
         await self._store.record_event(
             obj, type_="Normal", reason="StateChanged", message=f"Cluster is {status['state']}"
         )
+        return await self._store.write_status(obj.key, status, uid=obj.uid)
+
+    async def _settle_job(self, obj: StoredObject) -> StoredObject:
+        """A job that finished at once: Complete/SUCCEEDED, or Suspended when asked."""
+        if obj.spec.get("suspend"):
+            status: dict[str, Any] = {"jobDeploymentStatus": "Suspended"}
+        else:
+            status = {
+                "jobDeploymentStatus": "Complete",
+                "jobStatus": "SUCCEEDED",
+                "rayClusterName": f"{obj.name}-mem00",
+                "startTime": obj.created_at,
+                "endTime": obj.created_at,
+                "succeeded": 1,
+                "failed": 0,
+            }
         return await self._store.write_status(obj.key, status, uid=obj.uid)
 
     async def pods(self, obj: StoredObject) -> list[PodView]:

@@ -166,15 +166,14 @@ def object_router(kind: Kind) -> APIRouter:
 
     @router.post(f"{item}/start", summary=f"Start a {kind.name} (spec.suspend: false)")
     async def start(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
-        return json_response(
-            (await manager(context).set_suspended(namespace, name, suspend=False)).to_wire()
-        )
+        return json_response((await manager(context).start(namespace, name)).to_wire())
 
-    @router.post(f"{item}/stop", summary=f"Stop a {kind.name} (spec.suspend: true)")
+    @router.post(
+        f"{item}/stop",
+        summary=f"Stop a {kind.name} (RayCluster: spec.suspend: true; RayJob: stop its Ray job)",
+    )
     async def stop(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
-        return json_response(
-            (await manager(context).set_suspended(namespace, name, suspend=True)).to_wire()
-        )
+        return json_response((await manager(context).stop(namespace, name)).to_wire())
 
     @router.get(
         f"{item}/yaml", response_class=PlainTextResponse, summary=f"Export a {kind.name} as YAML"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,7 +200,11 @@ def environment(
     }
     env.update(
         {
-            "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+            # raydeck's own `ray` shim first, then the Python environment raydeck runs in, so that
+            # `python` and `ray` in entrypoints and commands are the ones with Ray installed.
+            "PATH": os.pathsep.join(
+                [str(bin_dir), str(Path(sys.executable).parent), env.get("PATH", "")]
+            ),
             "RAY_CLUSTER_NAME": cluster,
             "RAY_CLUSTER_NAMESPACE": namespace,
             "RAY_IP": LOOPBACK,
@@ -209,6 +214,9 @@ def environment(
             "RAY_USAGE_STATS_KUBERAY_IN_USE": "0",
             # Ray drains a node for up to 30 s on SIGTERM; a stopped pod should stop promptly.
             "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
+            # Every Ray process under the node (dashboard agent, drivers) then takes 127.0.0.1 as
+            # its own address instead of the outward IP, where nothing of this cluster listens.
+            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
         }
     )
     if gpu_ids:

@@ -21,11 +21,13 @@ from raydeck.controller.clock import Clock, SystemClock
 from raydeck.controller.loop import Controller
 from raydeck.errors import FieldError, InvalidInput, NotFound
 from raydeck.platforms.base import PodView
+from raydeck.platforms.local.jobs import JobReconciler
 from raydeck.platforms.local.logs import follow_file, tail_lines
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
 from raydeck.resources import raycluster as rc
+from raydeck.resources import rayjob as rj
 from raydeck.settings import Settings
 from raydeck.store.records import ObjectKey, PodRecord, StoredObject
 from raydeck.store.store import Store
@@ -69,13 +71,19 @@ class LocalPlatform:
             clock=self._clock,
             http=self._http,
         )
-        self._controller: Controller[ObjectKey] = Controller(
-            self._reconciler,
-            name="rayclusters",
-            clock=self._clock,
-            backoff_initial=local.restart_backoff_initial,
-            backoff_max=local.restart_backoff_max,
-        )
+        backoff = {
+            "backoff_initial": local.restart_backoff_initial,
+            "backoff_max": local.restart_backoff_max,
+        }
+        self._controllers: dict[str, Controller[ObjectKey]] = {
+            rc.KIND: Controller(self._reconciler, name="rayclusters", clock=self._clock, **backoff),
+            rj.KIND: Controller(
+                JobReconciler(store=store, clock=self._clock),
+                name="rayjobs",
+                clock=self._clock,
+                **backoff,
+            ),
+        }
         self._watch_task: asyncio.Task[None] | None = None
 
     def _instance_id(self) -> str:
@@ -86,25 +94,22 @@ class LocalPlatform:
             path.write_text(uuid.uuid4().hex[:12])
         return path.read_text().strip()
 
-    @property
-    def controller(self) -> Controller[ObjectKey]:
-        return self._controller
-
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
         await self._adopt_or_clean()
         queue = self._store.subscribe()
-        self._controller.start()
-        for obj in await self._store.instances(rc.KIND):
-            self._controller.enqueue(obj.key)
+        for kind, controller in self._controllers.items():
+            controller.start()
+            for obj in await self._store.instances(kind):
+                controller.enqueue(obj.key)
         self._watch_task = asyncio.create_task(self._watch(queue), name="local-platform-watch")
 
     async def _watch(self, queue: asyncio.Queue[ObjectKey]) -> None:
         while True:
             key = await queue.get()
-            if key.kind == rc.KIND:
-                self._controller.enqueue(key)
+            if key.kind in self._controllers:
+                self._controllers[key.kind].enqueue(key)
 
     async def _adopt_or_clean(self) -> None:
         """Keep recorded processes that still run; stop every tagged process nobody records."""
@@ -124,7 +129,8 @@ class LocalPlatform:
         if self._watch_task is not None:
             self._watch_task.cancel()
             await asyncio.gather(self._watch_task, return_exceptions=True)
-        await self._controller.stop()
+        for controller in self._controllers.values():
+            await controller.stop()
         if stop_clusters:
             await self._reconciler.stop_all(await self._store.list_pods())
         await self._http.aclose()
@@ -147,7 +153,22 @@ class LocalPlatform:
     # -- pods and logs ----------------------------------------------------------------------
 
     async def pods(self, obj: StoredObject) -> list[PodView]:
-        return [self._view(p) for p in await self._store.list_pods(obj.uid)]
+        owner = await self._runs_on(obj)
+        if owner is None:
+            return []
+        return [self._view(p) for p in await self._store.list_pods(owner.uid)]
+
+    async def _runs_on(self, obj: StoredObject) -> StoredObject | None:
+        """The RayCluster whose nodes serve ``obj``: itself, or a RayJob's cluster."""
+        if obj.kind == rc.KIND:
+            return obj
+        name = (obj.status or {}).get("rayClusterName")
+        if not name:
+            return None
+        try:
+            return await self._store.get(ObjectKey(rc.KIND, obj.namespace, name))
+        except NotFound:
+            return None
 
     def _view(self, pod: PodRecord) -> PodView:
         data = pod.data
@@ -171,13 +192,44 @@ class LocalPlatform:
     async def logs(
         self, obj: StoredObject, *, pod: str | None, tail: int | None, follow: bool
     ) -> AsyncIterator[str]:
-        record = await self._find_pod(obj, pod)
+        if obj.kind == rj.KIND and pod is None:
+            async for line in self._job_log(obj, tail=tail, follow=follow):
+                yield line
+            return
+        cluster = await self._runs_on(obj)
+        if cluster is None:
+            raise NotFound(f"{obj.kind} {obj.namespace}/{obj.name} has no running cluster")
+        record = await self._find_pod(cluster, pod)
         path = Path(record.data.get("logPath") or Path(record.data["dir"]) / "node.log")
         for line in await asyncio.to_thread(tail_lines, path, tail):
             yield line
         if follow:
             async for line in follow_file(path, still_there=lambda: self._pod_exists(record.name)):
                 yield line
+
+    async def _job_log(
+        self, obj: StoredObject, *, tail: int | None, follow: bool
+    ) -> AsyncIterator[str]:
+        """The driver log raydeck keeps for a RayJob; following, new lines until the job ends."""
+        text = await self._store.job_log(obj.uid)
+        if text is None and not follow:
+            raise NotFound(f"RayJob {obj.namespace}/{obj.name} has no log yet")
+        lines = (text or "").splitlines(keepends=True)
+        for line in lines[-tail:] if tail else ([] if tail == 0 else lines):
+            yield line
+        seen = len(text or "")
+        while follow:
+            await asyncio.sleep(0.5)
+            try:
+                current = await self._store.get(ObjectKey(obj.kind, obj.namespace, obj.name))
+            except NotFound:
+                return
+            text = await self._store.job_log(obj.uid) or ""
+            if len(text) > seen:
+                yield text[seen:]
+                seen = len(text)
+            if (current.status or {}).get("jobDeploymentStatus") in ("Complete", "Failed"):
+                return
 
     async def _find_pod(self, obj: StoredObject, name: str | None) -> PodRecord:
         pods = await self._store.list_pods(obj.uid)

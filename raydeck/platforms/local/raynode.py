@@ -50,6 +50,11 @@ def main() -> None:
     from ray.scripts import scripts
 
     cli: Any = scripts  # Ray's CLI module is untyped
+    # Nodes run with RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 so that every Ray process under them
+    # (dashboard agent, drivers, job supervisors) resolves "this node" to 127.0.0.1; this
+    # process alone turns multi-node back on, or `ray start --address` would refuse to run.
+    constants: Any = cli.ray_constants
+    constants.ENABLE_RAY_CLUSTER = True
     _install(services)
     _install(cli.services)  # the same module object today; then this is a no-op
     sys.exit(cli.main())

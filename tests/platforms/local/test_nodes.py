@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from raydeck.platforms.local import nodes
@@ -110,7 +111,7 @@ def test_environment_carries_container_env_and_cluster_identity() -> None:
     )
     assert env["GREETING"] == "hello" and env["RAY_CLUSTER_NAME"] == "c"
     assert env["RAY_ADDRESS"] == "127.0.0.1:1" and env["CUDA_VISIBLE_DEVICES"] == "0,1"
-    assert env["PATH"] == "/b:/usr/bin"
+    assert env["PATH"].split(":") == ["/b", str(Path(sys.executable).parent), "/usr/bin"]
 
 
 def test_gpu_indices_are_disjoint_across_nodes() -> None:
