@@ -177,13 +177,15 @@ class JobReconciler:
                 return await self._fail(
                     obj, job, status, reason, "the job ran past its deadline", now
                 )
-            if STOP_ANNOTATION in (job.metadata.annotations or {}) and not status.get(
-                "stopRequested"
-            ):
-                await api.stop(job_id)
-                status["stopRequested"] = True
-                await self._event(obj, "Normal", "Stopping", f"Stopping job {job_id} as asked")
             info = await api.info(job_id)
+            if STOP_ANNOTATION in (job.metadata.annotations or {}) and info.status in (
+                rj.JobStatus.PENDING.value,
+                rj.JobStatus.RUNNING.value,
+            ):
+                # Asked to stop: Ray's stop is idempotent, so ask until the job says STOPPED.
+                await api.stop(job_id)
+                await self._event(obj, "Normal", "Stopping", f"Stopping job {job_id} as asked")
+                info = await api.info(job_id)
             await self._keep_log(obj, api, job_id)
         except NotFound:
             return await self._fail(
@@ -266,12 +268,11 @@ class JobReconciler:
         self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
     ) -> float | None:
         due = cluster_deletion_due(job.spec, rj.RayJobStatus.model_validate(status), now=now)
-        if due is None or status.get("clusterDeleted"):
+        if due is None or await self._cluster(obj, status) is None:
             return None
         if due > 0:
             return due
         await self._delete_cluster(obj, status)
-        status["clusterDeleted"] = True
         return None
 
     async def _suspend(

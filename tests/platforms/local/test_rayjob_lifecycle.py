@@ -1,0 +1,163 @@
+"""RayJobs on the local platform against real Ray: success, failure with retries, stop, deadlines.
+
+Jobs that need their own cluster create one each (that is what they test);
+jobs that only need somewhere to run share one RayCluster through
+clusterSelector, which also shows that such a cluster is left alone.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from raydeck.app import create_app
+from raydeck.platforms.local.processes import ProcessSupervisor
+from raydeck.settings import get_settings
+from tests.support.samples import raycluster, rayjob
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.ray
+JOBS = "/api/v1/namespaces/default/rayjobs"
+CLUSTERS = "/api/v1/namespaces/default/rayclusters"
+SHARED = "shared"
+
+
+@pytest.fixture(scope="module")
+async def api() -> AsyncIterator[httpx.AsyncClient]:
+    data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
+    settings = get_settings(data_dir=data_dir)
+    settings.local.termination_grace_seconds = 3.0
+    app = create_app(settings)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://raydeck", timeout=60
+            ) as client:
+                yield client
+    finally:
+        prefix = f"raydeck:{(data_dir / 'instance-id').read_text().strip()}:"
+        await ProcessSupervisor().terminate_tagged(prefix, grace=0)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+async def shared(api: httpx.AsyncClient) -> str:
+    """A running RayCluster that selector jobs run on."""
+    assert (
+        await api.post(CLUSTERS, json=raycluster(SHARED, workers=0, cpu="2"))
+    ).status_code == 201
+
+    async def ready() -> bool:
+        status = (await api.get(f"{CLUSTERS}/{SHARED}")).json().get("status") or {}
+        return status.get("state") == "ready"
+
+    await eventually(ready, timeout=120, what="the shared cluster to be ready")
+    return SHARED
+
+
+async def job_status(api: httpx.AsyncClient, name: str) -> dict[str, Any]:
+    status: dict[str, Any] = (await api.get(f"{JOBS}/{name}")).json().get("status") or {}
+    return status
+
+
+async def until(
+    api: httpx.AsyncClient, name: str, *, timeout: float = 120, **wanted: Any
+) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        status = await job_status(api, name)
+        return status if all(status.get(k) == v for k, v in wanted.items()) else None
+
+    return await eventually(probe, timeout=timeout, interval=0.3, what=f"{name} to reach {wanted}")
+
+
+async def events(api: httpx.AsyncClient, name: str) -> list[str]:
+    return [
+        e["reason"]
+        for e in (await api.get(f"{JOBS}/{name}/events")).json()["items"]
+        for _ in range(e["count"])
+    ]
+
+
+def selector_job(name: str, entrypoint: str, **spec: Any) -> dict[str, Any]:
+    body = rayjob(name, entrypoint=entrypoint, clusterSelector={"ray.io/cluster": SHARED}, **spec)
+    del body["spec"]["rayClusterSpec"]
+    return body
+
+
+async def test_job_succeeds_keeps_its_log_and_its_cluster_goes_after_the_ttl(
+    api: httpx.AsyncClient,
+) -> None:
+    entrypoint = "python -c \"import ray; ray.init(); print('answer', 6 * 7)\""
+    body = rayjob(
+        "answer", entrypoint=entrypoint, shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=2
+    )
+    assert (await api.post(JOBS, json=body)).status_code == 201
+    status = await until(api, "answer", jobDeploymentStatus="Complete")
+    assert status["jobStatus"] == "SUCCEEDED" and status["succeeded"] == 1 and status["failed"] == 0
+    assert (
+        status["startTime"]
+        and status["endTime"]
+        and status["dashboardURL"].startswith("http://127.0.0.1:")
+    )
+    cluster = status["rayClusterName"]
+
+    async def cluster_gone() -> bool:
+        return (await api.get(f"{CLUSTERS}/{cluster}")).status_code == 404
+
+    await eventually(cluster_gone, timeout=30, what="the job's cluster to be deleted after its TTL")
+    log = (await api.get(f"{JOBS}/answer/logs")).text
+    assert "answer 42" in log, log
+    assert (await api.get(f"{JOBS}/answer/logs", params={"tail": 1})).text.strip()
+
+
+async def test_failing_job_retries_on_new_clusters_until_backoff_limit(
+    api: httpx.AsyncClient,
+) -> None:
+    body = rayjob(
+        "flaky",
+        entrypoint="python -c 'import sys; sys.exit(3)'",
+        backoffLimit=2,
+        shutdownAfterJobFinishes=True,
+    )
+    assert (await api.post(JOBS, json=body)).status_code == 201
+    status = await until(api, "flaky", jobDeploymentStatus="Failed", timeout=240)
+    assert status["reason"] == "AppFailed" and status["jobStatus"] == "FAILED"
+    assert status["failed"] == 3
+    reasons = await events(api, "flaky")
+    assert reasons.count("CreatedRayCluster") == 3 and reasons.count("Retrying") == 2
+
+
+async def test_stop_ends_a_running_job_and_leaves_a_selected_cluster(
+    api: httpx.AsyncClient, shared: str
+) -> None:
+    assert (await api.post(JOBS, json=selector_job("sleeper", "sleep 300"))).status_code == 201
+    await until(api, "sleeper", jobStatus="RUNNING")
+    assert (await api.post(f"{JOBS}/sleeper/stop")).status_code == 200
+    status = await until(api, "sleeper", jobDeploymentStatus="Complete", timeout=60)
+    assert status["jobStatus"] == "STOPPED" and status["rayClusterName"] == shared
+    assert ((await api.get(f"{CLUSTERS}/{shared}")).json()["status"]["state"]) == "ready"
+
+
+async def test_active_deadline_fails_the_job(api: httpx.AsyncClient, shared: str) -> None:
+    body = selector_job("late", "sleep 300", activeDeadlineSeconds=5)
+    assert (await api.post(JOBS, json=body)).status_code == 201
+    status = await until(api, "late", jobDeploymentStatus="Failed", timeout=90)
+    assert status["reason"] == "DeadlineExceeded"
+
+
+async def test_deleting_a_job_deletes_its_own_cluster(api: httpx.AsyncClient) -> None:
+    assert (await api.post(JOBS, json=rayjob("doomed", entrypoint="sleep 300"))).status_code == 201
+    status = await until(api, "doomed", jobStatus="RUNNING")
+    assert (await api.delete(f"{JOBS}/doomed")).status_code == 200
+
+    async def cluster_gone() -> bool:
+        return (await api.get(f"{CLUSTERS}/{status['rayClusterName']}")).status_code == 404
+
+    await eventually(cluster_gone, timeout=30, what="the deleted job's cluster to go")
