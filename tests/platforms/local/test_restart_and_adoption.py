@@ -22,11 +22,12 @@ import httpx
 import pytest
 
 from raydeck.platforms.local.processes import TAG_ENV, ProcessSupervisor
-from tests.support.samples import raycluster
+from tests.support.samples import raycluster, rayjob
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.ray
 BASE = "/api/v1/namespaces/default/rayclusters"
+JOBS = "/api/v1/namespaces/default/rayjobs"
 
 
 def free_port() -> int:
@@ -196,3 +197,43 @@ async def test_serve_exit_keeps_clusters_and_up_exit_stops_them_until_next_start
         await eventually(deleted, timeout=60, what="the stopped cluster to be deleted")
     await server.stop(signal.SIGINT)
     assert tagged(server.tag_prefix) == set()
+
+
+async def test_kill_9_mid_job_follows_it_to_the_end_without_submitting_twice(
+    server: Server,
+) -> None:
+    server.start("serve")
+    await server.ready()
+    entrypoint = "python -c \"import time; time.sleep(8); print('finished after the crash')\""
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        body = rayjob("survivor", entrypoint=entrypoint)
+        assert (await client.post(JOBS, json=body)).status_code == 201
+
+        async def running() -> dict[str, Any] | None:
+            status = (await client.get(f"{JOBS}/survivor")).json().get("status") or {}
+            return status if status.get("jobStatus") == "RUNNING" else None
+
+        before = await eventually(running, timeout=120, what="the job to run")
+    server.kill_group()
+    server.start("serve")
+    await server.ready()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+
+        async def complete() -> dict[str, Any] | None:
+            status = (await client.get(f"{JOBS}/survivor")).json().get("status") or {}
+            return status if status.get("jobDeploymentStatus") == "Complete" else None
+
+        after = await eventually(
+            complete, timeout=120, what="the job to complete after the restart"
+        )
+        assert after["jobStatus"] == "SUCCEEDED" and after["jobId"] == before["jobId"]
+        assert "finished after the crash" in (await client.get(f"{JOBS}/survivor/logs")).text
+        async with httpx.AsyncClient(base_url=after["dashboardURL"]) as ray:
+            submitted = (await ray.get("/api/jobs/")).json()
+        assert [j["submission_id"] for j in submitted] == [before["jobId"]]
+    await server.stop(signal.SIGINT)
+    server.start("up")
+    await server.ready()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        log = (await client.get(f"{JOBS}/survivor/logs")).text
+    assert "finished after the crash" in log, "the kept log outlives the cluster and a restart"
