@@ -88,6 +88,8 @@ class WorkerGroupSpec(KubeModel):
 
     def desired_replicas(self) -> int:
         """Replicas clamped into [minReplicas, maxReplicas], as the operator does; ``numOfHosts`` multiplies."""
+        if self.suspend:
+            return 0  # only a RayJob's DeleteWorkers suspends a group
         low = self.min_replicas or 0
         high = self.max_replicas if self.max_replicas is not None else 2**31 - 1
         wanted = self.replicas if self.replicas is not None else low

@@ -35,13 +35,41 @@ def deadline_reason(
     return None
 
 
-def cluster_deletion_due(
+def deletion_plan(
     spec: rj.RayJobSpec, status: rj.RayJobStatus, *, now: float
-) -> float | None:
-    """Seconds until the finished job's cluster is to be deleted (0: now); None: keep it."""
-    if not spec.shutdown_after_job_finishes or spec.cluster_selector:
-        return None
+) -> list[tuple[rj.DeletionPolicyType, float]]:
+    """What a finished job deletes and in how many seconds (0: now), per its deletion settings.
+
+    ``deletionStrategy.deletionRules`` stage deletions by condition and TTL; the legacy
+    ``onSuccess``/``onFailure`` pair applies one policy after ``ttlSecondsAfterFinished``;
+    without a strategy, ``shutdownAfterJobFinishes`` deletes the cluster after that TTL.
+    """
     ended = parse_time(status.end_time)
     if ended is None:
-        return None
-    return max(0.0, ended + spec.ttl_seconds_after_finished - now)
+        return []
+    strategy = spec.deletion_strategy
+
+    def due(ttl: int) -> float:
+        return max(0.0, ended + ttl - now)
+
+    if strategy is not None and strategy.deletion_rules:
+        return [
+            (rule.policy, due(rule.condition.ttl_seconds))
+            for rule in strategy.deletion_rules
+            if _matches(rule.condition, status)
+        ]
+    if strategy is not None and (strategy.on_success or strategy.on_failure):
+        succeeded = status.job_deployment_status == rj.JobDeploymentStatus.COMPLETE
+        chosen = strategy.on_success if succeeded else strategy.on_failure
+        if chosen is None or chosen.policy is None:
+            return []
+        return [(chosen.policy, due(spec.ttl_seconds_after_finished))]
+    if spec.shutdown_after_job_finishes and not spec.cluster_selector:
+        return [(rj.DeletionPolicyType.DELETE_CLUSTER, due(spec.ttl_seconds_after_finished))]
+    return []
+
+
+def _matches(condition: rj.DeletionCondition, status: rj.RayJobStatus) -> bool:
+    if condition.job_status is not None:
+        return condition.job_status == status.job_status
+    return condition.job_deployment_status == status.job_deployment_status

@@ -21,7 +21,7 @@ import yaml
 from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, RaydeckError
-from raydeck.platforms.local.job_timing import cluster_deletion_due, deadline_reason
+from raydeck.platforms.local.job_timing import deadline_reason, deletion_plan
 from raydeck.platforms.local.ray_jobs import RayJobsApi
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
@@ -267,13 +267,40 @@ class JobReconciler:
     async def _finished(
         self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
     ) -> float | None:
-        due = cluster_deletion_due(job.spec, rj.RayJobStatus.model_validate(status), now=now)
-        if due is None or await self._cluster(obj, status) is None:
-            return None
-        if due > 0:
-            return due
-        await self._delete_cluster(obj, status)
-        return None
+        """Carry out the job's deletion settings as their TTLs fall due."""
+        plan = deletion_plan(job.spec, rj.RayJobStatus.model_validate(status), now=now)
+        waits = [seconds for _, seconds in plan if seconds > 0]
+        for policy, seconds in plan:
+            if seconds > 0:
+                continue
+            if policy == rj.DeletionPolicyType.DELETE_SELF:
+                await self._event(
+                    obj,
+                    "Normal",
+                    "DeletedSelf",
+                    "Deleting the RayJob as its deletion strategy says",
+                )
+                await self._store.delete(obj.key, uid=obj.uid)
+                return None
+            if policy == rj.DeletionPolicyType.DELETE_CLUSTER:
+                await self._delete_cluster(obj, status)
+            elif policy == rj.DeletionPolicyType.DELETE_WORKERS:
+                await self._delete_workers(obj, status)
+        return min(waits) if waits else None
+
+    async def _delete_workers(self, obj: StoredObject, status: dict[str, Any]) -> None:
+        """Suspend every worker group of the job's own cluster, as KubeRay's DeleteWorkers does."""
+        cluster = await self._cluster(obj, status)
+        if cluster is None or _owner(cluster) != obj.uid:
+            return
+        body = copy.deepcopy(cluster.body)
+        groups = body.get("spec", {}).get("workerGroupSpecs") or []
+        if all(group.get("suspend") for group in groups):
+            return
+        for group in groups:
+            group["suspend"] = True
+        await self._store.replace(cluster.key, body, expected_version=cluster.resource_version)
+        await self._event(obj, "Normal", "DeletedWorkers", f"Deleted the workers of {cluster.name}")
 
     async def _suspend(
         self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
@@ -358,8 +385,7 @@ class JobReconciler:
             cluster = await self._store.get(ObjectKey(rc.KIND, obj.namespace, name))
         except NotFound:
             return
-        labels = (cluster.body.get("metadata") or {}).get("labels") or {}
-        if labels.get(OWNER_LABEL) != obj.uid:
+        if _owner(cluster) != obj.uid:
             return
         await self._store.delete(cluster.key)
         await self._event(obj, "Normal", "DeletedRayCluster", f"Deleted RayCluster {name}")
@@ -372,8 +398,7 @@ class JobReconciler:
             f"ray.io/originated-from-crd={rj.KIND}",
         )
         for cluster in (await self._store.list_objects(query)).items:
-            owner = ((cluster.body.get("metadata") or {}).get("labels") or {}).get(OWNER_LABEL)
-            if owner != keep_uid:
+            if _owner(cluster) != keep_uid:
                 await self._store.delete(cluster.key)
 
     async def _keep_log(self, obj: StoredObject, api: RayJobsApi, job_id: str) -> None:
@@ -391,6 +416,12 @@ class JobReconciler:
             await self._store.write_status(obj.key, status, uid=obj.uid)
         except NotFound:
             return
+
+
+def _owner(cluster: StoredObject) -> str | None:
+    labels = (cluster.body.get("metadata") or {}).get("labels") or {}
+    owner = labels.get(OWNER_LABEL)
+    return str(owner) if owner else None
 
 
 def _dashboard_url(cluster: StoredObject) -> str:

@@ -161,3 +161,52 @@ async def test_deleting_a_job_deletes_its_own_cluster(api: httpx.AsyncClient) ->
         return (await api.get(f"{CLUSTERS}/{status['rayClusterName']}")).status_code == 404
 
     await eventually(cluster_gone, timeout=30, what="the deleted job's cluster to go")
+
+
+async def test_delete_self_rule_removes_the_finished_job(
+    api: httpx.AsyncClient, shared: str
+) -> None:
+    rule = {"policy": "DeleteSelf", "condition": {"jobStatus": "SUCCEEDED", "ttlSeconds": 1}}
+    body = selector_job("ephemeral", "echo bye", deletionStrategy={"deletionRules": [rule]})
+    assert (await api.post(JOBS, json=body)).status_code == 201
+
+    async def gone() -> bool:
+        return (await api.get(f"{JOBS}/ephemeral")).status_code == 404
+
+    await eventually(gone, timeout=90, what="the job to delete itself")
+    assert (await api.get(f"{CLUSTERS}/{shared}")).status_code == 200
+
+
+async def test_interactive_mode_waits_for_the_users_job_id(
+    api: httpx.AsyncClient, shared: str
+) -> None:
+    body = selector_job("handmade", "", submissionMode="InteractiveMode")
+    assert (await api.post(JOBS, json=body)).status_code == 201
+    status = await until(api, "handmade", jobDeploymentStatus="Waiting")
+    async with httpx.AsyncClient(base_url=status["dashboardURL"], timeout=30) as ray:
+        submitted = await ray.post(
+            "/api/jobs/", json={"entrypoint": "echo mine", "submission_id": "by-hand-1"}
+        )
+        assert submitted.status_code == 200, submitted.text
+    patch = {"spec": {"jobId": "by-hand-1"}}
+    assert (await api.patch(f"{JOBS}/handmade", json=patch)).status_code == 200
+    done = await until(api, "handmade", jobDeploymentStatus="Complete", timeout=60)
+    assert done["jobStatus"] == "SUCCEEDED" and done["jobId"] == "by-hand-1"
+
+
+async def test_suspend_deletes_the_cluster_and_resume_starts_over(api: httpx.AsyncClient) -> None:
+    body = rayjob("pausable", entrypoint="sleep 300", shutdownAfterJobFinishes=True)
+    assert (await api.post(JOBS, json=body)).status_code == 201
+    first = await until(api, "pausable", jobStatus="RUNNING")
+    assert (
+        await api.patch(f"{JOBS}/pausable", json={"spec": {"suspend": True}})
+    ).status_code == 200
+    await until(api, "pausable", jobDeploymentStatus="Suspended", timeout=60)
+
+    async def cluster_gone() -> bool:
+        return (await api.get(f"{CLUSTERS}/{first['rayClusterName']}")).status_code == 404
+
+    await eventually(cluster_gone, timeout=30, what="the suspended job's cluster to go")
+    assert (await api.post(f"{JOBS}/pausable/start")).status_code == 200
+    again = await until(api, "pausable", jobStatus="RUNNING")
+    assert again["rayClusterName"] != first["rayClusterName"]
