@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
+import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import yaml
 
 from raydeck.cli.client import DEFAULT_URL, ApiError, Client
 from raydeck.cli.output import describe, render
@@ -304,6 +307,83 @@ def logs(
         _run(work, server)
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
+
+
+job_app = typer.Typer(no_args_is_help=True, help="Run commands on an existing RayCluster.")
+app.add_typer(job_app, name="job")
+
+
+@job_app.command("submit", context_settings={"allow_extra_args": True})
+def job_submit(
+    command: Annotated[list[str], typer.Argument(help="The entrypoint, after --")],
+    cluster: Annotated[str, typer.Option("--cluster", "-c", help="RayCluster to run on")],
+    namespace: Namespace = "default",
+    name: Annotated[str | None, typer.Option(help="RayJob name (default: derived)")] = None,
+    working_dir: Annotated[
+        Path | None, typer.Option(help="Local directory shipped to the job as its working_dir")
+    ] = None,
+    env: Annotated[
+        list[str] | None, typer.Option("--env", "-e", help="KEY=VALUE for the job")
+    ] = None,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Return once submitted")] = False,
+    server: Server = DEFAULT_URL,
+) -> None:
+    """Submit CMD as a RayJob on an existing RayCluster and print its log, like `ray job submit`."""
+    body = _selector_job(
+        command, cluster=cluster, name=name, working_dir=working_dir, env=env or []
+    )
+    job_name = body["metadata"]["name"]
+
+    async def work(client: Client) -> str:
+        await client.create("rayjobs", namespace, body)
+        typer.echo(f"rayjobs/{job_name} created on raycluster {cluster}", err=True)
+        if no_wait:
+            return "Submitted"
+        async for chunk in client.logs(
+            "rayjobs", namespace, job_name, pod=None, tail=None, follow=True
+        ):
+            sys.stdout.write(chunk)
+            sys.stdout.flush()
+        status = (await client.get("rayjobs", namespace, job_name)).get("status") or {}
+        return f"{status.get('jobDeploymentStatus', '?')}/{status.get('jobStatus', '?')}"
+
+    outcome = _run(work, server)
+    typer.echo(f"rayjobs/{job_name}: {outcome}", err=True)
+    if outcome.startswith("Failed"):
+        raise typer.Exit(1)
+
+
+def _selector_job(
+    command: list[str], *, cluster: str, name: str | None, working_dir: Path | None, env: list[str]
+) -> dict[str, Any]:
+    if not command:
+        typer.echo(
+            "Error: give the command after --, e.g. raydeck job submit -c c1 -- python x.py",
+            err=True,
+        )
+        raise typer.Exit(2)
+    runtime_env: dict[str, Any] = {}
+    if working_dir is not None:
+        runtime_env["working_dir"] = str(working_dir.expanduser().resolve())
+    pairs = [item.split("=", 1) for item in env]
+    if any(len(pair) != 2 for pair in pairs):
+        typer.echo("Error: --env takes KEY=VALUE", err=True)
+        raise typer.Exit(2)
+    if pairs:
+        runtime_env["env_vars"] = dict(pairs)
+    job_name = name or f"{cluster[:32]}-job-{secrets.token_hex(3)}"
+    spec: dict[str, Any] = {
+        "entrypoint": shlex.join(command),
+        "clusterSelector": {"ray.io/cluster": cluster},
+    }
+    if runtime_env:
+        spec["runtimeEnvYAML"] = yaml.safe_dump(runtime_env, sort_keys=False)
+    return {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayJob",
+        "metadata": {"name": job_name},
+        "spec": spec,
+    }
 
 
 def main() -> None:

@@ -237,3 +237,46 @@ async def test_kill_9_mid_job_follows_it_to_the_end_without_submitting_twice(
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         log = (await client.get(f"{JOBS}/survivor/logs")).text
     assert "finished after the crash" in log, "the kept log outlives the cluster and a restart"
+
+
+async def test_job_submit_runs_a_working_dir_with_env_on_an_existing_cluster(
+    server: Server, tmp_path: Path
+) -> None:
+    server.start("serve")
+    await server.ready()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        await client.post(BASE, json=raycluster("target", workers=0, cpu="1"))
+    await wait_ready(server, "target", 0)
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "greet.py").write_text(
+        "import os\nprint(os.environ['GREETING'], 'from', os.getcwd() != '')\n"
+    )
+    raydeck = Path(sys.executable).parent / "raydeck"
+    argv = [
+        str(raydeck),
+        "job",
+        "submit",
+        "--server",
+        server.url,
+        "--cluster",
+        "target",
+        "--working-dir",
+        str(code),
+        "--env",
+        "GREETING=hello",
+        "--",
+        "python",
+        "greet.py",
+    ]
+    done = await asyncio.to_thread(
+        subprocess.run, argv, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr
+    assert "hello from True" in done.stdout
+    assert "Complete/SUCCEEDED" in done.stderr
+    failing = [*argv[:-2], "python", "-c", "raise SystemExit(4)"]
+    failed = await asyncio.to_thread(
+        subprocess.run, failing, capture_output=True, text=True, timeout=180
+    )
+    assert failed.returncode == 1 and "Failed/FAILED" in failed.stderr
