@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from raydeck import __version__
 from raydeck.api.deps import AppContext
 from raydeck.api.errors import install_error_handlers
-from raydeck.api.routes import health, namespaces, rayclusters, rayjobs
+from raydeck.api.routes import configmaps, health, namespaces, rayclusters, rayjobs
 from raydeck.errors import FieldError, InvalidInput
 from raydeck.managers.objects import NamespaceManager, ObjectManager
 from raydeck.platforms.base import Platform
@@ -81,7 +81,13 @@ def create_app(
     )
     app.state.context = context
     install_error_handlers(app)
-    for router in (health.router, namespaces.router, rayclusters.router, rayjobs.router):
+    for router in (
+        health.router,
+        namespaces.router,
+        rayclusters.router,
+        rayjobs.router,
+        configmaps.router,
+    ):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

@@ -122,11 +122,22 @@ def render(
         return json.dumps(objects[0] if single else {"items": objects}, indent=2)
     if output == "yaml":
         return dump_yaml(objects[0] if single else {"items": objects}).rstrip()
-    jobs = bool(objects) and objects[0].get("kind") == "RayJob"
-    base = JOB_HEADERS if jobs else CLUSTER_HEADERS
+    kind = objects[0].get("kind") if objects else "RayCluster"
+    base, row = {
+        "RayJob": (JOB_HEADERS, job_row),
+        "ConfigMap": (DATA_HEADERS, data_row),
+    }.get(str(kind), (CLUSTER_HEADERS, cluster_row))
     headers = ["NAMESPACE", *base] if all_namespaces else base
-    row = job_row if jobs else cluster_row
     return table(headers, [row(o, all_namespaces=all_namespaces) for o in objects])
+
+
+DATA_HEADERS = ["NAME", "DATA", "AGE"]
+
+
+def data_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
+    meta = obj["metadata"]
+    row = [meta["name"], str(len(obj.get("data") or {})), age(meta.get("creationTimestamp"))]
+    return [meta.get("namespace", ""), *row] if all_namespaces else row
 
 
 def describe(obj: dict[str, Any], pods: list[dict[str, Any]], events: list[dict[str, Any]]) -> str:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from raydeck.errors import NotFound
-from raydeck.resources import raycluster, rayjob
+from raydeck.resources import configmap, raycluster, rayjob
+from raydeck.resources.configmap import parse_configmap
 from raydeck.resources.meta import KubeModel
 from raydeck.resources.validation import parse_raycluster
 from raydeck.resources.validation_rayjob import parse_rayjob
@@ -26,6 +27,8 @@ class Kind:
     #: A running instance must be stopped before it is deleted (RayClusters); a RayJob's delete
     #: takes its cluster with it, as on Kubernetes.
     stop_before_delete: bool = False
+    #: Whether instances run (RayClusters, RayJobs) or are data only (ConfigMaps).
+    runnable: bool = True
 
 
 RAYCLUSTER = Kind(
@@ -43,7 +46,15 @@ RAYJOB = Kind(
     parse=parse_rayjob,
 )
 
-KINDS: tuple[Kind, ...] = (RAYCLUSTER, RAYJOB)
+CONFIGMAP = Kind(
+    name=configmap.KIND,
+    plural=configmap.PLURAL,
+    short_names=("configmap", "cm"),
+    parse=parse_configmap,
+    runnable=False,
+)
+
+KINDS: tuple[Kind, ...] = (RAYCLUSTER, RAYJOB, CONFIGMAP)
 
 
 def by_plural(plural: str) -> Kind:

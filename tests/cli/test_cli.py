@@ -133,3 +133,19 @@ def test_get_rayjobs_shows_both_statuses_cluster_and_duration(server: str, tmp_p
     cells = row.split()
     assert cells[:5] == ["counted", "instance", "SUCCEEDED", "Complete", "counted-mem00"]
     assert cells[7] == "0s"
+
+
+def test_apply_takes_a_configmap_and_a_rayjob_from_one_file(server: str, tmp_path: Path) -> None:
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "code"},
+        "data": {"main.py": "print(1)"},
+    }
+    code, out, _ = run(server, "apply", "-f", str(write(tmp_path, configmap, rayjob("with-code"))))
+    assert code == 0 and out.splitlines() == [
+        "configmaps/code created",
+        "rayjobs/with-code created",
+    ]
+    header, row = run(server, "get", "configmaps")[1].splitlines()
+    assert header.split() == ["NAME", "DATA", "AGE"] and row.split()[:2] == ["code", "1"]

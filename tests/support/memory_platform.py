@@ -44,6 +44,8 @@ class MemoryPlatform:
         return await self._store.delete(key)
 
     async def _settle(self, obj: StoredObject) -> StoredObject:
+        if obj.kind == "ConfigMap":
+            return obj  # data only: nothing runs, no status
         if obj.kind == "RayJob":
             return await self._settle_job(obj)
         suspended = bool(obj.spec.get("suspend"))

@@ -249,7 +249,17 @@ def object_router(kind: Kind) -> APIRouter:
         )
         return json_response(obj.to_wire(), 201)
 
+    if not kind.runnable:
+        router.routes[:] = [r for r in router.routes if not _runs_only(getattr(r, "path", ""))]
     return router
+
+
+#: Routes that only make sense for kinds that run (RayClusters, RayJobs), not for ConfigMaps.
+_RUNTIME_SUFFIXES = ("/start", "/stop", "/pods", "/logs", "/template", "/instances")
+
+
+def _runs_only(path: str) -> bool:
+    return path.endswith(_RUNTIME_SUFFIXES)
 
 
 async def _prepend(first: str | None, rest: AsyncIterator[str]) -> AsyncIterator[str]:
