@@ -21,12 +21,15 @@ async def test_follow_yields_appended_lines_until_the_node_is_gone(tmp_path: Pat
     log = tmp_path / "node.log"
     log.write_text("before\n")
     running = True
+    following = asyncio.Event()
 
     async def still_there() -> bool:
+        following.set()  # the follower has taken its place at the end of the file
         return running
 
     async def writer() -> None:
         nonlocal running
+        await following.wait()
         with log.open("a") as f:
             f.write("first\nsec")
             f.flush()
