@@ -303,11 +303,13 @@ class _Plan:
 
     def add(self, bind: Bind) -> None:
         target = self._resolve(PurePosixPath(bind.target))
+        # A target of the wrong kind (a file where a directory is bound) is left to bwrap,
+        # which then fails at start, as a container runtime would.
         if self._kind(target) is None:
             self._prepare(target)
         flag = "--ro-bind" if bind.read_only else "--bind"
         self._emit(target, _BIND, [flag, str(bind.source), str(target)])
-        # Only a writable bind of a directory (under pod_dir, raydeck's own) takes mount points.
+        # A writable bind shows raydeck's own pod_dir: mount points may be created in it.
         self.layers.append(
             _Layer(
                 target,
@@ -322,8 +324,13 @@ class _Plan:
         self.ops.append((len(path.parts), rank, len(self.ops), args))
 
     def _layer(self, path: PurePosixPath) -> _Layer:
-        covering = [layer for layer in self.layers if path.is_relative_to(layer.target)]
-        return max(covering, key=lambda layer: (len(layer.target.parts), layer.rank))
+        # The top layer: deepest, then latest in bwrap's order (rank, then planning order).
+        covering = [
+            (len(layer.target.parts), layer.rank, i, layer)
+            for i, layer in enumerate(self.layers)
+            if path.is_relative_to(layer.target)
+        ]
+        return max(covering, key=lambda c: c[:3])[3]
 
     def _host(self, path: PurePosixPath) -> tuple[_Layer, Path | None]:
         layer = self._layer(path)

@@ -487,7 +487,8 @@ parent, root_dir = sys.argv[1], sys.argv[2]
 out = {"code": open(os.path.join(parent, "new/deep/code/sample_code.py")).read()}
 out["kept"] = open(os.path.join(parent, "sibling/keep.txt")).read()
 out["via_link"] = open(os.path.join(parent, "link/keep.txt")).read()
-with open(os.path.join(parent, "sibling/new.txt"), "w") as f:
+out["behind_link"] = os.listdir(os.path.join(parent, "sibling/inner"))
+with open(os.path.join(parent, "writable/new.txt"), "w") as f:
     f.write("through the shadow")
 with open(os.path.join(root_dir, "scratch/f"), "w") as f:
     f.write("root level")
@@ -504,6 +505,7 @@ def test_missing_parents_are_created_in_a_tmpfs_that_keeps_the_host_entries_arou
     (parent / "sibling" / "keep.txt").write_text("host file")
     (parent / "link").symlink_to("sibling")
     (parent / "existing").mkdir()
+    (parent / "writable").mkdir()
     (parent / "existing" / "host-only.txt").write_text("hidden inside")
     root_dir = Path(f"/raydeck-test-{uuid.uuid4().hex[:8]}")  # its nearest parent is /
     volumes = [CODE_VOLUME, {"name": "scratch", "emptyDir": {}}]
@@ -511,6 +513,8 @@ def test_missing_parents_are_created_in_a_tmpfs_that_keeps_the_host_entries_arou
         {"name": "code-sample", "mountPath": str(parent / "new/deep/code")},
         {"name": "scratch", "mountPath": str(root_dir / "scratch")},
         {"name": "scratch", "mountPath": str(parent / "existing")},
+        # Followed inside the sandbox, as runtimes do, so "inner" is not made in the host's sibling.
+        {"name": "code-sample", "mountPath": str(parent / "link/inner")},
     ]
     binds = _materialize(tmp_path, volumes, mounts)
     argv = sandboxed(
@@ -527,10 +531,12 @@ def test_missing_parents_are_created_in_a_tmpfs_that_keeps_the_host_entries_arou
         "code": SAMPLE_CODE,
         "kept": "host file",
         "via_link": "host file",
+        "behind_link": ["sample_code.py"],
         "existing": ["f"],
     }
-    assert (parent / "sibling" / "new.txt").read_text() == "through the shadow"
-    assert sorted(p.name for p in parent.iterdir()) == ["existing", "link", "sibling"]
+    assert (parent / "writable" / "new.txt").read_text() == "through the shadow"
+    assert sorted(p.name for p in parent.iterdir()) == ["existing", "link", "sibling", "writable"]
+    assert [p.name for p in (parent / "sibling").iterdir()] == ["keep.txt"]
     assert [p.name for p in (parent / "existing").iterdir()] == ["host-only.txt"]
 
 
