@@ -8,6 +8,7 @@ carries out starts, restarts and stops through the process supervisor.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 import shutil
@@ -21,7 +22,7 @@ import httpx
 from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import NotFound, PlatformUnavailable
-from raydeck.platforms.local import nodes
+from raydeck.platforms.local import nodes, volumes
 from raydeck.platforms.local.plan import (
     Backoff,
     NodeFailed,
@@ -39,7 +40,7 @@ from raydeck.platforms.local.raynode import launcher_argv
 from raydeck.resources import raycluster as rc
 from raydeck.resources.meta import find_condition
 from raydeck.settings import LocalPlatformSettings
-from raydeck.store.records import ObjectKey, PodRecord, StoredObject
+from raydeck.store.records import ListQuery, ObjectKey, PodRecord, StoredObject
 from raydeck.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class ClusterReconciler:
                 await self._restart(obj, cluster, by_name[action.name], head)
             else:
                 await self._create(obj, cluster, action, head)
-        except (PlatformUnavailable, OSError) as e:
+        except (PlatformUnavailable, OSError, volumes.VolumeError) as e:
             await self._store.record_event(
                 obj, type_="Warning", reason="FailedCreateNode", message=str(e)
             )
@@ -246,8 +247,9 @@ class ClusterReconciler:
         node_dir.root.mkdir(parents=True)
         self._ensure_ray_shim()
         spec = self._launch_spec(obj, group, pod, ports, head_ports.get("gcs", 0), node_dir)
+        argv = await self._with_volumes(obj, cluster, pod, spec, node_dir)
         handle = self._supervisor.spawn(
-            spec.argv,
+            argv,
             env=spec.env,
             cwd=spec.cwd,
             log_path=node_dir.log_path,
@@ -258,6 +260,7 @@ class ClusterReconciler:
             ports=ports,
             process=handle.to_record(),
             startTime=rfc3339(self._clock.wall()),
+            spawnedAtMs=int(self._clock.wall().timestamp() * 1000),
             nextRestartAt=None,
             registeredOnce=False,
             logPath=str(node_dir.log_path),
@@ -272,6 +275,38 @@ class ClusterReconciler:
                 message=f"{pod.name}: rayStartParams {', '.join(spec.ignored_params)} are set by "
                 "raydeck on the local platform (loopback addresses and allocated ports)",
             )
+
+    async def _with_volumes(
+        self,
+        obj: StoredObject,
+        cluster: rc.RayCluster,
+        pod: PodRecord,
+        spec: nodes.LaunchSpec,
+        node_dir: NodeDirs,
+    ) -> list[str]:
+        """The node's argv, run inside bubblewrap when its container mounts volumes."""
+        group = dict(cluster.groups())[pod.group_name]
+        template = group.template.spec
+        container = rc.ray_container(group.template)
+        mounts = [m.to_wire() for m in container.volume_mounts or []]
+        if not mounts:
+            return spec.argv
+        binds = volumes.materialize(
+            volumes=template.volumes or [],
+            mounts=mounts,
+            pod_dir=node_dir.root,
+            configmaps=await self._configmaps(obj.namespace),
+            path_prefix=f"{_group_path(cluster, pod.group_name)}.template.spec",
+        )
+        if binds and not _bwrap_ready():
+            raise PlatformUnavailable(
+                "volumeMounts need bubblewrap on the local platform: apt-get install bubblewrap"
+            )
+        return volumes.sandboxed(spec.argv, binds=binds, cwd=spec.cwd)
+
+    async def _configmaps(self, namespace: str) -> dict[str, dict[str, str]]:
+        page = await self._store.list_objects(ListQuery(kind="ConfigMap", namespace=namespace))
+        return {o.name: dict(o.body.get("data") or {}) for o in page.items}
 
     def _launch_spec(
         self,
@@ -447,6 +482,18 @@ class ClusterReconciler:
             await self._store.record_event(
                 obj, type_="Warning", reason="RayVersionMismatch", message=mismatch.message
             )
+
+
+def _group_path(cluster: rc.RayCluster, group_name: str) -> str:
+    if group_name == "headgroup":
+        return "spec.headGroupSpec"
+    names = [g.group_name for g in cluster.spec.worker_group_specs or []]
+    return f"spec.workerGroupSpecs[{names.index(group_name)}]"
+
+
+@functools.cache
+def _bwrap_ready() -> bool:
+    return volumes.bwrap_available()
 
 
 def handle_of(pod: PodRecord) -> ProcessHandle | None:

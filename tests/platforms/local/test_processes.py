@@ -141,6 +141,9 @@ async def test_is_alive_turns_false_on_exit_and_the_child_is_reaped(
     handle = _spawn(supervisor, "raise SystemExit(3)", tag=f"{tag_prefix}short", tmp_path=tmp_path)
 
     await _until(lambda: not supervisor.is_alive(handle), what="the process to exit")
+    # An exiting process leaves /proc (cmdline empty) a moment before the kernel lets it be
+    # reaped, so the exit code can trail is_alive by that moment.
+    await _until(lambda: supervisor.exit_code(handle) is not None, what="the exit code")
 
     assert supervisor.exit_code(handle) == 3
     assert not _is_unreaped_child(handle.pid)

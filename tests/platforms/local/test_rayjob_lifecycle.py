@@ -210,3 +210,64 @@ async def test_suspend_deletes_the_cluster_and_resume_starts_over(api: httpx.Asy
     assert (await api.post(f"{JOBS}/pausable/start")).status_code == 200
     again = await until(api, "pausable", jobStatus="RUNNING")
     assert again["rayClusterName"] != first["rayClusterName"]
+
+
+SAMPLE_CODE = """import os
+import ray
+
+ray.init()
+
+@ray.remote
+class Counter:
+    def __init__(self):
+        self.name = os.getenv("counter_name")
+        assert self.name == "test_counter"
+        self.counter = 0
+
+    def inc(self):
+        self.counter += 1
+
+    def get_counter(self):
+        return "{} got {}".format(self.name, self.counter)
+
+counter = Counter.remote()
+for _ in range(5):
+    ray.get(counter.inc.remote())
+print(ray.get(counter.get_counter.remote()))
+"""
+
+
+async def test_configmap_mounted_code_runs_as_in_kuberays_sample(api: httpx.AsyncClient) -> None:
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "ray-job-code-sample"},
+        "data": {"sample_code.py": SAMPLE_CODE},
+    }
+    assert (
+        await api.post("/api/v1/namespaces/default/configmaps", json=configmap)
+    ).status_code == 201
+    body = rayjob(
+        "rayjob-sample",
+        entrypoint="python /home/ray/samples/sample_code.py",
+        runtimeEnvYAML='env_vars:\n  counter_name: "test_counter"\n',
+        shutdownAfterJobFinishes=True,
+    )
+    head = body["spec"]["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]
+    head["containers"][0]["volumeMounts"] = [
+        {"mountPath": "/home/ray/samples", "name": "code-sample"}
+    ]
+    head["volumes"] = [
+        {
+            "name": "code-sample",
+            "configMap": {
+                "name": "ray-job-code-sample",
+                "items": [{"key": "sample_code.py", "path": "sample_code.py"}],
+            },
+        }
+    ]
+    assert (await api.post(JOBS, json=body)).status_code == 201
+    status = await until(api, "rayjob-sample", jobDeploymentStatus="Complete", timeout=180)
+    assert status["jobStatus"] == "SUCCEEDED", status
+    assert "test_counter got 5" in (await api.get(f"{JOBS}/rayjob-sample/logs")).text
+    assert not Path("/home/ray/samples").exists(), "the mount exists only inside the node's sandbox"
