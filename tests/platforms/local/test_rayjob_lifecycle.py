@@ -214,6 +214,7 @@ async def test_suspend_deletes_the_cluster_and_resume_starts_over(api: httpx.Asy
 
 SAMPLE_CODE = """import os
 import ray
+import requests  # installed by the job's runtime env, not by raydeck
 
 ray.init()
 
@@ -237,7 +238,9 @@ print(ray.get(counter.get_counter.remote()))
 """
 
 
-async def test_configmap_mounted_code_runs_as_in_kuberays_sample(api: httpx.AsyncClient) -> None:
+async def test_kuberays_rayjob_sample_runs_with_its_configmap_and_pip_requirements(
+    api: httpx.AsyncClient,
+) -> None:
     configmap = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -247,12 +250,35 @@ async def test_configmap_mounted_code_runs_as_in_kuberays_sample(api: httpx.Asyn
     assert (
         await api.post("/api/v1/namespaces/default/configmaps", json=configmap)
     ).status_code == 201
+    runtime_env = (
+        "pip:\n  - requests==2.26.0\n  - pendulum==2.1.2\n"
+        'env_vars:\n  counter_name: "test_counter"\n'
+    )
     body = rayjob(
         "rayjob-sample",
         entrypoint="python /home/ray/samples/sample_code.py",
-        runtimeEnvYAML='env_vars:\n  counter_name: "test_counter"\n',
+        runtimeEnvYAML=runtime_env,
         shutdownAfterJobFinishes=True,
     )
+    worker = {
+        "groupName": "small-group",
+        "replicas": 1,
+        "minReplicas": 1,
+        "maxReplicas": 5,
+        "rayStartParams": {},
+        "template": {
+            "spec": {
+                "containers": [
+                    {
+                        "name": "ray-worker",
+                        "image": "rayproject/ray:2.52.0",
+                        "resources": {"limits": {"cpu": "1"}, "requests": {"cpu": "200m"}},
+                    }
+                ]
+            }
+        },
+    }
+    body["spec"]["rayClusterSpec"]["workerGroupSpecs"] = [worker]
     head = body["spec"]["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]
     head["containers"][0]["volumeMounts"] = [
         {"mountPath": "/home/ray/samples", "name": "code-sample"}
