@@ -18,6 +18,7 @@ import pytest
 
 from raydeck.app import create_app
 from raydeck.platforms.local.processes import ProcessSupervisor
+from raydeck.resources.codec import dump_yaml, load_documents
 from raydeck.settings import get_settings
 from tests.support.samples import raycluster, rayjob
 from tests.support.waiting import eventually
@@ -247,9 +248,6 @@ async def test_kuberays_rayjob_sample_runs_with_its_configmap_and_pip_requiremen
         "metadata": {"name": "ray-job-code-sample"},
         "data": {"sample_code.py": SAMPLE_CODE},
     }
-    assert (
-        await api.post("/api/v1/namespaces/default/configmaps", json=configmap)
-    ).status_code == 201
     runtime_env = (
         "pip:\n  - requests==2.26.0\n  - pendulum==2.1.2\n"
         'env_vars:\n  counter_name: "test_counter"\n'
@@ -292,7 +290,13 @@ async def test_kuberays_rayjob_sample_runs_with_its_configmap_and_pip_requiremen
             },
         }
     ]
-    assert (await api.post(JOBS, json=body)).status_code == 201
+    # As in KubeRay's file: the RayJob first, its ConfigMap after it, applied in that order
+    # (what `raydeck apply -f` does), so the job's cluster may look for the ConfigMap too early.
+    text = dump_yaml([body, configmap])
+    for document in load_documents(text):
+        plural = "rayjobs" if document["kind"] == "RayJob" else "configmaps"
+        created = await api.post(f"/api/v1/namespaces/default/{plural}", json=document)
+        assert created.status_code == 201, created.text
     status = await until(api, "rayjob-sample", jobDeploymentStatus="Complete", timeout=180)
     assert status["jobStatus"] == "SUCCEEDED", status
     assert "test_counter got 5" in (await api.get(f"{JOBS}/rayjob-sample/logs")).text
