@@ -7,8 +7,6 @@ clusterSelector, which also shows that such a cluster is left alone.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from raydeck.app import create_app
-from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.resources.codec import dump_yaml, load_documents
-from raydeck.settings import get_settings
+from tests.support.local_app import local_raydeck
 from tests.support.samples import raycluster, rayjob
 from tests.support.waiting import eventually
 
@@ -31,21 +27,8 @@ SHARED = "shared"
 
 @pytest.fixture(scope="module")
 async def api() -> AsyncIterator[httpx.AsyncClient]:
-    data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
-    settings = get_settings(data_dir=data_dir)
-    settings.local.termination_grace_seconds = 3.0
-    app = create_app(settings)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://raydeck", timeout=60
-            ) as client:
-                yield client
-    finally:
-        prefix = f"raydeck:{(data_dir / 'instance-id').read_text().strip()}:"
-        await ProcessSupervisor().terminate_tagged(prefix, grace=0)
-        shutil.rmtree(data_dir, ignore_errors=True)
+    async with local_raydeck(termination_grace_seconds=3.0) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
