@@ -58,6 +58,7 @@ class Controller(Generic[K]):
         self._failures: dict[K, int] = {}
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def queue_depth(self) -> int:
@@ -77,6 +78,7 @@ class Controller(Generic[K]):
         self._loop_task = asyncio.create_task(self._loop(), name=f"controller-{self._name}")
 
     async def stop(self) -> None:
+        self._stopping = True
         tasks = [t for t in (self._loop_task, *self._running.values()) if t is not None]
         for task in tasks:
             task.cancel()
@@ -89,7 +91,7 @@ class Controller(Generic[K]):
             await asyncio.gather(*self._running.values(), return_exceptions=True)
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             now = self._clock.monotonic()
             ready = [k for k, due in self._due.items() if due <= now and k not in self._running]
             for key in ready:
@@ -98,8 +100,11 @@ class Controller(Generic[K]):
             self._wake.clear()
             waits = [due - now for k, due in self._due.items() if k not in self._running]
             timeout = max(0.0, min(waits)) if waits else None
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that arrives as the wait ends, and stop() would then wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def _work(self, key: K) -> None:
         delay: float | None = None
