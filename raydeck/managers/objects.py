@@ -145,7 +145,7 @@ class ObjectManager:
     async def start(self, namespace: str, name: str) -> StoredObject:
         """Start: a stopped RayCluster runs again; a suspended RayJob starts over."""
         current = await self.get(namespace, name)
-        if self.kind.name == "RayJob" and not current.spec.get("suspend"):
+        if not self.kind.stop_is_suspend and not current.spec.get("suspend"):
             raise InvalidState(
                 f"{self._describe(current)} is not suspended; a RayJob runs once, "
                 "create a new one to run it again"
@@ -154,7 +154,7 @@ class ObjectManager:
 
     async def stop(self, namespace: str, name: str) -> StoredObject:
         """Stop: a RayCluster is suspended; a RayJob's Ray job is stopped (jobStatus STOPPED)."""
-        if self.kind.name != "RayJob":
+        if self.kind.stop_is_suspend:
             return await self.set_suspended(namespace, name, suspend=True)
         current = await self.get(namespace, name)
         if current.is_template:

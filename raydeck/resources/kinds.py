@@ -29,6 +29,9 @@ class Kind:
     stop_before_delete: bool = False
     #: Whether instances run (RayClusters, RayJobs) or are data only (ConfigMaps).
     runnable: bool = True
+    #: What stop and start mean: suspending and resuming the whole object (RayClusters), or
+    #: stopping the running Ray job and resuming only a suspended object (RayJobs).
+    stop_is_suspend: bool = True
 
 
 RAYCLUSTER = Kind(
@@ -44,6 +47,7 @@ RAYJOB = Kind(
     plural=rayjob.PLURAL,
     short_names=("rayjob", "rj", "rayjobs", "job", "jobs"),
     parse=parse_rayjob,
+    stop_is_suspend=False,
 )
 
 CONFIGMAP = Kind(

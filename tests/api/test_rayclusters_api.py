@@ -139,33 +139,11 @@ async def test_list_searches_filters_sorts_and_pages(api: httpx.AsyncClient) -> 
         await create(api, raycluster(f"team-a-{i}", cpu=cpu, labels={"team": "a"}))
     await create(api, raycluster("other", labels={"team": "b"}))
     await create(api, raycluster("tmpl-a"), type="template")
-    page = (
-        await api.get(
-            BASE,
-            params={
-                "search": "tma",
-                "sort": "-cpu",
-                "limit": 2,
-                "type": "instance",
-                "selector": "team=a",
-            },
-        )
-    ).json()
+    query = {"search": "tma", "sort": "-cpu", "limit": 2, "type": "instance", "selector": "team=a"}
+    page = (await api.get(BASE, params=query)).json()
     assert page["total"] == 3
     assert [i["metadata"]["name"] for i in page["items"]] == ["team-a-1", "team-a-2"]
-    rest = (
-        await api.get(
-            BASE,
-            params={
-                "search": "tma",
-                "sort": "-cpu",
-                "limit": 2,
-                "type": "instance",
-                "selector": "team=a",
-                "continue": page["continue"],
-            },
-        )
-    ).json()
+    rest = (await api.get(BASE, params=query | {"continue": page["continue"]})).json()
     assert [i["metadata"]["name"] for i in rest["items"]] == ["team-a-0"] and rest[
         "continue"
     ] is None
