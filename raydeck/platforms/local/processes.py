@@ -27,6 +27,8 @@ _TAG_PREFIX = TAG_ENV.encode() + b"="
 _POLL_STEP = 0.05
 # How long SIGKILLed processes get to disappear; only uninterruptible sleep takes longer.
 _KILL_WAIT = 10.0
+_SETTLE_ROUNDS = 3
+_SETTLE_DELAY = 0.3
 
 log = logging.getLogger(__name__)
 
@@ -301,9 +303,22 @@ class ProcessSupervisor:
                 target.signal(found, sig)
                 signalled.update(found)
             if await self._wait_until_gone(target, seconds=wait):
+                await self._sweep_late_forks(target, signalled)
                 return signalled
         log.warning("processes survived SIGKILL for %.0fs: %s", _KILL_WAIT, sorted(target.scan()))
         return signalled
+
+    async def _sweep_late_forks(self, target: _Target, signalled: set[int]) -> None:
+        """Look again after a moment: a raylet killed while forking an agent leaves a child that
+        appears only after the last scan, and nobody would stop it."""
+        for _ in range(_SETTLE_ROUNDS):
+            await asyncio.sleep(_SETTLE_DELAY)
+            late = target.scan()
+            if not late:
+                return
+            target.signal(late, signal.SIGKILL)
+            signalled.update(late)
+            await self._wait_until_gone(target, seconds=_KILL_WAIT)
 
     async def _wait_until_gone(self, target: _Target, *, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
