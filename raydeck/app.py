@@ -17,7 +17,14 @@ from fastapi.responses import RedirectResponse
 from raydeck import __version__
 from raydeck.api.deps import AppContext
 from raydeck.api.errors import install_error_handlers
-from raydeck.api.routes import configmaps, health, namespaces, rayclusters, rayjobs
+from raydeck.api.routes import (
+    configmaps,
+    health,
+    namespaces,
+    rayclusters,
+    rayjobs,
+    rayservices,
+)
 from raydeck.errors import FieldError, InvalidInput
 from raydeck.managers.objects import NamespaceManager, ObjectManager
 from raydeck.platforms.base import Platform
@@ -86,6 +93,7 @@ def create_app(
         namespaces.router,
         rayclusters.router,
         rayjobs.router,
+        rayservices.router,
         configmaps.router,
     ):
         app.include_router(router)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from raydeck.resources.codec import dump_yaml
+from raydeck.resources.summary import service_state
 
 TYPE_ANNOTATION = "raydeck.io/type"
 
@@ -96,6 +97,40 @@ def job_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
     return [meta.get("namespace", ""), *row] if all_namespaces else row
 
 
+SERVICE_HEADERS = [
+    "NAME",
+    "TYPE",
+    "STATUS",
+    "APPS RUNNING",
+    "ACTIVE CLUSTER",
+    "PENDING CLUSTER",
+    "ENDPOINTS",
+    "CREATOR",
+    "AGE",
+]
+
+
+def service_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
+    meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
+    annotations = meta.get("annotations") or {}
+    kind = annotations.get(TYPE_ANNOTATION, "instance")
+    active = status.get("activeServiceStatus") or {}
+    apps = active.get("applicationStatuses") or {}
+    running = sum(1 for a in apps.values() if a.get("status") == "RUNNING")
+    row = [
+        meta["name"],
+        kind,
+        "-" if kind == "template" else service_state(spec, status or None),
+        f"{running}/{len(apps)}" if kind != "template" else "-",
+        active.get("rayClusterName") or "-",
+        (status.get("pendingServiceStatus") or {}).get("rayClusterName") or "-",
+        str(status.get("numServeEndpoints", 0)),
+        annotations.get("raydeck.io/creator", "-"),
+        age(meta.get("creationTimestamp")),
+    ]
+    return [meta.get("namespace", ""), *row] if all_namespaces else row
+
+
 def duration(start: str | None, end: str | None, *, now: datetime | None = None) -> str:
     """How long a job ran (or has run so far), as ``age`` prints it."""
     if not start:
@@ -125,6 +160,7 @@ def render(
     kind = objects[0].get("kind") if objects else "RayCluster"
     base, row = {
         "RayJob": (JOB_HEADERS, job_row),
+        "RayService": (SERVICE_HEADERS, service_row),
         "ConfigMap": (DATA_HEADERS, data_row),
     }.get(str(kind), (CLUSTER_HEADERS, cluster_row))
     headers = ["NAMESPACE", *base] if all_namespaces else base
@@ -148,9 +184,9 @@ def describe(obj: dict[str, Any], pods: list[dict[str, Any]], events: list[dict[
         f"Kind:          {obj.get('kind')}",
         f"Type:          {(meta.get('annotations') or {}).get(TYPE_ANNOTATION, 'instance')}",
         f"Created:       {meta.get('creationTimestamp')}",
-        f"Ray version:   {spec.get('rayVersion') or '-'}",
+        f"Ray version:   {_ray_version(spec) or '-'}",
         f"Suspended:     {bool(spec.get('suspend'))}",
-        f"State:         {status.get('state') or status.get('jobDeploymentStatus') or 'pending'}",
+        f"State:         {_state(obj)}",
         f"Endpoints:     {status.get('endpoints') or {}}",
         "Conditions:",
     ]
@@ -168,3 +204,17 @@ def describe(obj: dict[str, Any], pods: list[dict[str, Any]], events: list[dict[
     for e in events:
         lines.append(f"  {e['type']:<8} {e['reason']:<20} x{e['count']}  {e['message']}")
     return "\n".join(lines)
+
+
+def _ray_version(spec: dict[str, Any]) -> str:
+    for cluster in (spec, spec.get("rayClusterSpec") or {}, spec.get("rayClusterConfig") or {}):
+        if cluster.get("rayVersion"):
+            return str(cluster["rayVersion"])
+    return ""
+
+
+def _state(obj: dict[str, Any]) -> str:
+    status = obj.get("status") or {}
+    if obj.get("kind") == "RayService":
+        return service_state(obj.get("spec") or {}, status or None)
+    return str(status.get("state") or status.get("jobDeploymentStatus") or "pending")

@@ -78,6 +78,10 @@ class ObjectManager:
         obj = await self.get(namespace, name)
         return [] if obj.is_template else await self._platform.pods(obj)
 
+    async def endpoints(self, namespace: str, name: str) -> dict[str, str]:
+        obj = await self.get(namespace, name)
+        return {} if obj.is_template else await self._platform.endpoints(obj)
+
     async def logs(
         self, namespace: str, name: str, *, pod: str | None, tail: int | None, follow: bool
     ) -> AsyncIterator[str]:

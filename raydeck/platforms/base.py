@@ -72,6 +72,10 @@ class Platform(Protocol):
     async def pods(self, obj: StoredObject) -> list[PodView]:
         """The pods (local: node processes) of an instance."""
 
+    async def endpoints(self, obj: StoredObject) -> dict[str, str]:
+        """URLs of an instance: ``serve`` (a RayService's stable endpoint, a cluster's Serve
+        port) and ``dashboard`` (the Ray Dashboard of the cluster it runs on), where they exist."""
+
     def logs(
         self, obj: StoredObject, *, pod: str | None, tail: int | None, follow: bool
     ) -> AsyncIterator[str]:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from raydeck.errors import NotFound
-from raydeck.resources import configmap, raycluster, rayjob
+from raydeck.resources import configmap, raycluster, rayjob, rayservice
 from raydeck.resources.configmap import parse_configmap
 from raydeck.resources.meta import KubeModel
 from raydeck.resources.validation import parse_raycluster
 from raydeck.resources.validation_rayjob import parse_rayjob
+from raydeck.resources.validation_rayservice import parse_rayservice
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,10 @@ class Kind:
     plural: str
     short_names: tuple[str, ...]
     parse: Callable[[Mapping[str, Any]], KubeModel]
-    #: A running instance must be stopped before it is deleted (RayClusters); a RayJob's delete
-    #: takes its cluster with it, as on Kubernetes.
+    #: A running instance must be stopped before it is deleted (RayClusters); deleting a RayJob
+    #: or RayService takes its clusters with it, as on Kubernetes.
     stop_before_delete: bool = False
-    #: Whether instances run (RayClusters, RayJobs) or are data only (ConfigMaps).
+    #: Whether instances run (RayClusters, RayJobs, RayServices) or are data only (ConfigMaps).
     runnable: bool = True
     #: What stop and start mean: suspending and resuming the whole object (RayClusters), or
     #: stopping the running Ray job and resuming only a suspended object (RayJobs).
@@ -50,6 +51,13 @@ RAYJOB = Kind(
     stop_is_suspend=False,
 )
 
+RAYSERVICE = Kind(
+    name=rayservice.KIND,
+    plural=rayservice.PLURAL,
+    short_names=("rayservice", "rsvc", "rayservices"),
+    parse=parse_rayservice,
+)
+
 CONFIGMAP = Kind(
     name=configmap.KIND,
     plural=configmap.PLURAL,
@@ -58,7 +66,7 @@ CONFIGMAP = Kind(
     runnable=False,
 )
 
-KINDS: tuple[Kind, ...] = (RAYCLUSTER, RAYJOB, CONFIGMAP)
+KINDS: tuple[Kind, ...] = (RAYCLUSTER, RAYJOB, RAYSERVICE, CONFIGMAP)
 
 
 def by_plural(plural: str) -> Kind:

@@ -70,6 +70,7 @@ class HeadGroupSpec(KubeModel):
     resources: dict[str, str] | None = None
     labels: dict[str, str] | None = None
     service_type: str | None = None
+    head_service: dict[str, Any] | None = None
 
 
 class WorkerGroupSpec(KubeModel):

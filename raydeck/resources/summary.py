@@ -98,4 +98,31 @@ def summarize(kind: str, body: Mapping[str, Any], status: Mapping[str, Any] | No
         job = str((status or {}).get("jobStatus") or "").lower()
         totals = cluster_spec_totals(cluster) if cluster else Totals()
         return Summary(deployment, str(cluster.get("rayVersion") or ""), totals, job)
+    if kind == "RayService":
+        cluster = spec.get("rayClusterConfig") or {}
+        return Summary(
+            service_state(spec, status),
+            str(cluster.get("rayVersion") or ""),
+            cluster_spec_totals(cluster),
+        )
     return Summary("", "", Totals())
+
+
+def service_state(spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> str:
+    """One word for a RayService's list column, read from its conditions."""
+    conditions = {c.get("type"): c for c in (status or {}).get("conditions") or []}
+    if _true(conditions, "Suspended"):
+        return "suspended"
+    if _true(conditions, "Suspending") or (spec.get("suspend") and status):
+        return "suspending"
+    if _true(conditions, "UpgradeInProgress"):
+        return "upgrading"
+    if _true(conditions, "Ready"):
+        return "ready"
+    if (conditions.get("Ready") or {}).get("reason") == "ZeroServeEndpoints":
+        return "unavailable"
+    return "initializing" if status else "pending"
+
+
+def _true(conditions: Mapping[str, Any], type_: str) -> bool:
+    return (conditions.get(type_) or {}).get("status") == "True"

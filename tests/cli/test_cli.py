@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from raydeck.cli.main import app as cli
 from raydeck.settings import Settings
 from tests.support.http_server import serving
-from tests.support.samples import raycluster, rayjob
+from tests.support.samples import raycluster, rayjob, rayservice
 
 
 @pytest.fixture
@@ -149,3 +149,16 @@ def test_apply_takes_a_configmap_and_a_rayjob_from_one_file(server: str, tmp_pat
     ]
     header, row = run(server, "get", "configmaps")[1].splitlines()
     assert header.split() == ["NAME", "DATA", "AGE"] and row.split()[:2] == ["code", "1"]
+
+
+def test_rayservices_apply_get_describe_and_stop(server: str, tmp_path: Path) -> None:
+    assert run(server, "apply", "-f", str(write(tmp_path, rayservice("web"))))[1] == (
+        "rayservices/web created\n"
+    )
+    header, row = run(server, "get", "rayservices")[1].splitlines()
+    assert header.split()[:4] == ["NAME", "TYPE", "STATUS", "APPS"]
+    assert row.split()[:5] == ["web", "instance", "ready", "0/0", "web-mem00"]
+    code, out, _ = run(server, "describe", "rsvc", "web")
+    assert code == 0 and "State:         ready" in out and "NonZeroServeEndpoints" in out
+    assert run(server, "stop", "rayservice", "web")[0] == 0
+    assert run(server, "get", "rayservices", "web")[1].splitlines()[1].split()[2] == "suspended"

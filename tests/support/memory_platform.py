@@ -48,6 +48,8 @@ class MemoryPlatform:
             return obj  # data only: nothing runs, no status
         if obj.kind == "RayJob":
             return await self._settle_job(obj)
+        if obj.kind == "RayService":
+            return await self._settle_service(obj)
         suspended = bool(obj.spec.get("suspend"))
         workers = sum(
             int(g.get("replicas", g.get("minReplicas", 0)) or 0)
@@ -79,6 +81,27 @@ class MemoryPlatform:
                 "failed": 0,
             }
         return await self._store.write_status(obj.key, status, uid=obj.uid)
+
+    async def _settle_service(self, obj: StoredObject) -> StoredObject:
+        """A service ready at once on a cluster named after it, or suspended when asked."""
+        if obj.spec.get("suspend"):
+            condition = {"type": "Suspended", "status": "True", "reason": "SuspendComplete"}
+            status: dict[str, Any] = {"conditions": [condition], "numServeEndpoints": 0}
+        else:
+            ready = {"type": "Ready", "status": "True", "reason": "NonZeroServeEndpoints"}
+            status = {
+                "conditions": [ready],
+                "numServeEndpoints": 1,
+                "activeServiceStatus": {"rayClusterName": f"{obj.name}-mem00"},
+                "endpoints": {"serve": "18000"},
+            }
+        return await self._store.write_status(obj.key, status, uid=obj.uid)
+
+    async def endpoints(self, obj: StoredObject) -> dict[str, str]:
+        urls = {"dashboard": "http://127.0.0.1:18265"}
+        if obj.kind == "RayService":
+            urls["serve"] = "http://127.0.0.1:18000"
+        return urls
 
     async def pods(self, obj: StoredObject) -> list[PodView]:
         if obj.spec.get("suspend"):

@@ -68,3 +68,44 @@ def rayjob(
         "spec": {"entrypoint": entrypoint, "rayClusterSpec": cluster, **spec},
     }
     return body
+
+
+SERVE_CONFIG = """\
+applications:
+  - name: greeter
+    route_prefix: /greet
+    import_path: serve_apps:greeter
+    deployments:
+      - name: Greeter
+        num_replicas: 1
+        ray_actor_options: {num_cpus: 0.1}
+        user_config: {greeting: hello}
+  - name: echo
+    route_prefix: /echo
+    import_path: serve_apps:echo
+    deployments:
+      - name: Echo
+        ray_actor_options: {num_cpus: 0.1}
+"""
+
+
+def rayservice(
+    name: str = "rayservice-sample",
+    *,
+    serve_config: str = SERVE_CONFIG,
+    env: dict[str, str] | None = None,
+    **spec: Any,
+) -> dict[str, Any]:
+    """A RayService with a one-node cluster, its Serve applications given as YAML text."""
+    cluster = raycluster("unused", workers=0)["spec"]
+    cluster["workerGroupSpecs"] = []
+    cluster["headGroupSpec"]["rayStartParams"] = {"num-cpus": "2"}
+    if env:
+        container = cluster["headGroupSpec"]["template"]["spec"]["containers"][0]
+        container["env"] = [{"name": k, "value": v} for k, v in env.items()]
+    return {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayService",
+        "metadata": {"name": name},
+        "spec": {"serveConfigV2": serve_config, "rayClusterConfig": cluster, **spec},
+    }

@@ -200,6 +200,13 @@ def object_router(kind: Kind) -> APIRouter:
         )
 
     @router.get(
+        f"{item}/endpoints",
+        summary=f"URLs of a {kind.name}: 'serve' (a RayService's stable endpoint) and 'dashboard'",
+    )
+    async def endpoints(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
+        return json_response(await manager(context).endpoints(namespace, name))
+
+    @router.get(
         f"{item}/logs",
         response_class=PlainTextResponse,
         summary="Log of a pod (the head by default); follow=true streams new lines",
@@ -254,8 +261,16 @@ def object_router(kind: Kind) -> APIRouter:
     return router
 
 
-#: Routes that only make sense for kinds that run (RayClusters, RayJobs), not for ConfigMaps.
-_RUNTIME_SUFFIXES = ("/start", "/stop", "/pods", "/logs", "/template", "/instances")
+#: Routes that only make sense for kinds that run (RayClusters, RayJobs, RayServices).
+_RUNTIME_SUFFIXES = (
+    "/start",
+    "/stop",
+    "/pods",
+    "/endpoints",
+    "/logs",
+    "/template",
+    "/instances",
+)
 
 
 def _runs_only(path: str) -> bool:

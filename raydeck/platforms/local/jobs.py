@@ -22,15 +22,15 @@ from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, RaydeckError
 from raydeck.platforms.local.job_timing import deadline_reason, deletion_plan
+from raydeck.platforms.local.owned import cluster_body, cluster_name, owned_clusters, owner_uid
 from raydeck.platforms.local.ray_jobs import RayJobsApi
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
-from raydeck.resources.meta import CREATOR_ANNOTATION, STOP_ANNOTATION
-from raydeck.store.records import ListQuery, ObjectKey, StoredObject
+from raydeck.resources.meta import STOP_ANNOTATION
+from raydeck.store.records import ObjectKey, StoredObject
 from raydeck.store.store import Store
 
 log = logging.getLogger(__name__)
-OWNER_LABEL = "raydeck.io/owner-uid"
 POLL = 0.5
 DS = rj.JobDeploymentStatus
 Step = Callable[[StoredObject, rj.RayJob, dict[str, Any], float], Awaitable[float | None]]
@@ -92,7 +92,7 @@ class JobReconciler:
                 if spec.submission_mode == rj.SubmissionMode.INTERACTIVE
                 else f"{obj.name}-{secrets.token_hex(4)}"
             ),
-            rayClusterName=selected or f"{obj.name}-{secrets.token_hex(3)[:5]}",
+            rayClusterName=selected or cluster_name(obj.name),
             startTime=status.get("startTime") or rfc3339(self._clock.wall()),
             failed=status.get("failed", 0),
             succeeded=status.get("succeeded", 0),
@@ -291,7 +291,7 @@ class JobReconciler:
     async def _delete_workers(self, obj: StoredObject, status: dict[str, Any]) -> None:
         """Suspend every worker group of the job's own cluster, as KubeRay's DeleteWorkers does."""
         cluster = await self._cluster(obj, status)
-        if cluster is None or _owner(cluster) != obj.uid:
+        if cluster is None or owner_uid(cluster) != obj.uid:
             return
         body = copy.deepcopy(cluster.body)
         groups = body.get("spec", {}).get("workerGroupSpecs") or []
@@ -342,29 +342,7 @@ class JobReconciler:
         self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any]
     ) -> StoredObject:
         spec = job.to_wire()["spec"]["rayClusterSpec"]
-        body = {
-            "apiVersion": "ray.io/v1",
-            "kind": rc.KIND,
-            "metadata": {
-                "name": status["rayClusterName"],
-                "labels": {
-                    "ray.io/originated-from-crd": rj.KIND,
-                    "ray.io/originated-from-cr-name": obj.name,
-                    OWNER_LABEL: obj.uid,
-                },
-                "annotations": {CREATOR_ANNOTATION: obj.creator},
-                "ownerReferences": [
-                    {
-                        "apiVersion": "ray.io/v1",
-                        "kind": rj.KIND,
-                        "name": obj.name,
-                        "uid": obj.uid,
-                        "controller": True,
-                    }
-                ],
-            },
-            "spec": copy.deepcopy(spec),
-        }
+        body = cluster_body(obj, name=status["rayClusterName"], spec=spec)
         try:
             cluster = await self._store.create(
                 rc.KIND, obj.namespace, body, is_template=False, creator=obj.creator
@@ -385,20 +363,14 @@ class JobReconciler:
             cluster = await self._store.get(ObjectKey(rc.KIND, obj.namespace, name))
         except NotFound:
             return
-        if _owner(cluster) != obj.uid:
+        if owner_uid(cluster) != obj.uid:
             return
         await self._store.delete(cluster.key)
         await self._event(obj, "Normal", "DeletedRayCluster", f"Deleted RayCluster {name}")
 
     async def _delete_owned_clusters(self, key: ObjectKey, *, keep_uid: str | None) -> None:
-        query = ListQuery(
-            kind=rc.KIND,
-            namespace=key.namespace,
-            selector=f"ray.io/originated-from-cr-name={key.name},"
-            f"ray.io/originated-from-crd={rj.KIND}",
-        )
-        for cluster in (await self._store.list_objects(query)).items:
-            if _owner(cluster) != keep_uid:
+        for cluster in await owned_clusters(self._store, key):
+            if owner_uid(cluster) != keep_uid:
                 await self._store.delete(cluster.key)
 
     async def _keep_log(self, obj: StoredObject, api: RayJobsApi, job_id: str) -> None:
@@ -416,12 +388,6 @@ class JobReconciler:
             await self._store.write_status(obj.key, status, uid=obj.uid)
         except NotFound:
             return
-
-
-def _owner(cluster: StoredObject) -> str | None:
-    labels = (cluster.body.get("metadata") or {}).get("labels") or {}
-    owner = labels.get(OWNER_LABEL)
-    return str(owner) if owner else None
 
 
 def _dashboard_url(cluster: StoredObject) -> str:

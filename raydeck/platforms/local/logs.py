@@ -59,3 +59,41 @@ def _read_from(path: Path, position: int) -> tuple[str, int]:
     except FileNotFoundError:
         return "", position
     return data.decode("utf-8", errors="replace"), position + len(data)
+
+
+def tail_directory(directory: Path, count: int | None) -> list[str]:
+    """The last ``count`` lines of every ``*.log`` in ``directory``, each prefixed by its file."""
+    lines: list[str] = []
+    for path in _log_files(directory):
+        lines += [f"[{path.stem}] {line}" for line in tail_lines(path, count)]
+    return lines
+
+
+async def follow_directory(
+    directory: Path, *, still_there: Callable[[], Awaitable[bool]]
+) -> AsyncIterator[str]:
+    """Lines appended to any ``*.log`` in ``directory`` from now on (files that appear later
+    included), each prefixed by its file, until ``still_there`` says the writer is gone."""
+    positions = {path: await asyncio.to_thread(_size, path) for path in _log_files(directory)}
+    partial: dict[Path, str] = {}
+    while True:
+        grew = False
+        for path in _log_files(directory):
+            chunk, positions[path] = await asyncio.to_thread(
+                _read_from, path, positions.get(path, 0)
+            )
+            grew = grew or bool(chunk)
+            *complete, partial[path] = (partial.get(path, "") + chunk).split("\n")
+            for line in complete:
+                yield f"[{path.stem}] {line}\n"
+        if not grew:
+            if not await still_there():
+                return
+            await asyncio.sleep(POLL_SECONDS)
+
+
+def _log_files(directory: Path) -> list[Path]:
+    try:
+        return sorted(directory.glob("*.log"))
+    except OSError:
+        return []

@@ -22,12 +22,19 @@ from raydeck.controller.loop import Controller
 from raydeck.errors import FieldError, InvalidInput, NotFound
 from raydeck.platforms.base import PodView
 from raydeck.platforms.local.jobs import JobReconciler
-from raydeck.platforms.local.logs import follow_file, tail_lines
+from raydeck.platforms.local.logs import (
+    follow_directory,
+    follow_file,
+    tail_directory,
+    tail_lines,
+)
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessSupervisor
+from raydeck.platforms.local.rayservice import ServiceReconciler
 from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
+from raydeck.resources import rayservice as rs
 from raydeck.settings import Settings
 from raydeck.store.records import ObjectKey, PodRecord, StoredObject
 from raydeck.store.store import Store
@@ -61,15 +68,19 @@ class LocalPlatform:
         self._http = httpx.AsyncClient(timeout=2.0)
         local = settings.local
         self._tag_prefix = f"raydeck:{self._instance_id()}:"
+        self._ports = PortAllocator(start=local.port_range_start, end=local.port_range_end)
         self._reconciler = ClusterReconciler(
             store=store,
             supervisor=self._supervisor,
-            ports=PortAllocator(start=local.port_range_start, end=local.port_range_end),
+            ports=self._ports,
             settings=local,
             data_dir=data_dir,
             tag_prefix=self._tag_prefix,
             clock=self._clock,
             http=self._http,
+        )
+        self._services = ServiceReconciler(
+            store=store, clock=self._clock, http=self._http, ports=self._ports
         )
         backoff = {
             "backoff_initial": local.restart_backoff_initial,
@@ -83,6 +94,7 @@ class LocalPlatform:
                 clock=self._clock,
                 **backoff,
             ),
+            rs.KIND: Controller(self._services, name="rayservices", clock=self._clock, **backoff),
         }
         self._watch_task: asyncio.Task[None] | None = None
 
@@ -98,6 +110,10 @@ class LocalPlatform:
 
     async def start(self) -> None:
         await self._adopt_or_clean()
+        for service in await self._store.instances(rs.KIND):
+            port = ((service.status or {}).get("endpoints") or {}).get("serve")
+            if port:
+                self._ports.claim([int(port)])  # the RayService's endpoint reopens there
         queue = self._store.subscribe()
         for kind, controller in self._controllers.items():
             controller.start()
@@ -131,6 +147,7 @@ class LocalPlatform:
             await asyncio.gather(self._watch_task, return_exceptions=True)
         for controller in self._controllers.values():
             await controller.stop()
+        await self._services.close_endpoints()
         if stop_clusters:
             await self._reconciler.stop_all(await self._store.list_pods())
         await self._http.aclose()
@@ -159,10 +176,16 @@ class LocalPlatform:
         return [self._view(p) for p in await self._store.list_pods(owner.uid)]
 
     async def _runs_on(self, obj: StoredObject) -> StoredObject | None:
-        """The RayCluster whose nodes serve ``obj``: itself, or a RayJob's cluster."""
+        """The RayCluster whose nodes serve ``obj``: itself, a RayJob's cluster, or a
+        RayService's active cluster (its pending one while there is no active one)."""
         if obj.kind == rc.KIND:
             return obj
-        name = (obj.status or {}).get("rayClusterName")
+        status = obj.status or {}
+        name = status.get("rayClusterName")
+        if obj.kind == rs.KIND:
+            name = (status.get("activeServiceStatus") or {}).get("rayClusterName") or (
+                status.get("pendingServiceStatus") or {}
+            ).get("rayClusterName")
         if not name:
             return None
         try:
@@ -200,12 +223,45 @@ class LocalPlatform:
         if cluster is None:
             raise NotFound(f"{obj.kind} {obj.namespace}/{obj.name} has no running cluster")
         record = await self._find_pod(cluster, pod)
+        if obj.kind == rs.KIND and pod is None:
+            async for line in self._serve_logs(record, tail=tail, follow=follow):
+                yield line
+            return
         path = Path(record.data.get("logPath") or Path(record.data["dir"]) / "node.log")
         for line in await asyncio.to_thread(tail_lines, path, tail):
             yield line
         if follow:
             async for line in follow_file(path, still_there=lambda: self._pod_exists(record.name)):
                 yield line
+
+    async def _serve_logs(
+        self, head: PodRecord, *, tail: int | None, follow: bool
+    ) -> AsyncIterator[str]:
+        """Serve's controller, proxy and replica logs on a RayService's head node."""
+        directory = Path(head.data["dir"]) / "session_latest" / "logs" / "serve"
+        for line in await asyncio.to_thread(tail_directory, directory, tail):
+            yield line
+        if follow:
+            async for line in follow_directory(
+                directory, still_there=lambda: self._pod_exists(head.name)
+            ):
+                yield line
+
+    async def endpoints(self, obj: StoredObject) -> dict[str, str]:
+        urls: dict[str, str] = {}
+        if obj.kind == rs.KIND:
+            port = self._services.endpoint_port(obj.uid) or (
+                (obj.status or {}).get("endpoints") or {}
+            ).get("serve")
+            if port:
+                urls["serve"] = f"http://127.0.0.1:{port}"
+        cluster = await self._runs_on(obj)
+        ports = ((cluster.status or {}).get("endpoints") or {}) if cluster else {}
+        if obj.kind == rc.KIND and "serve" in ports:
+            urls["serve"] = f"http://127.0.0.1:{ports['serve']}"
+        if "dashboard" in ports:
+            urls["dashboard"] = f"http://127.0.0.1:{ports['dashboard']}"
+        return urls
 
     async def _job_log(
         self, obj: StoredObject, *, tail: int | None, follow: bool

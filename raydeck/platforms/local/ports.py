@@ -77,6 +77,11 @@ class PortAllocator:
             self._grant(list(range(lo, lo + size)))
             return lo, lo + size - 1
 
+    def claim(self, ports: Iterable[int]) -> None:
+        """Never hand out ``ports``: something of raydeck's holds or will hold them."""
+        with self._lock:
+            self._handed_out.update(ports)
+
     def release(self, ports: Iterable[int]) -> None:
         """Forget that ``ports`` were handed out; unknown ports are ignored."""
         with self._lock:

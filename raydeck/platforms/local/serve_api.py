@@ -1,0 +1,83 @@
+"""Ray Serve's REST API on one cluster's dashboard, and its HTTP proxy's health check.
+
+The RayService reconciler deploys with ``PUT /api/serve/applications/`` and
+reads application and deployment statuses with ``GET`` on the same path. This
+module only speaks HTTP and turns failures into raydeck errors; what to deploy
+and when is the reconciler's business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from raydeck.errors import PlatformUnavailable, RaydeckError
+
+APPLICATIONS = "/api/serve/applications/"
+#: Starting Serve's controller and proxies on a fresh cluster takes several seconds.
+DEPLOY_TIMEOUT = 120.0
+
+
+class DeployRejected(RaydeckError):
+    """Serve refused the config (HTTP 400): the message says why."""
+
+    reason = "DeployRejected"
+
+
+@dataclass(frozen=True)
+class AppState:
+    status: str
+    message: str
+    deployments: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+class ServeApi:
+    def __init__(self, http: httpx.AsyncClient, *, dashboard_port: int) -> None:
+        self._http = http
+        self._url = f"http://127.0.0.1:{dashboard_port}{APPLICATIONS}"
+
+    async def deploy(self, document: dict[str, Any]) -> None:
+        response = await self._request("PUT", json=document, timeout=DEPLOY_TIMEOUT)
+        if response.status_code == 400:
+            raise DeployRejected(f"Serve rejected the config: {response.text.strip()[:2000]}")
+        if response.status_code >= 300:
+            raise PlatformUnavailable(
+                f"deploying to {self._url} failed with {response.status_code}: "
+                f"{response.text.strip()[:500]}"
+            )
+
+    async def applications(self) -> dict[str, AppState]:
+        response = await self._request("GET")
+        if response.status_code != 200:
+            raise PlatformUnavailable(
+                f"{self._url} answered {response.status_code}: {response.text.strip()[:500]}"
+            )
+        details = response.json()
+        return {
+            name: AppState(
+                status=str(app.get("status") or ""),
+                message=str(app.get("message") or ""),
+                deployments={
+                    deployment: (str(d.get("status") or ""), str(d.get("message") or ""))
+                    for deployment, d in (app.get("deployments") or {}).items()
+                },
+            )
+            for name, app in (details.get("applications") or {}).items()
+        }
+
+    async def _request(self, method: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._http.request(method, self._url, **kwargs)
+        except httpx.HTTPError as e:
+            raise PlatformUnavailable(f"Serve's API at {self._url} cannot be reached: {e}") from e
+
+
+async def proxy_healthy(http: httpx.AsyncClient, *, serve_port: int) -> bool:
+    """Whether the cluster's Serve HTTP proxy answers its health check."""
+    try:
+        response = await http.get(f"http://127.0.0.1:{serve_port}/-/healthz", timeout=2.0)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
