@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from raydeck.platforms.local.processes import TAG_ENV, ProcessSupervisor
-from tests.support.samples import raycluster, rayjob
+from tests.support.samples import raycluster, rayjob, rayservice
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.ray
@@ -280,3 +280,39 @@ async def test_job_submit_runs_a_working_dir_with_env_on_an_existing_cluster(
         subprocess.run, failing, capture_output=True, text=True, timeout=180
     )
     assert failed.returncode == 1 and "Failed/FAILED" in failed.stderr
+
+
+async def test_kill_9_keeps_a_rayservice_on_its_cluster_and_its_endpoint_port(
+    server: Server,
+) -> None:
+    apps = str(Path(__file__).parent / "apps")
+    services = "/api/v1/namespaces/default/rayservices"
+    server.start("serve")
+    await server.ready()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        body = rayservice("lasting", env={"PYTHONPATH": apps, "APP_VERSION": "v1"})
+        assert (await client.post(services, json=body)).status_code == 201
+
+        async def serving() -> str | None:
+            try:
+                url = (await client.get(f"{services}/lasting/endpoints")).json().get("serve")
+                async with httpx.AsyncClient(timeout=5) as caller:
+                    answer = await caller.get(f"{url}/greet")
+            except (httpx.HTTPError, TypeError):
+                return None
+            return str(url) if answer.text == "hello from v1" else None
+
+        url = await eventually(serving, timeout=300, interval=1, what="the service to answer")
+        before = (await client.get(f"{services}/lasting")).json()["status"]
+    processes = tagged(server.tag_prefix)
+
+    server.kill_group()
+    server.start("serve")
+    await server.ready()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        assert await eventually(serving, timeout=60, interval=0.5, what="the endpoint back") == url
+        after = (await client.get(f"{services}/lasting")).json()["status"]
+    cluster = before["activeServiceStatus"]["rayClusterName"]
+    assert after["activeServiceStatus"]["rayClusterName"] == cluster
+    assert "pendingServiceStatus" not in after
+    assert tagged(server.tag_prefix) == processes  # the same Ray processes: nothing restarted
