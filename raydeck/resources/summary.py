@@ -90,7 +90,9 @@ def summarize(kind: str, body: Mapping[str, Any], status: Mapping[str, Any] | No
     spec = body.get("spec") or {}
     if kind == "RayCluster":
         state = str((status or {}).get("state") or "")
-        label = state or ("suspended" if spec.get("suspend") and status else "pending")
+        # Between "stop" and the last process gone, KubeRay's state is empty: say so, not
+        # "suspended", which would promise a delete that is still refused.
+        label = state or ("suspending" if spec.get("suspend") and status else "pending")
         return Summary(label, str(spec.get("rayVersion") or ""), cluster_spec_totals(spec))
     if kind == "RayJob":
         cluster = spec.get("rayClusterSpec") or {}
