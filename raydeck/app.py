@@ -28,6 +28,7 @@ from raydeck.api.routes import (
 from raydeck.errors import FieldError, InvalidInput
 from raydeck.managers.objects import NamespaceManager, ObjectManager
 from raydeck.platforms.base import Platform
+from raydeck.platforms.kubernetes.platform import KubernetesPlatform
 from raydeck.platforms.local.platform import LocalPlatform
 from raydeck.resources.kinds import KINDS
 from raydeck.settings import Settings
@@ -40,6 +41,8 @@ PlatformFactory = Callable[[Store, Settings], Platform]
 def default_platform(store: Store, settings: Settings) -> Platform:
     if settings.platform == "local":
         return LocalPlatform(store, settings)
+    if settings.platform == "kubernetes":
+        return KubernetesPlatform(store, settings)
     raise InvalidInput(
         "the platform cannot be used",
         [

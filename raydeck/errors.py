@@ -79,6 +79,12 @@ class InvalidState(Conflict):
     reason = "InvalidState"
 
 
+class Forbidden(RaydeckError):
+    """The platform underneath refuses the operation to raydeck's credentials (403)."""
+
+    reason = "Forbidden"
+
+
 class PlatformUnavailable(RaydeckError):
     """The platform underneath (Ray processes, an API server) failed or cannot be reached (503)."""
 

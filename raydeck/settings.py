@@ -40,6 +40,19 @@ class LocalPlatformSettings(BaseModel):
     resync_seconds: float = Field(default=2.0, gt=0)
 
 
+class KubernetesSettings(BaseModel):
+    """How the kubernetes platform reaches its API server."""
+
+    #: A kubeconfig file; unset means $KUBECONFIG, ~/.kube/config, or the in-cluster config.
+    kubeconfig: Path | None = None
+    #: The kubeconfig context to use; unset means the current context.
+    context: str | None = None
+    #: Objects per API list request when raydeck reads everything at start (limit/continue).
+    page_size: int = Field(default=250, ge=1, le=5000)
+    #: Seconds after which the API server ends a watch and raydeck resumes it.
+    watch_timeout_seconds: int = Field(default=300, ge=10)
+
+
 class Settings(BaseSettings):
     """Everything raydeck can be configured with; ``RAYDECK_SERVER__PORT`` sets ``server.port``."""
 
@@ -53,6 +66,7 @@ class Settings(BaseSettings):
     local_user: str = "admin"
     server: ServerSettings = Field(default_factory=ServerSettings)
     local: LocalPlatformSettings = Field(default_factory=LocalPlatformSettings)
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
 
     @property
     def database_path(self) -> Path:

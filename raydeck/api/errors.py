@@ -19,6 +19,7 @@ from raydeck.errors import (
     BadRequest,
     Conflict,
     FieldError,
+    Forbidden,
     InvalidInput,
     NotFound,
     PlatformUnavailable,
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 _STATUS_CODES: tuple[tuple[type[RaydeckError], int], ...] = (
     (InvalidInput, 422),
     (BadRequest, 400),
+    (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
     (PlatformUnavailable, 503),

@@ -13,6 +13,7 @@ import secrets
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -24,6 +25,7 @@ from raydeck.cli.output import describe, render
 from raydeck.errors import RaydeckError
 from raydeck.resources.codec import load_documents
 from raydeck.resources.kinds import by_name
+from raydeck.settings import Settings
 
 T = TypeVar("T")
 app = typer.Typer(
@@ -63,9 +65,15 @@ def _plural(kind: str) -> str:
 
 
 def _serve(
-    host: str | None, port: int | None, data_dir: Path | None, *, keep_running: bool
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    target: PlatformChoice,
+    *,
+    keep_running: bool,
 ) -> None:
     import uvicorn
+    from pydantic import ValidationError
 
     from raydeck.app import create_app
     from raydeck.settings import get_settings
@@ -73,9 +81,23 @@ def _serve(
     overrides: dict[str, Any] = {}
     if data_dir is not None:
         overrides["data_dir"] = data_dir.expanduser()
-    settings = get_settings(**overrides)
+    if target.platform is not None:
+        overrides["platform"] = target.platform
+    try:
+        settings = get_settings(**overrides)
+    except ValidationError as e:
+        for error in e.errors():
+            typer.echo(f"Error: {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
+        raise typer.Exit(1) from None
     settings.server.host = host or settings.server.host
     settings.server.port = port or settings.server.port
+    if target.kubeconfig is not None:
+        settings.kubernetes.kubeconfig = target.kubeconfig.expanduser()
+    if target.context is not None:
+        settings.kubernetes.context = target.context
+    if settings.platform == "kubernetes":
+        keep_running = True  # clusters belong to the Kubernetes cluster, not to this process
+        _check_kubernetes(settings)
     try:
         server_app = create_app(settings, stop_clusters_on_exit=not keep_running)
     except RaydeckError as e:
@@ -94,6 +116,18 @@ def _serve(
     uvicorn.run(server_app, host=settings.server.host, port=settings.server.port, log_level="info")
 
 
+def _check_kubernetes(settings: Settings) -> None:
+    """Fail fast, with a sentence and no traceback, when the API server cannot be used."""
+    from raydeck.platforms.kubernetes.platform import check_connection
+
+    try:
+        server = asyncio.run(check_connection(settings))
+    except RaydeckError as e:
+        typer.echo(f"Error: {e.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Kubernetes API server: {server}")
+
+
 HostOption = Annotated[
     str | None, typer.Option(envvar="RAYDECK_HOST", help="Address to listen on (127.0.0.1)")
 ]
@@ -106,16 +140,55 @@ DataDirOption = Annotated[
 ]
 
 
-@app.command()
-def up(host: HostOption = None, port: PortOption = None, data_dir: DataDirOption = None) -> None:
-    """Run raydeck on the local platform; on exit its clusters stop and return on the next start."""
-    _serve(host, port, data_dir, keep_running=False)
+PlatformOption = Annotated[
+    str | None,
+    typer.Option("--platform", envvar="RAYDECK_PLATFORM", help="local (default) or kubernetes"),
+]
+KubeconfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig",
+        help="kubernetes: kubeconfig file (default $KUBECONFIG, ~/.kube/config or in-cluster)",
+    ),
+]
+ContextOption = Annotated[
+    str | None, typer.Option("--context", help="kubernetes: kubeconfig context to use")
+]
+
+
+@dataclass(frozen=True)
+class PlatformChoice:
+    platform: str | None = None
+    kubeconfig: Path | None = None
+    context: str | None = None
 
 
 @app.command()
-def serve(host: HostOption = None, port: PortOption = None, data_dir: DataDirOption = None) -> None:
+def up(
+    host: HostOption = None,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
+    platform: PlatformOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
+) -> None:
+    """Run raydeck; on the local platform its clusters stop on exit and return on the next start."""
+    target = PlatformChoice(platform, kubeconfig, context)
+    _serve(host, port, data_dir, target, keep_running=False)
+
+
+@app.command()
+def serve(
+    host: HostOption = None,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
+    platform: PlatformOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
+) -> None:
     """Run raydeck as a long-lived server; clusters keep running when it exits."""
-    _serve(host, port, data_dir, keep_running=True)
+    target = PlatformChoice(platform, kubeconfig, context)
+    _serve(host, port, data_dir, target, keep_running=True)
 
 
 @app.command()

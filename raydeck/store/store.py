@@ -356,6 +356,92 @@ class Store:
             )
         return value
 
+    # -- mirroring (the kubernetes platform) ------------------------------------------------
+
+    async def mirror(self, obj: StoredObject) -> StoredObject | None:
+        """Keep ``obj`` as another system reported it: its uid, resourceVersion and timestamps.
+
+        A report older than the stored copy is ignored; a template of the same name wins
+        (None is returned) because templates exist only here. The namespace is added if needed.
+        """
+        result, changed = await self._run(self._mirror, obj)
+        if changed:
+            self._notify(obj.key)
+        return result
+
+    def _mirror(self, obj: StoredObject) -> tuple[StoredObject | None, bool]:
+        with self._tx() as conn:
+            if not conn.execute(
+                sa.select(schema.namespaces.c.name).where(schema.namespaces.c.name == obj.namespace)
+            ).first():
+                conn.execute(
+                    schema.namespaces.insert().values(
+                        name=obj.namespace,
+                        uid=str(uuid.uuid4()),
+                        created_at=now_rfc3339(),
+                        labels={},
+                    )
+                )
+            row = self._find_row(conn, obj.key)
+            if row is not None:
+                current = _from_row(row)
+                if current.is_template:
+                    return None, False
+                if current.uid == obj.uid and current.resource_version >= obj.resource_version:
+                    return current, False
+                conn.execute(schema.objects.delete().where(schema.objects.c.uid == current.uid))
+            conn.execute(schema.objects.delete().where(schema.objects.c.uid == obj.uid))
+            conn.execute(schema.objects.insert().values(**_row_values(obj)))
+            return obj, True
+
+    async def mirror_namespaces(self, records: list[NamespaceRecord]) -> None:
+        """Make the namespaces exactly ``records``, except ones that still hold templates."""
+        await self._run(self._mirror_namespaces, records)
+
+    def _mirror_namespaces(self, records: list[NamespaceRecord]) -> None:
+        table = schema.namespaces
+        wanted = {r.name: r for r in records}
+        with self._tx() as conn:
+            present = {r.name for r in conn.execute(sa.select(table.c.name))}
+            for name in present - set(wanted):
+                held = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(schema.objects)
+                    .where(schema.objects.c.namespace == name)
+                ).scalar_one()
+                if not held:
+                    conn.execute(table.delete().where(table.c.name == name))
+            for record in records:
+                values = dict(uid=record.uid, created_at=record.created_at, labels=record.labels)
+                if record.name in present:
+                    conn.execute(table.update().where(table.c.name == record.name).values(**values))
+                else:
+                    conn.execute(table.insert().values(name=record.name, **values))
+
+    async def replace_events(self, obj_uid: str, events: list[EventRecord]) -> None:
+        """Make the events of the object with ``obj_uid`` exactly ``events`` (as reported)."""
+        await self._run(self._replace_events, obj_uid, events)
+
+    def _replace_events(self, obj_uid: str, events: list[EventRecord]) -> None:
+        table = schema.events
+        with self._tx() as conn:
+            conn.execute(table.delete().where(table.c.object_uid == obj_uid))
+            for e in sorted(events, key=lambda e: (e.first_timestamp, e.last_timestamp)):
+                conn.execute(
+                    table.insert().values(
+                        object_uid=obj_uid,
+                        kind=e.kind,
+                        namespace=e.namespace,
+                        name=e.name,
+                        type=e.type,
+                        reason=e.reason,
+                        message=e.message,
+                        count=e.count,
+                        first_timestamp=e.first_timestamp,
+                        last_timestamp=e.last_timestamp,
+                    )
+                )
+
     # -- events -----------------------------------------------------------------------------
 
     async def record_event(

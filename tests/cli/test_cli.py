@@ -116,14 +116,43 @@ def test_up_reads_port_host_and_data_dir_from_the_environment(
     seen: dict[str, object] = {}
 
     def fake_serve(
-        host: str | None, port: int | None, data_dir: Path | None, *, keep_running: bool
+        host: str | None,
+        port: int | None,
+        data_dir: Path | None,
+        target: main.PlatformChoice,
+        *,
+        keep_running: bool,
     ) -> None:
         seen.update(host=host, port=port, data_dir=data_dir, keep_running=keep_running)
+        seen.update(platform=target.platform)
 
     monkeypatch.setattr(main, "_serve", fake_serve)
     env = {"RAYDECK_PORT": "9123", "RAYDECK_HOST": "127.0.0.2", "RAYDECK_DATA_DIR": str(tmp_path)}
     assert CliRunner().invoke(cli, ["up"], env=env).exit_code == 0
-    assert seen == {"host": "127.0.0.2", "port": 9123, "data_dir": tmp_path, "keep_running": False}
+    assert seen == {
+        "host": "127.0.0.2",
+        "port": 9123,
+        "data_dir": tmp_path,
+        "keep_running": False,
+        "platform": None,
+    }
+
+
+def test_up_on_kubernetes_with_a_missing_kubeconfig_says_so_and_starts_nothing(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "nope.yaml"
+    args = ["up", "--platform", "kubernetes", "--kubeconfig", str(missing)]
+    result = CliRunner().invoke(cli, [*args, "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{missing} is not a file" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_up_with_an_unknown_platform_names_the_choices(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["up", "--platform", "moon", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "platform" in result.stderr and "'local' or 'kubernetes'" in result.stderr
 
 
 def test_get_rayjobs_shows_both_statuses_cluster_and_duration(server: str, tmp_path: Path) -> None:

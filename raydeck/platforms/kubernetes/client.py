@@ -1,0 +1,160 @@
+"""A small async REST client of the Kubernetes API server, on kr8s, speaking raydeck's errors.
+
+kr8s finds the credentials (kubeconfig, context, in-cluster service account)
+and keeps the HTTP session; this module builds the REST paths, streams watch
+and log lines, and translates every failure into ``raydeck.errors`` at this
+edge. It knows nothing about the store or about RayClusters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import kr8s
+import kr8s.asyncio
+
+from raydeck.errors import (
+    AlreadyExists,
+    BadRequest,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PlatformUnavailable,
+    RaydeckError,
+    StaleResourceVersion,
+)
+from raydeck.platforms.kubernetes.convert import ApiType
+from raydeck.settings import KubernetesSettings
+
+#: Seconds for one ordinary API request; watches and followed logs have no read timeout.
+REQUEST_TIMEOUT = 30.0
+
+
+class KubeClient:
+    def __init__(self, api: kr8s.asyncio.Api) -> None:
+        self._api = api
+
+    @classmethod
+    async def connect(cls, settings: KubernetesSettings) -> KubeClient:
+        """Credentials from the settings' kubeconfig and context, else kr8s' defaults."""
+        kubeconfig = str(settings.kubeconfig.expanduser()) if settings.kubeconfig else None
+        if settings.kubeconfig is not None and not settings.kubeconfig.expanduser().is_file():
+            raise InvalidInput(
+                "the kubernetes platform cannot be used",
+                [FieldError("kubeconfig", f"{kubeconfig} is not a file")],
+            )
+        where = kubeconfig or "the default kubeconfig or in-cluster config"
+        try:
+            # An Api of our own rather than kr8s' per-loop shared one: each platform opens and
+            # closes its own HTTP session. Awaiting it loads the credentials and asks /version.
+            api = await kr8s.asyncio.Api(
+                kubeconfig=kubeconfig, context=settings.context, bypass_factory=True
+            )
+        except (ValueError, KeyError, OSError, kr8s.NotFoundError) as e:
+            raise PlatformUnavailable(f"cannot use {where}: {e}") from e
+        except Exception as e:
+            raise PlatformUnavailable(f"cannot reach the API server of {where}: {e}") from e
+        return cls(api)
+
+    @property
+    def server(self) -> str:
+        return str(self._api.auth.server)
+
+    async def request(
+        self,
+        method: str,
+        api: ApiType | str,
+        *,
+        namespace: str | None = None,
+        url: str = "",
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
+        version = api.api_version if isinstance(api, ApiType) else api
+        kwargs: dict[str, Any] = {"timeout": REQUEST_TIMEOUT}
+        if params:
+            kwargs["params"] = {k: v for k, v in params.items() if v is not None}
+        if body is not None:
+            kwargs["content"] = json.dumps(body)
+            kwargs["headers"] = {"Content-Type": content_type or "application/json"}
+        try:
+            async with self._api.call_api(
+                method, version=version, namespace=namespace, url=url, **kwargs
+            ) as response:
+                result: dict[str, Any] = response.json()
+                return result
+        except Exception as e:
+            raise translate(e) from e
+
+    async def lines(
+        self,
+        api: ApiType | str,
+        *,
+        namespace: str | None = None,
+        url: str = "",
+        params: dict[str, Any] | None = None,
+    ) -> AsyncIterator[str]:
+        """A streaming GET (watch, follow logs), line by line, with no read timeout."""
+        version = api.api_version if isinstance(api, ApiType) else api
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            async with self._api.call_api(
+                "GET",
+                version=version,
+                namespace=namespace,
+                url=url,
+                params=query,
+                stream=True,
+                timeout=httpx.Timeout(10.0, read=None),
+            ) as response:
+                async for line in response.aiter_lines():
+                    yield line
+        except RaydeckError:
+            raise
+        except Exception as e:
+            raise translate(e) from e
+
+    async def close(self) -> None:
+        session = getattr(self._api, "_session", None)
+        if session is not None and not session.is_closed:
+            await session.aclose()
+
+
+def translate(error: Exception) -> RaydeckError:
+    """A kr8s/httpx failure as the raydeck error a user should see (with field paths for 422)."""
+    if isinstance(error, RaydeckError):
+        return error
+    if isinstance(error, kr8s.ServerError) and error.response is not None:
+        status: dict[str, Any] = error.status if isinstance(error.status, dict) else {}
+        return _from_status(error.response.status_code, status, str(error))
+    if isinstance(error, httpx.HTTPError | kr8s.APITimeoutError | OSError):
+        return PlatformUnavailable(f"the Kubernetes API server cannot be reached: {error}")
+    return PlatformUnavailable(f"the Kubernetes API server failed: {error}")
+
+
+def _from_status(code: int, status: dict[str, Any], fallback: str) -> RaydeckError:
+    message = str(status.get("message") or fallback)
+    reason = status.get("reason")
+    if code == 404:
+        return NotFound(message)
+    if code == 409:
+        return (
+            AlreadyExists(message) if reason == "AlreadyExists" else StaleResourceVersion(message)
+        )
+    if code == 422:
+        causes = (status.get("details") or {}).get("causes") or []
+        errors = [
+            FieldError(str(c.get("field") or ""), str(c.get("message") or c.get("reason") or ""))
+            for c in causes
+        ]
+        return InvalidInput("the Kubernetes API server rejected the object", errors or None)
+    if code in (400, 410, 413, 415):
+        return BadRequest(message)
+    if code in (401, 403):
+        return Forbidden(f"the Kubernetes API server refused: {message}")
+    return PlatformUnavailable(f"the Kubernetes API server answered {code}: {message}")

@@ -1,0 +1,213 @@
+"""Between Kubernetes API objects and raydeck's records: pure functions, no I/O.
+
+The platform and its reflectors call these; they decide what of an API object
+is the user's (kept in the store's body), what is the server's (uid,
+resourceVersion, timestamps) and what a pod or an event looks like to raydeck.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from raydeck.errors import FieldError, InvalidInput
+from raydeck.platforms.base import PodView
+from raydeck.resources.meta import CREATOR_ANNOTATION, TYPE_LABEL
+from raydeck.store.records import EventRecord, NamespaceRecord, StoredObject
+
+#: Metadata the API server owns; never part of what raydeck sends or keeps as the user's body.
+SERVER_METADATA = (
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+)
+CLUSTER_LABEL = "ray.io/cluster"
+GROUP_LABEL = "ray.io/group"
+NODE_TYPE_LABEL = "ray.io/node-type"
+JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
+
+
+@dataclass(frozen=True)
+class ApiType:
+    """One resource type of the API server, as a REST path needs it."""
+
+    kind: str
+    api_version: str
+    plural: str
+
+    def url(self, name: str | None = None, sub: str | None = None) -> str:
+        return "/".join(p for p in (self.plural, name, sub) if p)
+
+
+RAYCLUSTER = ApiType("RayCluster", "ray.io/v1", "rayclusters")
+RAYJOB = ApiType("RayJob", "ray.io/v1", "rayjobs")
+RAYSERVICE = ApiType("RayService", "ray.io/v1", "rayservices")
+CONFIGMAP = ApiType("ConfigMap", "v1", "configmaps")
+#: The kinds raydeck writes and mirrors; a kind raydeck's resources do not model yet passes through.
+OBJECT_TYPES = (RAYCLUSTER, RAYJOB, RAYSERVICE, CONFIGMAP)
+NAMESPACE = ApiType("Namespace", "v1", "namespaces")
+POD = ApiType("Pod", "v1", "pods")
+EVENT = ApiType("Event", "events.k8s.io/v1", "events")
+
+
+def api_type(kind: str) -> ApiType:
+    for t in OBJECT_TYPES:
+        if t.kind == kind:
+            return t
+    raise InvalidInput(
+        "the object is invalid", [FieldError("kind", f"{kind!r} is not managed on Kubernetes")]
+    )
+
+
+def resource_version(raw: dict[str, Any]) -> int:
+    """The API server's resourceVersion as the store keeps it (etcd revisions are integers)."""
+    value = (raw.get("metadata") or {}).get("resourceVersion") or "0"
+    try:
+        return int(value)
+    except ValueError:
+        return 0
+
+
+def user_body(raw: dict[str, Any]) -> dict[str, Any]:
+    """What of an API object is the user's: everything but status and server metadata."""
+    body = {k: copy.deepcopy(v) for k, v in raw.items() if k != "status"}
+    meta = {k: v for k, v in (body.get("metadata") or {}).items() if k not in SERVER_METADATA}
+    meta.pop("namespace", None)
+    body["metadata"] = meta
+    return body
+
+
+def to_stored(api: ApiType, raw: dict[str, Any]) -> StoredObject:
+    meta = raw.get("metadata") or {}
+    body = user_body(raw)
+    body.setdefault("apiVersion", api.api_version)
+    body.setdefault("kind", api.kind)
+    status = raw.get("status")
+    return StoredObject(
+        kind=api.kind,
+        namespace=str(meta.get("namespace") or ""),
+        name=str(meta["name"]),
+        uid=str(meta["uid"]),
+        resource_version=resource_version(raw),
+        generation=int(meta.get("generation") or 1),
+        created_at=str(meta.get("creationTimestamp") or ""),
+        is_template=False,
+        creator=str((meta.get("annotations") or {}).get(CREATOR_ANNOTATION) or ""),
+        body=body,
+        status=status if isinstance(status, dict) else ({} if api.kind != "ConfigMap" else None),
+    )
+
+
+def to_request(
+    api: ApiType, namespace: str, body: dict[str, Any], *, resource_version: int | None
+) -> dict[str, Any]:
+    """The object to send: the user's body in ``namespace``, with the version it replaces."""
+    request = user_body(body)
+    request["apiVersion"] = api.api_version
+    request["kind"] = api.kind
+    meta = request["metadata"]
+    meta["namespace"] = namespace
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != TYPE_LABEL}
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
+    if resource_version is not None:
+        meta["resourceVersion"] = str(resource_version)
+    return request
+
+
+def to_namespace(raw: dict[str, Any]) -> NamespaceRecord:
+    meta = raw.get("metadata") or {}
+    return NamespaceRecord(
+        name=str(meta["name"]),
+        uid=str(meta.get("uid") or ""),
+        created_at=str(meta.get("creationTimestamp") or ""),
+        labels=dict(meta.get("labels") or {}),
+    )
+
+
+def to_pod_view(raw: dict[str, Any]) -> PodView:
+    meta, spec, status = (raw.get(k) or {} for k in ("metadata", "spec", "status"))
+    labels = meta.get("labels") or {}
+    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    containers = status.get("containerStatuses") or []
+    ports = {
+        str(p.get("name") or p.get("containerPort")): int(p["containerPort"])
+        for c in spec.get("containers") or []
+        for p in c.get("ports") or []
+        if "containerPort" in p
+    }
+    phase = str(status.get("phase") or "Pending")
+    if meta.get("deletionTimestamp"):
+        phase = "Terminating"
+    return PodView(
+        name=str(meta.get("name")),
+        group=str(labels.get(GROUP_LABEL) or ""),
+        node_type=str(labels.get(NODE_TYPE_LABEL) or ""),
+        phase=phase,
+        ready=conditions.get("Ready") == "True",
+        restarts=sum(int(c.get("restartCount") or 0) for c in containers),
+        ip=str(status.get("podIP") or ""),
+        ports=ports,
+        start_time=status.get("startTime"),
+        message=str(status.get("message") or status.get("reason") or ""),
+    )
+
+
+def to_event(raw: dict[str, Any]) -> tuple[str, EventRecord] | None:
+    """An events.k8s.io/v1 Event as (uid of the object it is about, record); None if about nothing."""
+    regarding = raw.get("regarding") or {}
+    if not regarding.get("uid"):
+        return None
+    series = raw.get("series") or {}
+    first = (
+        raw.get("deprecatedFirstTimestamp")
+        or raw.get("eventTime")
+        or (raw.get("metadata") or {}).get("creationTimestamp")
+        or ""
+    )
+    last = series.get("lastObservedTime") or raw.get("deprecatedLastTimestamp") or first
+    count = int(series.get("count") or raw.get("deprecatedCount") or 1)
+    record = EventRecord(
+        kind=str(regarding.get("kind") or ""),
+        namespace=str(regarding.get("namespace") or ""),
+        name=str(regarding.get("name") or ""),
+        type=str(raw.get("type") or "Normal"),
+        reason=str(raw.get("reason") or ""),
+        message=str(raw.get("note") or ""),
+        count=count,
+        first_timestamp=_second_precision(str(first)),
+        last_timestamp=_second_precision(str(last)),
+    )
+    return str(regarding["uid"]), record
+
+
+def _second_precision(timestamp: str) -> str:
+    """``2026-01-02T03:04:05.123456Z`` as ``2026-01-02T03:04:05Z``, the form raydeck shows."""
+    if "." in timestamp and timestamp.endswith("Z"):
+        return timestamp.split(".", 1)[0] + "Z"
+    return timestamp
+
+
+def cluster_names(obj: StoredObject) -> list[str]:
+    """The RayClusters whose pods serve ``obj``: itself, a RayJob's, a RayService's."""
+    status = obj.status or {}
+    if obj.kind == RAYCLUSTER.kind:
+        return [obj.name]
+    if obj.kind == RAYJOB.kind:
+        name = status.get("rayClusterName")
+        return [str(name)] if name else []
+    if obj.kind == RAYSERVICE.kind:
+        names = [
+            (status.get(k) or {}).get("rayClusterName")
+            for k in ("activeServiceStatus", "pendingServiceStatus")
+        ]
+        return [str(n) for n in names if n]
+    return []

@@ -1,0 +1,338 @@
+"""The kubernetes platform: KubeRay's custom resources on an API server, mirrored into the store.
+
+``create_app`` builds it when ``platform`` is ``kubernetes``. Writes go to the
+API server (the KubeRay operator does the running); reflectors list and watch
+namespaces, RayClusters, RayJobs, RayServices, ConfigMaps and events into the
+store, which stays the read model for lists, search and sort. Pods and logs are
+read from the API server when asked. Templates never reach the API server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, StaleResourceVersion
+from raydeck.platforms.base import PodView
+from raydeck.platforms.kubernetes.client import KubeClient
+from raydeck.platforms.kubernetes.convert import (
+    CLUSTER_LABEL,
+    CONFIGMAP,
+    EVENT,
+    JOB_NAME_LABEL,
+    NAMESPACE,
+    NODE_TYPE_LABEL,
+    OBJECT_TYPES,
+    POD,
+    RAYJOB,
+    ApiType,
+    api_type,
+    cluster_names,
+    to_event,
+    to_namespace,
+    to_pod_view,
+    to_request,
+    to_stored,
+)
+from raydeck.platforms.kubernetes.reflector import FunctionSink, Reflector
+from raydeck.settings import Settings
+from raydeck.store.records import EventRecord, NamespaceRecord, ObjectKey, StoredObject
+from raydeck.store.store import Store
+
+log = logging.getLogger(__name__)
+#: ConfigMaps every namespace gets from Kubernetes itself; not the user's, so not listed.
+SYSTEM_CONFIGMAPS = frozenset({"kube-root-ca.crt"})
+#: Event kinds raydeck shows events for.
+EVENT_KINDS = frozenset(t.kind for t in OBJECT_TYPES)
+
+
+def user_view(body: dict[str, Any]) -> dict[str, Any]:
+    """What a user edits: everything but metadata, plus labels and annotations."""
+    meta = body.get("metadata") or {}
+    view = {k: v for k, v in body.items() if k not in ("metadata", "status")}
+    view["labels"] = meta.get("labels") or {}
+    view["annotations"] = meta.get("annotations") or {}
+    return view
+
+
+class KubernetesPlatform:
+    name = "kubernetes"
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings.kubernetes
+        self._client: KubeClient | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._namespaces: dict[str, NamespaceRecord] = {}
+        self._events: dict[str, dict[str, EventRecord]] = {}
+        #: Per object uid: the resourceVersion of its last change a user could see (spec, labels,
+        #: annotations, data), and that view. A write based on a version at least that new is
+        #: not stale, whatever status updates came since.
+        self._user_changes: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    @property
+    def client(self) -> KubeClient:
+        if self._client is None:
+            raise PlatformUnavailable("the kubernetes platform has not been started")
+        return self._client
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._client = await KubeClient.connect(self._settings)
+        served = await served_types(self.client)
+        await self._reflect(NAMESPACE, FunctionSink(self._namespaces_listed, self._namespace_event))
+        for api in OBJECT_TYPES:
+            if api in served:
+                await self._reflect(api, self._object_sink(api))
+        await self._reflect(EVENT, FunctionSink(self._events_listed, self._event_event))
+
+    async def _reflect(self, api: ApiType, sink: FunctionSink) -> None:
+        """List ``api`` once now (so the store is current when serving starts), then watch."""
+        reflector = Reflector(
+            self.client,
+            api,
+            sink,
+            page_size=self._settings.page_size,
+            watch_timeout=self._settings.watch_timeout_seconds,
+        )
+        version = await reflector.sync()
+        task = asyncio.create_task(reflector.run(version), name=f"reflect-{api.plural}")
+        self._tasks.append(task)
+
+    async def shutdown(self, *, stop_clusters: bool) -> None:
+        """Stop watching. Clusters belong to the Kubernetes cluster and keep running either way."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self._client is not None:
+            await self._client.close()
+
+    # -- mirroring ------------------------------------------------------------------------
+
+    def _object_sink(self, api: ApiType) -> FunctionSink:
+        async def listed(items: list[dict[str, Any]]) -> None:
+            seen = set()
+            for raw in items:
+                if self._wanted(api, raw):
+                    seen.add(str(raw["metadata"]["uid"]))
+                    await self._mirror(api, raw)
+            for obj in await self._store.instances(api.kind):
+                if obj.uid not in seen:
+                    await self._forget(obj.key, obj.uid)
+
+        async def changed(event_type: str, raw: dict[str, Any]) -> None:
+            if not self._wanted(api, raw):
+                return
+            if event_type == "DELETED":
+                meta = raw["metadata"]
+                await self._forget(
+                    ObjectKey(api.kind, meta["namespace"], meta["name"]), meta["uid"]
+                )
+            else:
+                await self._mirror(api, raw)
+
+        return FunctionSink(listed, changed)
+
+    @staticmethod
+    def _wanted(api: ApiType, raw: dict[str, Any]) -> bool:
+        return not (api is CONFIGMAP and raw["metadata"]["name"] in SYSTEM_CONFIGMAPS)
+
+    async def _mirror(self, api: ApiType, raw: dict[str, Any]) -> StoredObject:
+        obj = to_stored(api, raw)
+        view = user_view(obj.body)
+        previous = self._user_changes.get(obj.uid)
+        if previous is None or (previous[1] != view and obj.resource_version > previous[0]):
+            self._user_changes[obj.uid] = (obj.resource_version, view)
+        stored = await self._store.mirror(obj)
+        return stored or obj
+
+    async def _forget(self, key: ObjectKey, uid: str) -> None:
+        self._user_changes.pop(uid, None)
+        self._events.pop(uid, None)
+        with contextlib.suppress(NotFound):
+            await self._store.delete(key, uid=uid)
+
+    async def _namespaces_listed(self, items: list[dict[str, Any]]) -> None:
+        self._namespaces = {r.name: r for r in map(to_namespace, items)}
+        await self._store.mirror_namespaces(list(self._namespaces.values()))
+
+    async def _namespace_event(self, event_type: str, raw: dict[str, Any]) -> None:
+        record = to_namespace(raw)
+        if event_type == "DELETED":
+            self._namespaces.pop(record.name, None)
+        else:
+            self._namespaces[record.name] = record
+        await self._store.mirror_namespaces(list(self._namespaces.values()))
+
+    async def _events_listed(self, items: list[dict[str, Any]]) -> None:
+        self._events.clear()
+        for raw in items:
+            self._index_event(raw, deleted=False)
+        for uid, events in self._events.items():
+            await self._store.replace_events(uid, list(events.values()))
+
+    async def _event_event(self, event_type: str, raw: dict[str, Any]) -> None:
+        uid = self._index_event(raw, deleted=event_type == "DELETED")
+        if uid is not None:
+            await self._store.replace_events(uid, list(self._events.get(uid, {}).values()))
+
+    def _index_event(self, raw: dict[str, Any], *, deleted: bool) -> str | None:
+        found = to_event(raw)
+        if found is None or found[1].kind not in EVENT_KINDS:
+            return None
+        uid, record = found
+        events = self._events.setdefault(uid, {})
+        event_uid = str(raw["metadata"]["uid"])
+        if deleted:
+            events.pop(event_uid, None)
+        else:
+            events[event_uid] = record
+        return uid
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def create(
+        self, kind: str, namespace: str, body: dict[str, Any], *, creator: str
+    ) -> StoredObject:
+        api = api_type(kind)
+        name = str((body.get("metadata") or {}).get("name") or "")
+        with contextlib.suppress(NotFound):
+            existing = await self._store.get(ObjectKey(kind, namespace, name))
+            if existing.is_template:
+                raise AlreadyExists(f"{kind} {namespace}/{name} already exists as a template")
+        request = to_request(api, namespace, body, resource_version=None)
+        raw = await self.client.request(
+            "POST", api, namespace=namespace, url=api.url(), body=request
+        )
+        return await self._mirror(api, raw)
+
+    async def replace(
+        self, key: ObjectKey, body: dict[str, Any], *, expected_version: int | None
+    ) -> StoredObject:
+        api = api_type(key.kind)
+        current = await self._store.get(key)
+        version = expected_version if expected_version is not None else current.resource_version
+        try:
+            raw = await self._put(api, key, body, version)
+        except StaleResourceVersion:
+            live = await self.client.request(
+                "GET", api, namespace=key.namespace, url=api.url(key.name)
+            )
+            if not self._only_status_changed(current.uid, expected_version, live):
+                raise
+            raw = await self._put(api, key, body, int(live["metadata"]["resourceVersion"]))
+        return await self._mirror(api, raw)
+
+    async def _put(
+        self, api: ApiType, key: ObjectKey, body: dict[str, Any], version: int
+    ) -> dict[str, Any]:
+        request = to_request(api, key.namespace, body, resource_version=version)
+        return await self.client.request(
+            "PUT", api, namespace=key.namespace, url=api.url(key.name), body=request
+        )
+
+    def _only_status_changed(self, uid: str, expected: int | None, live: dict[str, Any]) -> bool:
+        """Whether the writer had seen the latest user-visible content (only status moved since)."""
+        change = self._user_changes.get(uid)
+        if change is None or str(live["metadata"].get("uid")) != uid:
+            return False
+        version, view = change
+        fresh_enough = expected is None or expected >= version
+        return fresh_enough and user_view(to_stored(api_type(live["kind"]), live).body) == view
+
+    async def delete(self, key: ObjectKey) -> StoredObject:
+        api = api_type(key.kind)
+        current = await self._store.get(key)
+        await self.client.request(
+            "DELETE",
+            api,
+            namespace=key.namespace,
+            url=api.url(key.name),
+            params={"propagationPolicy": "Background"},
+        )
+        await self._forget(key, current.uid)
+        return current
+
+    # -- pods and logs --------------------------------------------------------------------
+
+    async def pods(self, obj: StoredObject) -> list[PodView]:
+        views = [to_pod_view(p) for p in await self._pods_of(obj)]
+        return sorted(views, key=lambda v: (v.node_type != "head", v.name))
+
+    async def _pods_of(self, obj: StoredObject) -> list[dict[str, Any]]:
+        pods: list[dict[str, Any]] = []
+        for cluster in cluster_names(obj):
+            page = await self.client.request(
+                "GET",
+                POD,
+                namespace=obj.namespace,
+                url=POD.plural,
+                params={"labelSelector": f"{CLUSTER_LABEL}={cluster}"},
+            )
+            pods.extend(page.get("items") or [])
+        return pods
+
+    async def logs(
+        self, obj: StoredObject, *, pod: str | None, tail: int | None, follow: bool
+    ) -> AsyncIterator[str]:
+        name = await self._log_pod(obj, pod)
+        params = {"tailLines": tail, "follow": "true" if follow else None}
+        async for line in self.client.lines(
+            POD, namespace=obj.namespace, url=POD.url(name, "log"), params=params
+        ):
+            yield line + "\n"
+
+    async def _log_pod(self, obj: StoredObject, pod: str | None) -> str:
+        """The pod to read: the one named (if it is ``obj``'s), a RayJob's submitter, or the head."""
+        if pod is None and obj.kind == RAYJOB.kind:
+            page = await self.client.request(
+                "GET",
+                POD,
+                namespace=obj.namespace,
+                url=POD.plural,
+                params={"labelSelector": f"{JOB_NAME_LABEL}={obj.name}"},
+            )
+            submitters = page.get("items") or []
+            if submitters:
+                return str(submitters[-1]["metadata"]["name"])
+        pods = await self._pods_of(obj)
+        for raw in pods:
+            meta = raw["metadata"]
+            if pod == meta["name"] or (
+                pod is None and (meta.get("labels") or {}).get(NODE_TYPE_LABEL) == "head"
+            ):
+                return str(meta["name"])
+        what = f"{obj.kind} {obj.namespace}/{obj.name}"
+        if pod is None:
+            raise NotFound(f"{what} has no running head pod")
+        raise NotFound(f"pod {pod!r} of {what} not found")
+
+
+async def served_types(client: KubeClient) -> set[ApiType]:
+    """The object types the API server serves; without KubeRay's RayCluster CRD, refuse."""
+    try:
+        resources = await client.request("GET", "ray.io/v1")
+    except NotFound:
+        resources = {}
+    plurals = {r.get("name") for r in resources.get("resources") or []}
+    if "rayclusters" not in plurals:
+        raise PlatformUnavailable(
+            f"the Kubernetes API server at {client.server} does not serve ray.io/v1 RayClusters: "
+            "install KubeRay's CRDs and operator first (see docs/kubernetes.md)"
+        )
+    return {t for t in OBJECT_TYPES if t.api_version != "ray.io/v1" or t.plural in plurals}
+
+
+async def check_connection(settings: Settings) -> str:
+    """Reach the API server with these settings and find KubeRay's CRDs; its URL, or an error."""
+    client = await KubeClient.connect(settings.kubernetes)
+    try:
+        await served_types(client)
+        return client.server
+    finally:
+        await client.close()

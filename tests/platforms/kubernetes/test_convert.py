@@ -1,0 +1,149 @@
+"""What raydeck keeps of an API object, what it sends back, and how API errors reach users.
+
+Pure functions, no API server: the test-bed tests show the same against the real thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import kr8s
+
+from raydeck.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, StaleResourceVersion
+from raydeck.platforms.kubernetes.client import translate
+from raydeck.platforms.kubernetes.convert import (
+    RAYCLUSTER,
+    RAYSERVICE,
+    cluster_names,
+    to_event,
+    to_pod_view,
+    to_request,
+    to_stored,
+)
+
+LIVE: dict[str, Any] = {
+    "apiVersion": "ray.io/v1",
+    "kind": "RayCluster",
+    "metadata": {
+        "name": "c1",
+        "namespace": "team-a",
+        "uid": "u-1",
+        "resourceVersion": "4711",
+        "generation": 3,
+        "creationTimestamp": "2026-01-02T03:04:05Z",
+        "managedFields": [{"manager": "kuberay-operator"}],
+        "labels": {"team": "a"},
+        "annotations": {"raydeck.io/creator": "ada"},
+        "finalizers": ["example.com/keep"],
+    },
+    "spec": {"rayVersion": "2.60.0", "suspend": False},
+    "status": {"state": "ready"},
+}
+
+
+def test_stored_copy_keeps_the_users_part_and_the_servers_versions() -> None:
+    obj = to_stored(RAYCLUSTER, LIVE)
+    assert (obj.namespace, obj.name, obj.uid) == ("team-a", "c1", "u-1")
+    assert (obj.resource_version, obj.generation, obj.creator) == (4711, 3, "ada")
+    assert obj.status == {"state": "ready"}
+    assert obj.body["metadata"] == {
+        "name": "c1",
+        "labels": {"team": "a"},
+        "annotations": {"raydeck.io/creator": "ada"},
+        "finalizers": ["example.com/keep"],
+    }
+    assert "status" not in obj.body
+
+
+def test_request_drops_raydecks_type_annotation_and_carries_the_expected_version() -> None:
+    wire = to_stored(RAYCLUSTER, LIVE).to_wire()
+    assert wire["metadata"]["annotations"]["raydeck.io/type"] == "instance"
+    request = to_request(RAYCLUSTER, "team-a", wire, resource_version=4711)
+    assert request["metadata"]["resourceVersion"] == "4711"
+    assert request["metadata"]["namespace"] == "team-a"
+    assert request["metadata"]["annotations"] == {"raydeck.io/creator": "ada"}
+    assert "uid" not in request["metadata"] and "status" not in request
+
+
+def test_pod_view_reads_group_type_readiness_and_restarts() -> None:
+    pod = {
+        "metadata": {
+            "name": "c1-head-x",
+            "labels": {"ray.io/group": "headgroup", "ray.io/node-type": "head"},
+        },
+        "spec": {"containers": [{"ports": [{"name": "gcs", "containerPort": 6379}]}]},
+        "status": {
+            "phase": "Running",
+            "podIP": "10.0.0.7",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"restartCount": 2}],
+        },
+    }
+    view = to_pod_view(pod)
+    assert (view.group, view.node_type, view.phase, view.ready) == (
+        "headgroup",
+        "head",
+        "Running",
+        True,
+    )
+    assert (view.restarts, view.ip, view.ports) == (2, "10.0.0.7", {"gcs": 6379})
+
+
+def test_event_is_filed_under_the_object_it_regards() -> None:
+    event = {
+        "metadata": {"uid": "e-1", "creationTimestamp": "2026-01-02T03:04:05Z"},
+        "regarding": {"kind": "RayCluster", "namespace": "team-a", "name": "c1", "uid": "u-1"},
+        "reason": "CreatedHeadPod",
+        "note": "Created head pod",
+        "type": "Normal",
+        "eventTime": "2026-01-02T03:04:06.123456Z",
+        "series": {"count": 3, "lastObservedTime": "2026-01-02T03:05:00.000001Z"},
+    }
+    found = to_event(event)
+    assert found is not None
+    uid, record = found
+    assert uid == "u-1" and (record.reason, record.count) == ("CreatedHeadPod", 3)
+    assert (record.first_timestamp, record.last_timestamp) == (
+        "2026-01-02T03:04:06Z",
+        "2026-01-02T03:05:00Z",
+    )
+
+
+def test_a_rayservices_clusters_are_its_active_and_pending_ones() -> None:
+    raw = {
+        "metadata": {"name": "svc", "namespace": "n", "uid": "u"},
+        "status": {
+            "activeServiceStatus": {"rayClusterName": "svc-old"},
+            "pendingServiceStatus": {"rayClusterName": "svc-new"},
+        },
+    }
+    assert cluster_names(to_stored(RAYSERVICE, raw)) == ["svc-old", "svc-new"]
+
+
+def _server_error(code: int, status: dict[str, Any]) -> kr8s.ServerError:
+    response = httpx.Response(code, json=status)
+    return kr8s.ServerError(str(status.get("message")), status=status, response=response)  # type: ignore[arg-type]
+
+
+def test_api_errors_become_raydeck_errors_with_field_paths() -> None:
+    invalid = translate(
+        _server_error(
+            422,
+            {
+                "reason": "Invalid",
+                "message": "RayCluster.ray.io is invalid",
+                "details": {
+                    "causes": [
+                        {"field": "spec.workerGroupSpecs[0].replicas", "message": "must be int"}
+                    ]
+                },
+            },
+        )
+    )
+    assert isinstance(invalid, InvalidInput)
+    assert [e.path for e in invalid.errors] == ["spec.workerGroupSpecs[0].replicas"]
+    assert isinstance(translate(_server_error(409, {"reason": "Conflict"})), StaleResourceVersion)
+    assert isinstance(translate(_server_error(409, {"reason": "AlreadyExists"})), AlreadyExists)
+    assert isinstance(translate(_server_error(404, {"reason": "NotFound"})), NotFound)
+    assert isinstance(translate(_server_error(403, {"reason": "Forbidden"})), Forbidden)
