@@ -9,6 +9,7 @@ edge. It knows nothing about the store or about RayClusters.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -51,9 +52,13 @@ class KubeClient:
         try:
             # An Api of our own rather than kr8s' per-loop shared one: each platform opens and
             # closes its own HTTP session. Awaiting it loads the credentials and asks /version.
-            api = await kr8s.asyncio.Api(
-                kubeconfig=kubeconfig, context=settings.context, bypass_factory=True
-            )
+            with warnings.catch_warnings():
+                # kr8s warns about API server versions newer than it lists as tested; raydeck
+                # uses only stable REST paths through it, so a newer server is fine.
+                warnings.filterwarnings("ignore", "Kubernetes version", UserWarning)
+                api = await kr8s.asyncio.Api(
+                    kubeconfig=kubeconfig, context=settings.context, bypass_factory=True
+                )
         except (ValueError, KeyError, OSError, kr8s.NotFoundError) as e:
             raise PlatformUnavailable(f"cannot use {where}: {e}") from e
         except Exception as e:

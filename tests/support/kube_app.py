@@ -1,0 +1,43 @@
+"""raydeck on the kubernetes platform against the test bed, in the test's own event loop."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+
+from raydeck.api.deps import AppContext
+from raydeck.app import create_app
+from raydeck.settings import get_settings
+
+
+@asynccontextmanager
+async def kube_raydeck(kubeconfig: Path, **kubernetes: int) -> AsyncIterator[httpx.AsyncClient]:
+    """An API client of raydeck (platform kubernetes) on a fresh data dir, removed afterwards."""
+    data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
+    settings = get_settings(data_dir=data_dir, platform="kubernetes")
+    settings.kubernetes.kubeconfig = kubeconfig
+    for name, value in kubernetes.items():
+        setattr(settings.kubernetes, name, value)
+    app = create_app(settings, stop_clusters_on_exit=False)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://raydeck", timeout=60
+            ) as client:
+                yield client
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def context_of(client: httpx.AsyncClient) -> AppContext:
+    """The app context behind a ``kube_raydeck`` client, for what HTTP cannot show (a log follow)."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    context: AppContext = transport.app.state.context  # type: ignore[attr-defined]
+    return context
