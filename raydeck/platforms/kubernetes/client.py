@@ -154,7 +154,7 @@ def _from_status(code: int, status: dict[str, Any], fallback: str) -> RaydeckErr
     if code == 422:
         causes = (status.get("details") or {}).get("causes") or []
         errors = [
-            FieldError(str(c.get("field") or ""), str(c.get("message") or c.get("reason") or ""))
+            FieldError(_field(c.get("field")), str(c.get("message") or c.get("reason") or ""))
             for c in causes
         ]
         return InvalidInput("the Kubernetes API server rejected the object", errors or None)
@@ -163,3 +163,8 @@ def _from_status(code: int, status: dict[str, Any], fallback: str) -> RaydeckErr
     if code in (401, 403):
         return Forbidden(f"the Kubernetes API server refused: {message}")
     return PlatformUnavailable(f"the Kubernetes API server answered {code}: {message}")
+
+
+def _field(value: object) -> str:
+    """A cause's field path; the API server writes ``<nil>`` for a cause about no one field."""
+    return "" if value in (None, "", "<nil>") else str(value)

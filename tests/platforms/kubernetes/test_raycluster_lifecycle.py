@@ -182,6 +182,7 @@ async def test_a_spec_the_crd_schema_rejects_is_a_4xx_naming_the_field(
     container["ports"] = [{"name": "gcs", "containerPort": "not-a-number"}]
     response = await api.post(base(namespace), json=body)
     assert response.status_code == 422, response.text
+    assert "Kubernetes API server rejected" in response.json()["message"]  # not raydeck's check
     fields = [c["field"] for c in response.json()["details"]["causes"]]
     assert any("containerPort" in f for f in fields), fields
     assert (await api.get(f"{base(namespace)}/bad-port")).status_code == 404
