@@ -27,7 +27,9 @@ from raydeck.platforms.kubernetes.convert import (
     NODE_TYPE_LABEL,
     OBJECT_TYPES,
     POD,
+    RAYCLUSTER,
     RAYJOB,
+    RAYSERVICE,
     ApiType,
     api_type,
     cluster_names,
@@ -276,6 +278,34 @@ class KubernetesPlatform:
             )
             pods.extend(page.get("items") or [])
         return pods
+
+    async def endpoints(self, obj: StoredObject) -> dict[str, str]:
+        """URLs through the API server's service proxy (they need the user's Kubernetes access)."""
+        services = f"{self.client.server}/api/v1/namespaces/{obj.namespace}/services"
+        urls: dict[str, str] = {}
+        if obj.kind == RAYSERVICE.kind:
+            urls["serve"] = f"{services}/{obj.name}-serve-svc:serve/proxy/"
+        names = cluster_names(obj)
+        if names:
+            head, ports = await self._head_service(obj.namespace, names[0])
+            for port in ("dashboard", "serve"):
+                if port in ports:
+                    urls.setdefault(port, f"{services}/{head}:{port}/proxy/")
+        return urls
+
+    async def _head_service(self, namespace: str, cluster: str) -> tuple[str, set[str]]:
+        """The head Service KubeRay made for a cluster and its port names (none if not there)."""
+        name = f"{cluster}-head-svc"
+        with contextlib.suppress(NotFound):
+            obj = await self._store.get(ObjectKey(RAYCLUSTER.kind, namespace, cluster))
+            name = str(((obj.status or {}).get("head") or {}).get("serviceName") or name)
+        try:
+            service = await self.client.request(
+                "GET", "v1", namespace=namespace, url=f"services/{name}"
+            )
+        except NotFound:
+            return name, set()
+        return name, {str(p.get("name")) for p in (service.get("spec") or {}).get("ports") or []}
 
     async def logs(
         self, obj: StoredObject, *, pod: str | None, tail: int | None, follow: bool

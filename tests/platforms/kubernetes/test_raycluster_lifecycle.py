@@ -92,6 +92,18 @@ async def test_cluster_becomes_ready_with_a_head_and_two_workers_running(
     assert {p["group"] for p in listed} == {"headgroup", "workers"}
 
 
+async def test_dashboard_endpoint_is_the_head_service_through_the_api_server_proxy(
+    api: httpx.AsyncClient, namespace: str, kube: KubeClient
+) -> None:
+    urls = (await api.get(f"{base(namespace)}/{NAME}/endpoints")).json()
+    service = f"{NAME}-head-svc"
+    assert urls["dashboard"] == (
+        f"{kube.server}/api/v1/namespaces/{namespace}/services/{service}:dashboard/proxy/"
+    )
+    found = await kube.request("GET", "v1", namespace=namespace, url=f"services/{service}")
+    assert "dashboard" in {p["name"] for p in found["spec"]["ports"]}
+
+
 async def test_events_from_the_operator_are_shown(api: httpx.AsyncClient, namespace: str) -> None:
     async def reasons() -> set[str] | None:
         response = await api.get(f"{base(namespace)}/{NAME}/events")

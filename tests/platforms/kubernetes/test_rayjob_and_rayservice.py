@@ -16,9 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from raydeck.platforms.kubernetes.client import KubeClient
 from tests.support.kube_app import kube_raydeck
-from tests.support.samples import raycluster, rayjob
+from tests.support.samples import rayjob, rayservice
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.kubernetes
@@ -74,19 +73,9 @@ async def test_deleting_a_rayjob_removes_its_cluster(
     await eventually(gone, timeout=90, interval=0.5, what="the RayJob's cluster to go")
 
 
-async def test_rayservice_gets_its_cluster(
-    api: httpx.AsyncClient, namespace: str, kube: KubeClient
-) -> None:
-    # raydeck has no RayService routes yet; the platform passes the kind through, so the
-    # RayService is written directly and raydeck is asked about the cluster it gets.
-    spec = raycluster("unused", workers=1)["spec"]
-    body = {
-        "apiVersion": "ray.io/v1",
-        "kind": "RayService",
-        "metadata": {"name": "svc"},
-        "spec": {"serveConfigV2": "applications: []\n", "rayClusterConfig": spec},
-    }
-    await kube.request("POST", "ray.io/v1", namespace=namespace, url="rayservices", body=body)
+async def test_rayservice_gets_its_cluster(api: httpx.AsyncClient, namespace: str) -> None:
+    created = await api.post(f"/api/v1/namespaces/{namespace}/rayservices", json=rayservice("svc"))
+    assert created.status_code == 201, created.text
 
     async def cluster() -> dict[str, Any] | None:
         items = (await api.get(f"/api/v1/namespaces/{namespace}/rayclusters")).json()["items"]
@@ -95,3 +84,8 @@ async def test_rayservice_gets_its_cluster(
 
     found = await eventually(cluster, timeout=120, interval=0.5, what="the RayService's cluster")
     assert found["metadata"]["ownerReferences"][0]["kind"] == "RayService"
+    service = (await api.get(f"/api/v1/namespaces/{namespace}/rayservices/svc")).json()
+    pending = service["status"]["pendingServiceStatus"]["rayClusterName"]
+    assert pending == found["metadata"]["name"]
+    pods = (await api.get(f"/api/v1/namespaces/{namespace}/rayservices/svc/pods")).json()["items"]
+    assert [p["nodeType"] for p in pods] == ["head"]
