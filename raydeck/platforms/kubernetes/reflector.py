@@ -64,7 +64,6 @@ class Reflector:
         self._page_size = page_size
         self._watch_timeout = watch_timeout
         self._retry_delay = retry_delay
-        self.synced = asyncio.Event()
 
     async def list_all(self) -> tuple[list[dict[str, Any]], str]:
         """Every object of the type in every namespace, page by page, and the list's version."""
@@ -86,7 +85,6 @@ class Reflector:
         """List everything into the sink now; the version to watch from."""
         items, version = await self.list_all()
         await self._sink.replace_all(items)
-        self.synced.set()
         return version
 
     async def run(self, version: str | None = None) -> None:

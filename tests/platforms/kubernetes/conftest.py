@@ -1,10 +1,11 @@
-"""The Kubernetes test bed for the kubernetes-platform tests: brought up once, taken down at the end.
+"""The Kubernetes test bed for the kubernetes-platform tests: up once for this package, then down.
 
 ``scripts/testbed up`` builds what is missing into its cache (outside the
 repository), starts the control plane, kwok and the KubeRay operator, and
 prints the kubeconfig. A bed that was already up is used and left running;
-one this session started is taken down, leaving no process behind. If it
-cannot come up the tests fail, saying why; they never skip.
+one these tests started is taken down after the last of them (package scope: the
+local-platform tests that follow get the machine to themselves), leaving no process
+behind. If it cannot come up the tests fail, saying why; they never skip.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class KubeTestbed:
     pod_log: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def testbed() -> Iterator[KubeTestbed]:
     was_up = _testbed("status", 60).returncode == 0
     up = _testbed("up", 3 * 3600)
@@ -54,12 +55,12 @@ def testbed() -> Iterator[KubeTestbed]:
             assert down.returncode == 0, down.stderr
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def kubeconfig(testbed: KubeTestbed) -> Path:
     return testbed.kubeconfig
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def kube(kubeconfig: Path) -> AsyncIterator[KubeClient]:
     """A client of the test bed's API server, for what tests set up or check behind raydeck."""
     client = await KubeClient.connect(KubernetesSettings(kubeconfig=kubeconfig))
