@@ -11,8 +11,12 @@ import asyncio
 import os
 import secrets
 import shlex
+import signal
+import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -24,6 +28,7 @@ from raydeck.cli.output import describe, render
 from raydeck.errors import RaydeckError
 from raydeck.resources.codec import load_documents
 from raydeck.resources.kinds import by_name
+from raydeck.settings import Settings
 
 T = TypeVar("T")
 app = typer.Typer(
@@ -63,11 +68,13 @@ def _plural(kind: str) -> str:
 
 
 def _serve(
-    host: str | None, port: int | None, data_dir: Path | None, *, keep_running: bool
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    *,
+    keep_running: bool,
+    monitoring: MonitoringFlags,
 ) -> None:
-    import uvicorn
-
-    from raydeck.app import create_app
     from raydeck.settings import get_settings
 
     overrides: dict[str, Any] = {}
@@ -76,6 +83,19 @@ def _serve(
     settings = get_settings(**overrides)
     settings.server.host = host or settings.server.host
     settings.server.port = port or settings.server.port
+    if monitoring.prometheus_url:
+        settings.monitoring.prometheus_url = monitoring.prometheus_url
+    if monitoring.grafana_url:
+        settings.monitoring.grafana_url = monitoring.grafana_url
+    with _prometheus(settings, monitoring):
+        _run_server(settings, keep_running=keep_running)
+
+
+def _run_server(settings: Settings, *, keep_running: bool) -> None:
+    import uvicorn
+
+    from raydeck.app import create_app
+
     try:
         server_app = create_app(settings, stop_clusters_on_exit=not keep_running)
     except RaydeckError as e:
@@ -94,6 +114,57 @@ def _serve(
     uvicorn.run(server_app, host=settings.server.host, port=settings.server.port, log_level="info")
 
 
+@dataclass(frozen=True)
+class MonitoringFlags:
+    prometheus_url: str | None = None
+    grafana_url: str | None = None
+    with_prometheus: bool = False
+    prometheus_port: int = 9090
+
+
+@contextmanager
+def _prometheus(settings: Settings, flags: MonitoringFlags) -> Iterator[None]:
+    """With ``--with-prometheus``: Debian's prometheus scraping every local Ray node, stopped after."""
+    if not flags.with_prometheus:
+        yield
+        return
+    from raydeck.monitoring import prometheus_server as ps
+
+    binary = ps.prometheus_binary()
+    if binary is None:
+        typer.echo(
+            "Error: --with-prometheus needs the prometheus binary: apt-get install prometheus",
+            err=True,
+        )
+        raise typer.Exit(1)
+    home = settings.data_dir / "prometheus"
+    targets = home / ps.TARGETS_FILE
+    ps.write_file_sd(targets, [])
+    raydeck_address = f"{settings.server.host}:{settings.server.port}"
+    ps.write_config(
+        home / "prometheus.yml", ps.config(targets_file=targets, raydeck_address=raydeck_address)
+    )
+    listen = f"127.0.0.1:{flags.prometheus_port}"
+    argv = ps.command(
+        binary=binary, config_file=home / "prometheus.yml", data_dir=home / "data", listen=listen
+    )
+    log = (home / "prometheus.log").open("ab")
+    process = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+    settings.monitoring.prometheus_url = f"http://{listen}"
+    settings.monitoring.file_sd_path = targets
+    typer.echo(f"Prometheus is starting at http://{listen} (log: {home / 'prometheus.log'})")
+    try:
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
 HostOption = Annotated[
     str | None, typer.Option(envvar="RAYDECK_HOST", help="Address to listen on (127.0.0.1)")
 ]
@@ -106,16 +177,60 @@ DataDirOption = Annotated[
 ]
 
 
+PrometheusUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--prometheus-url",
+        envvar="RAYDECK_MONITORING__PROMETHEUS_URL",
+        help="Ask this Prometheus for cluster metrics instead of sampling Ray's endpoints",
+    ),
+]
+GrafanaUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--grafana-url",
+        envvar="RAYDECK_MONITORING__GRAFANA_URL",
+        help="Grafana to link to from the overview (View in Grafana)",
+    ),
+]
+WithPrometheusOption = Annotated[
+    bool,
+    typer.Option(
+        "--with-prometheus",
+        help="Start Debian's prometheus scraping every local Ray node, and use it",
+    ),
+]
+PrometheusPortOption = Annotated[
+    int, typer.Option("--prometheus-port", help="Port of the Prometheus --with-prometheus starts")
+]
+
+
 @app.command()
-def up(host: HostOption = None, port: PortOption = None, data_dir: DataDirOption = None) -> None:
+def up(
+    host: HostOption = None,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
+    prometheus_url: PrometheusUrlOption = None,
+    grafana_url: GrafanaUrlOption = None,
+    with_prometheus: WithPrometheusOption = False,
+    prometheus_port: PrometheusPortOption = 9090,
+) -> None:
     """Run raydeck on the local platform; on exit its clusters stop and return on the next start."""
-    _serve(host, port, data_dir, keep_running=False)
+    flags = MonitoringFlags(prometheus_url, grafana_url, with_prometheus, prometheus_port)
+    _serve(host, port, data_dir, keep_running=False, monitoring=flags)
 
 
 @app.command()
-def serve(host: HostOption = None, port: PortOption = None, data_dir: DataDirOption = None) -> None:
+def serve(
+    host: HostOption = None,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
+    prometheus_url: PrometheusUrlOption = None,
+    grafana_url: GrafanaUrlOption = None,
+) -> None:
     """Run raydeck as a long-lived server; clusters keep running when it exits."""
-    _serve(host, port, data_dir, keep_running=True)
+    flags = MonitoringFlags(prometheus_url, grafana_url)
+    _serve(host, port, data_dir, keep_running=True, monitoring=flags)
 
 
 @app.command()
