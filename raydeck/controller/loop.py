@@ -79,6 +79,8 @@ class Controller(Generic[K]):
             self._wake.set()
 
     def start(self) -> None:
+        if self.metrics is not None:
+            self.metrics.set_queue_depth(self._name, self.queue_depth)
         self._loop_task = asyncio.create_task(self._loop(), name=f"controller-{self._name}")
 
     async def stop(self) -> None:

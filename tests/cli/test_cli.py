@@ -116,7 +116,12 @@ def test_up_reads_port_host_and_data_dir_from_the_environment(
     seen: dict[str, object] = {}
 
     def fake_serve(
-        host: str | None, port: int | None, data_dir: Path | None, *, keep_running: bool
+        host: str | None,
+        port: int | None,
+        data_dir: Path | None,
+        *,
+        keep_running: bool,
+        monitoring: object,
     ) -> None:
         seen.update(host=host, port=port, data_dir=data_dir, keep_running=keep_running)
 
