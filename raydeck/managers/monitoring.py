@@ -186,12 +186,12 @@ class MonitoringManager:
         points = (await self.source.node_series([head], window)).get(head.instance) or []
         return points[0][1] if points else None
 
-    async def dashboard_url(self, namespace: str, name: str) -> str:
-        """The loopback address of a running cluster's Ray Dashboard."""
+    async def dashboard(self, namespace: str, name: str) -> tuple[str, dict[str, str]]:
+        """The loopback address of a running cluster's Ray Dashboard and the headers it wants."""
         target = await self.running_cluster(namespace, name)
         if target.dashboard_url is None:
             raise InvalidState(f"RayCluster {namespace}/{name} has no dashboard yet")
-        return target.dashboard_url
+        return target.dashboard_url, dict(target.dashboard_headers)
 
     # -- raydeck's own metrics --------------------------------------------------------------
 

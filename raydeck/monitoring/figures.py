@@ -58,6 +58,9 @@ def node_figures(samples: Iterable[Sample]) -> Figures:
     gpu_values: list[float] = []
     for s in samples:
         _add(figures, gpu_values, s)
+    for key in (TASKS_RUNNING, ACTORS_ALIVE):
+        if key in figures:
+            figures[key] = max(0.0, figures[key])
     if gpu_values:
         figures[GPU_UTILIZATION] = sum(gpu_values) / len(gpu_values)
         figures[GPUS] = float(len(gpu_values))
@@ -78,12 +81,18 @@ def _add(figures: Figures, gpu_values: list[float], s: Sample) -> None:
         figures[OBJECT_STORE_USED] += s.value
     elif name == "ray_resources":
         _add_logical(figures, labels, s.value)
-    elif name == "ray_tasks" and labels.get("State") == "RUNNING":
+    elif name == "ray_tasks" and labels.get("State", "").startswith("RUNNING"):
+        # Workers report deltas of task states; only the node's sum is meaningful.
         figures[TASKS_RUNNING] = figures.get(TASKS_RUNNING, 0.0) + s.value
-    elif name == "ray_actors" and labels.get("State") == "ALIVE":
+    elif name == "ray_actors" and _alive_here(labels):
         figures[ACTORS_ALIVE] = figures.get(ACTORS_ALIVE, 0.0) + s.value
     elif labels.get("Component") == "gcs_server":
         _add_gcs(figures, name, s.value)
+
+
+def _alive_here(labels: Mapping[str, str]) -> bool:
+    """An actor alive on this node, as its executor reports it (the GCS reports all of them too)."""
+    return labels.get("Source") == "executor" and labels.get("State", "").startswith("ALIVE")
 
 
 def _add_logical(figures: Figures, labels: Mapping[str, str], value: float) -> None:

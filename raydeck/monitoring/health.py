@@ -98,7 +98,9 @@ async def _get_json(http: httpx.AsyncClient, cluster: ClusterTarget, path: str) 
     if cluster.dashboard_url is None:
         return None
     try:
-        response = await http.get(cluster.dashboard_url + path)
+        response = await http.get(
+            cluster.dashboard_url + path, headers=dict(cluster.dashboard_headers)
+        )
         response.raise_for_status()
         return response.json()
     except (httpx.HTTPError, ValueError):
@@ -111,7 +113,9 @@ async def _timed(http: httpx.AsyncClient, cluster: ClusterTarget, path: str) -> 
         return None
     started = time.perf_counter()
     try:
-        response = await http.get(cluster.dashboard_url + path)
+        response = await http.get(
+            cluster.dashboard_url + path, headers=dict(cluster.dashboard_headers)
+        )
         response.raise_for_status()
     except httpx.HTTPError:
         return None

@@ -25,8 +25,10 @@ QUERIES: dict[str, str] = {
     fg.GPU_UTILIZATION: "avg by (instance) (ray_node_gpus_utilization)",
     fg.GPUS: "count by (instance) (ray_node_gpus_utilization)",
     fg.OBJECT_STORE_USED: "sum by (instance) (ray_object_store_used_memory)",
-    fg.TASKS_RUNNING: 'sum by (instance) (ray_tasks{State="RUNNING"})',
-    fg.ACTORS_ALIVE: 'sum by (instance) (ray_actors{State="ALIVE"})',
+    fg.TASKS_RUNNING: 'clamp_min(sum by (instance) (ray_tasks{State=~"RUNNING.*"}), 0)',
+    fg.ACTORS_ALIVE: (
+        'clamp_min(sum by (instance) (ray_actors{Source="executor",State=~"ALIVE.*"}), 0)'
+    ),
     fg.LOGICAL_TOTAL: "sum by (instance, Name) (ray_resources)",
     fg.LOGICAL_USED: 'sum by (instance, Name) (ray_resources{State="USED"})',
     fg.GCS_OPERATIONS: 'sum by (instance) (ray_operation_count_total{Component="gcs_server"})',

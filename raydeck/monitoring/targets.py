@@ -45,6 +45,8 @@ class ClusterTarget:
     suspended: bool = False
     host: str = "127.0.0.1"
     dashboard_port: int | None = None
+    #: Headers Ray's dashboard and Jobs API want from raydeck (e.g. the cluster's Ray token).
+    dashboard_headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def running(self) -> bool:

@@ -168,6 +168,15 @@ async def test_used_cpu_rises_while_a_cpu_burning_job_runs_and_falls_after(
 
         peak = await eventually(busy, timeout=60, interval=1, what="used CPU to rise")
 
+        async def tasks_and_actors() -> bool:
+            body = (await api.get(f"{BASE}/mon-a/metrics")).json()
+            last = [n["series"][-1] for n in body["nodes"] if n["series"]]
+            tasks = sum(p["tasksRunning"] for p in last)
+            actors = sum(p["actorsAlive"] for p in last)
+            return tasks >= 1 and actors >= 1  # the burning tasks; the job's supervisor actor
+
+        await eventually(tasks_and_actors, timeout=30, interval=1, what="running tasks and actors")
+
         async def finished() -> bool:
             status = (await ray.get(f"http://127.0.0.1:{port}/api/jobs/{job}")).json()["status"]
             return bool(status in ("SUCCEEDED", "FAILED", "STOPPED"))

@@ -53,9 +53,11 @@ async def dashboard(
     path: str,
     _allowed: DashboardAccessDep,
 ) -> Response:
-    base = await context.monitoring.dashboard_url(namespace, name)
+    base, ray_headers = await context.monitoring.dashboard(namespace, name)
     client: httpx.AsyncClient = request.app.state.proxy_client
+    # The caller's own credentials stay with raydeck; Ray gets the cluster's, if it has any.
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED}
+    headers.update(ray_headers)
     upstream = client.build_request(
         request.method,
         f"{base}/{path}",
