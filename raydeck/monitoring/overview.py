@@ -1,24 +1,24 @@
 """The overview math: counts, allocated and used resources across clusters, now and as series.
 
 ``MonitoringManager`` gathers the inputs (targets from the platform, node
-series from a source, counts from the store) and calls ``build_overview``.
+series from a source, counts from the store) and builds an ``Overview``.
 Pure functions plus a small bounded history of allocations; no I/O.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from raydeck.monitoring import figures as fg
 from raydeck.monitoring.sources import NodeSeries, TimeRange
 from raydeck.monitoring.targets import ClusterTarget
 from raydeck.resources.summary import Totals
 
-RangeName = Literal["10m", "30m", "1h"]
 RANGES: dict[str, float] = {"10m": 600.0, "30m": 1800.0, "1h": 3600.0}
 #: Points per chart: 60 buckets whatever the range (10 s, 30 s or 60 s apart).
 BUCKETS = 60
@@ -207,13 +207,21 @@ def _last_per_node(points: list[tuple[float, Any]]) -> list[Any]:
 def _bucketed(
     series: Mapping[str, list[tuple[float, Any]]], window: TimeRange, pick: Any
 ) -> list[tuple[float, Any]]:
-    """For each bucket end and each series, ``pick`` over the points falling in that bucket."""
+    """For each series and bucket, ``pick`` over the newest point in it; one pass over the points.
+
+    Bucket ``i`` holds the points in ``(start + i·step, start + (i+1)·step]`` and is stamped with
+    its end. Points arrive oldest first, so the last one seen in a bucket is its newest.
+    """
+    ends = _bucket_ends(window)
     found: list[tuple[float, Any]] = []
-    for end in _bucket_ends(window):
-        for points in series.values():
-            inside = [(t, v) for t, v in points if end - window.step < t <= end]
-            if inside:
-                found.append((round(end, 3), pick(inside)))
+    for points in series.values():
+        newest: dict[int, tuple[float, Any]] = {}
+        for t, value in points:
+            if window.start < t <= window.end:
+                index = min(BUCKETS - 1, max(0, math.ceil((t - window.start) / window.step) - 1))
+                newest[index] = (t, value)
+        found.extend((round(ends[i], 3), pick([newest[i]])) for i in sorted(newest))
+    found.sort(key=lambda point: point[0])
     return found
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from raydeck.api.deps import ContextDep
 from raydeck.api.responses import json_response
+from raydeck.monitoring.own_metrics import CONTENT_TYPE
 
 router = APIRouter(tags=["monitoring"])
 RangeQuery = Annotated[str, Query(description="10m, 30m or 1h")]
@@ -47,7 +48,4 @@ async def cluster_health(context: ContextDep, namespace: str, name: str) -> Resp
 @router.get("/metrics", summary="raydeck's own metrics (Prometheus text format)")
 async def own_metrics(context: ContextDep) -> Response:
     await context.monitoring.refresh_resource_gauges()
-    metrics = context.monitoring.metrics
-    from raydeck.monitoring.own_metrics import CONTENT_TYPE
-
-    return Response(metrics.render(), media_type=CONTENT_TYPE)
+    return Response(context.monitoring.metrics.render(), media_type=CONTENT_TYPE)
