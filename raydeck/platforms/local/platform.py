@@ -307,13 +307,20 @@ class LocalPlatform:
             controller.metrics = metrics
 
     async def monitoring_targets(self) -> list[ClusterTarget]:
+        """Clusters that have nodes; reads one object per such cluster, never every stored one."""
         pods_by_owner: dict[str, list[PodRecord]] = {}
         for pod in await self._store.list_pods():
             pods_by_owner.setdefault(pod.owner_uid, []).append(pod)
-        return [
-            self._target(obj, pods_by_owner.get(obj.uid, []))
-            for obj in await self._store.instances(rc.KIND)
-        ]
+        targets = []
+        for pods in pods_by_owner.values():
+            key = ObjectKey(rc.KIND, pods[0].namespace, pods[0].cluster)
+            try:
+                obj = await self._store.get(key)
+            except NotFound:
+                continue  # deleted; the reconciler is removing its nodes
+            if obj.uid == pods[0].owner_uid:
+                targets.append(self._target(obj, pods))
+        return targets
 
     def _target(self, obj: StoredObject, pods: list[PodRecord]) -> ClusterTarget:
         labels = (obj.body.get("metadata") or {}).get("labels") or {}
