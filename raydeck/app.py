@@ -8,10 +8,12 @@ happens in the app's lifespan, nowhere else.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+import httpx
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
 from raydeck import __version__
@@ -19,14 +21,20 @@ from raydeck.api.deps import AppContext
 from raydeck.api.errors import install_error_handlers
 from raydeck.api.routes import (
     configmaps,
+    dashboard,
     health,
+    monitoring,
     namespaces,
     rayclusters,
     rayjobs,
     rayservices,
 )
 from raydeck.errors import FieldError, InvalidInput
+from raydeck.managers.monitoring import MonitoringManager
 from raydeck.managers.objects import NamespaceManager, ObjectManager
+from raydeck.monitoring.own_metrics import RaydeckMetrics
+from raydeck.monitoring.prometheus import PrometheusSource
+from raydeck.monitoring.sources import EmbeddedSource, MetricSource
 from raydeck.platforms.base import Platform
 from raydeck.platforms.kubernetes.platform import KubernetesPlatform
 from raydeck.platforms.local.platform import LocalPlatform
@@ -53,6 +61,14 @@ def default_platform(store: Store, settings: Settings) -> Platform:
     )
 
 
+def metric_source(settings: Settings) -> MetricSource:
+    """Prometheus when a URL is configured, else raydeck's own sampling of Ray's endpoints."""
+    config = settings.monitoring
+    if config.prometheus_url:
+        return PrometheusSource(config.prometheus_url)
+    return EmbeddedSource(retention=config.retention_seconds, interval=config.sample_interval)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -62,24 +78,39 @@ def create_app(
     """The raydeck server. ``stop_clusters_on_exit`` is ``raydeck up``'s behaviour; ``serve`` clears it."""
     store = Store(settings.database_path)
     platform = platform_factory(store, settings)
+    metrics = RaydeckMetrics()
+    platform.instrument(metrics)
+    monitor = MonitoringManager(
+        store=store,
+        platform=platform,
+        source=metric_source(settings),
+        settings=settings.monitoring,
+        metrics=metrics,
+    )
     context = AppContext(
         settings=settings,
         store=store,
         platform=platform,
         objects={k.plural: ObjectManager(kind=k, store=store, platform=platform) for k in KINDS},
         namespaces=NamespaceManager(store),
+        monitoring=monitor,
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.open()
         await platform.start()
+        await monitor.start()
+        proxy_client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
+        app.state.proxy_client = proxy_client
         log.info(
             "raydeck %s: %s platform, data in %s", __version__, platform.name, settings.data_dir
         )
         try:
             yield
         finally:
+            await proxy_client.aclose()
+            await monitor.stop()
             await platform.shutdown(stop_clusters=stop_clusters_on_exit)
             await store.close()
 
@@ -91,6 +122,7 @@ def create_app(
     )
     app.state.context = context
     install_error_handlers(app)
+    _time_requests(app, metrics)
     for router in (
         health.router,
         namespaces.router,
@@ -98,6 +130,8 @@ def create_app(
         rayjobs.router,
         rayservices.router,
         configmaps.router,
+        monitoring.router,
+        dashboard.router,
     ):
         app.include_router(router)
 
@@ -106,3 +140,26 @@ def create_app(
         return RedirectResponse("/docs")
 
     return app
+
+
+def _time_requests(app: FastAPI, metrics: RaydeckMetrics) -> None:
+    """Observe every request's latency under its route template (never the raw path)."""
+
+    @app.middleware("http")
+    async def timed(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = request.scope.get("route")
+            metrics.observe_request(
+                method=request.method,
+                route=getattr(route, "path", "unmatched"),
+                status=status,
+                seconds=time.perf_counter() - started,
+            )

@@ -53,6 +53,23 @@ class KubernetesSettings(BaseModel):
     watch_timeout_seconds: int = Field(default=300, ge=10)
 
 
+class MonitoringSettings(BaseModel):
+    """Where cluster metrics come from and how long raydeck keeps them."""
+
+    #: Seconds between two samples of every cluster's Ray metrics (embedded source).
+    sample_interval: float = Field(default=5.0, gt=0)
+    #: How much history the embedded source keeps in memory, in seconds.
+    retention_seconds: float = Field(default=3600.0, gt=0)
+    #: A Prometheus server to ask instead of sampling Ray's endpoints (``--prometheus-url``).
+    prometheus_url: str | None = None
+    #: A Grafana to link to from the overview (``--grafana-url``).
+    grafana_url: str | None = None
+    #: Where raydeck writes a Prometheus file_sd file listing every running Ray node, if anywhere.
+    file_sd_path: Path | None = None
+    #: Seconds a health probe of a cluster's APIs may take before it counts as failed.
+    probe_timeout: float = Field(default=10.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything raydeck can be configured with; ``RAYDECK_SERVER__PORT`` sets ``server.port``."""
 
@@ -67,6 +84,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     local: LocalPlatformSettings = Field(default_factory=LocalPlatformSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
 
     @property
     def database_path(self) -> Path:

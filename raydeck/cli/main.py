@@ -11,8 +11,11 @@ import asyncio
 import os
 import secrets
 import shlex
+import signal
+import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -71,11 +74,10 @@ def _serve(
     target: PlatformChoice,
     *,
     keep_running: bool,
+    monitoring: MonitoringFlags,
 ) -> None:
-    import uvicorn
     from pydantic import ValidationError
 
-    from raydeck.app import create_app
     from raydeck.settings import get_settings
 
     overrides: dict[str, Any] = {}
@@ -98,6 +100,19 @@ def _serve(
     if settings.platform == "kubernetes":
         keep_running = True  # clusters belong to the Kubernetes cluster, not to this process
         _check_kubernetes(settings)
+    if monitoring.prometheus_url:
+        settings.monitoring.prometheus_url = monitoring.prometheus_url
+    if monitoring.grafana_url:
+        settings.monitoring.grafana_url = monitoring.grafana_url
+    with _prometheus(settings, monitoring):
+        _run_server(settings, keep_running=keep_running)
+
+
+def _run_server(settings: Settings, *, keep_running: bool) -> None:
+    import uvicorn
+
+    from raydeck.app import create_app
+
     try:
         server_app = create_app(settings, stop_clusters_on_exit=not keep_running)
     except RaydeckError as e:
@@ -126,6 +141,57 @@ def _check_kubernetes(settings: Settings) -> None:
         typer.echo(f"Error: {e.message}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"Kubernetes API server: {server}")
+
+
+@dataclass(frozen=True)
+class MonitoringFlags:
+    prometheus_url: str | None = None
+    grafana_url: str | None = None
+    with_prometheus: bool = False
+    prometheus_port: int = 9090
+
+
+@contextmanager
+def _prometheus(settings: Settings, flags: MonitoringFlags) -> Iterator[None]:
+    """With ``--with-prometheus``: Debian's prometheus scraping every local Ray node, stopped after."""
+    if not flags.with_prometheus:
+        yield
+        return
+    from raydeck.monitoring import prometheus_server as ps
+
+    binary = ps.prometheus_binary()
+    if binary is None:
+        typer.echo(
+            "Error: --with-prometheus needs the prometheus binary: apt-get install prometheus",
+            err=True,
+        )
+        raise typer.Exit(1)
+    home = settings.data_dir / "prometheus"
+    targets = home / ps.TARGETS_FILE
+    ps.write_file_sd(targets, [])
+    raydeck_address = f"{settings.server.host}:{settings.server.port}"
+    ps.write_config(
+        home / "prometheus.yml", ps.config(targets_file=targets, raydeck_address=raydeck_address)
+    )
+    listen = f"127.0.0.1:{flags.prometheus_port}"
+    argv = ps.command(
+        binary=binary, config_file=home / "prometheus.yml", data_dir=home / "data", listen=listen
+    )
+    log = (home / "prometheus.log").open("ab")
+    process = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+    settings.monitoring.prometheus_url = f"http://{listen}"
+    settings.monitoring.file_sd_path = targets
+    typer.echo(f"Prometheus is starting at http://{listen} (log: {home / 'prometheus.log'})")
+    try:
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
 
 
 HostOption = Annotated[
@@ -163,6 +229,34 @@ class PlatformChoice:
     context: str | None = None
 
 
+PrometheusUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--prometheus-url",
+        envvar="RAYDECK_MONITORING__PROMETHEUS_URL",
+        help="Ask this Prometheus for cluster metrics instead of sampling Ray's endpoints",
+    ),
+]
+GrafanaUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--grafana-url",
+        envvar="RAYDECK_MONITORING__GRAFANA_URL",
+        help="Grafana to link to from the overview (View in Grafana)",
+    ),
+]
+WithPrometheusOption = Annotated[
+    bool,
+    typer.Option(
+        "--with-prometheus",
+        help="Start Debian's prometheus scraping every local Ray node, and use it",
+    ),
+]
+PrometheusPortOption = Annotated[
+    int, typer.Option("--prometheus-port", help="Port of the Prometheus --with-prometheus starts")
+]
+
+
 @app.command()
 def up(
     host: HostOption = None,
@@ -171,10 +265,15 @@ def up(
     platform: PlatformOption = None,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
+    prometheus_url: PrometheusUrlOption = None,
+    grafana_url: GrafanaUrlOption = None,
+    with_prometheus: WithPrometheusOption = False,
+    prometheus_port: PrometheusPortOption = 9090,
 ) -> None:
     """Run raydeck; on the local platform its clusters stop on exit and return on the next start."""
     target = PlatformChoice(platform, kubeconfig, context)
-    _serve(host, port, data_dir, target, keep_running=False)
+    flags = MonitoringFlags(prometheus_url, grafana_url, with_prometheus, prometheus_port)
+    _serve(host, port, data_dir, target, keep_running=False, monitoring=flags)
 
 
 @app.command()
@@ -185,10 +284,13 @@ def serve(
     platform: PlatformOption = None,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
+    prometheus_url: PrometheusUrlOption = None,
+    grafana_url: GrafanaUrlOption = None,
 ) -> None:
     """Run raydeck as a long-lived server; clusters keep running when it exits."""
     target = PlatformChoice(platform, kubeconfig, context)
-    _serve(host, port, data_dir, target, keep_running=True)
+    flags = MonitoringFlags(prometheus_url, grafana_url)
+    _serve(host, port, data_dir, target, keep_running=True, monitoring=flags)
 
 
 @app.command()

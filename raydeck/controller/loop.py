@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from raydeck.controller.clock import Clock, SystemClock
+from raydeck.monitoring.own_metrics import RaydeckMetrics
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
@@ -59,6 +61,8 @@ class Controller(Generic[K]):
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
+        #: Set by the platform when raydeck's own metrics are collected.
+        self.metrics: RaydeckMetrics | None = None
 
     @property
     def queue_depth(self) -> int:
@@ -75,6 +79,8 @@ class Controller(Generic[K]):
             self._wake.set()
 
     def start(self) -> None:
+        if self.metrics is not None:
+            self.metrics.set_queue_depth(self._name, self.queue_depth)
         self._loop_task = asyncio.create_task(self._loop(), name=f"controller-{self._name}")
 
     async def stop(self) -> None:
@@ -108,13 +114,16 @@ class Controller(Generic[K]):
 
     async def _work(self, key: K) -> None:
         delay: float | None = None
+        started = time.perf_counter()
         try:
             result = await self._reconciler.reconcile(key)
+            self._observe(started, ok=True)
             self._failures.pop(key, None)
             delay = result.requeue_after
         except asyncio.CancelledError:
             raise
         except Exception:
+            self._observe(started, ok=False)
             failures = self._failures.get(key, 0) + 1
             self._failures[key] = failures
             delay = backoff_delay(failures, initial=self._backoff[0], maximum=self._backoff[1])
@@ -132,4 +141,11 @@ class Controller(Generic[K]):
             delay = 0.0
         if delay is not None:
             self.enqueue(key, delay)
+        if self.metrics is not None:
+            self.metrics.set_queue_depth(self._name, self.queue_depth)
         self._wake.set()
+
+    def _observe(self, started: float, *, ok: bool) -> None:
+        if self.metrics is not None:
+            seconds = time.perf_counter() - started
+            self.metrics.observe_reconcile(controller=self._name, ok=ok, seconds=seconds)

@@ -1,4 +1,6 @@
-"""Metric sources, the overview across clusters and per-cluster health; its own issue builds it.
+"""Monitoring: metric sources (Ray's endpoints, Prometheus), overview math, health signals, /metrics.
 
-The package exists now so the layering contracts in .importlinter cover it from the start.
+It sits just above ``resources``: platforms hand it what runs (``targets``),
+managers compose it with the store, the API exposes it. Nothing here imports
+a platform, a manager or the API.
 """

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from raydeck.monitoring.own_metrics import RaydeckMetrics
+from raydeck.monitoring.targets import ClusterTarget
 from raydeck.store.records import ObjectKey, StoredObject
 
 
@@ -81,3 +83,10 @@ class Platform(Protocol):
     ) -> AsyncIterator[str]:
         """Log lines of one pod (the head when ``pod`` is None); follows appended lines if asked."""
         ...
+
+    async def monitoring_targets(self) -> list[ClusterTarget]:
+        """RayCluster instances that have nodes, with metrics and dashboard endpoints, for monitoring."""
+        ...
+
+    def instrument(self, metrics: RaydeckMetrics) -> None:
+        """Report reconcile timing, queue depth and node restarts into raydeck's own metrics."""

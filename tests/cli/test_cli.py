@@ -122,6 +122,7 @@ def test_up_reads_port_host_and_data_dir_from_the_environment(
         target: main.PlatformChoice,
         *,
         keep_running: bool,
+        monitoring: object,
     ) -> None:
         seen.update(host=host, port=port, data_dir=data_dir, keep_running=keep_running)
         seen.update(platform=target.platform)

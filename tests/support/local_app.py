@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -16,12 +17,16 @@ from raydeck.settings import get_settings
 
 
 @asynccontextmanager
-async def local_raydeck(**local_settings: float) -> AsyncIterator[httpx.AsyncClient]:
+async def local_raydeck(
+    *, monitoring: dict[str, Any] | None = None, **local_settings: float
+) -> AsyncIterator[httpx.AsyncClient]:
     """An API client of raydeck on a fresh short data dir; every node it started is stopped after."""
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
     settings = get_settings(data_dir=data_dir)
     for name, value in local_settings.items():
         setattr(settings.local, name, value)
+    for name, value in (monitoring or {}).items():
+        setattr(settings.monitoring, name, value)
     app = create_app(settings)
     try:
         async with app.router.lifespan_context(app):

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from raydeck.monitoring.own_metrics import RaydeckMetrics
+from raydeck.monitoring.targets import ClusterTarget, NodeTarget
 from raydeck.platforms.base import PodView
+from raydeck.resources.summary import pod_requests
 from raydeck.store.records import ObjectKey, StoredObject
 from raydeck.store.store import Store
 
@@ -124,3 +127,30 @@ class MemoryPlatform:
         lines = [f"line {i} of {obj.name}\n" for i in range(1, 6)]
         for line in lines[-tail:] if tail else lines:
             yield line
+
+    async def monitoring_targets(self) -> list[ClusterTarget]:
+        """Running clusters with their head "pod" (no metrics endpoint: nothing runs)."""
+        targets = []
+        for obj in await self._store.instances("RayCluster"):
+            running = not obj.spec.get("suspend")
+            head_template = (obj.spec.get("headGroupSpec") or {}).get("template") or {}
+            head = NodeTarget(
+                pod=f"{obj.name}-head-mem00",
+                group="headgroup",
+                node_type="head",
+                running=running,
+                requests=pod_requests(head_template),
+            )
+            targets.append(
+                ClusterTarget(
+                    namespace=obj.namespace,
+                    name=obj.name,
+                    uid=obj.uid,
+                    nodes=(head,) if running else (),
+                    suspended=not running,
+                )
+            )
+        return targets
+
+    def instrument(self, metrics: RaydeckMetrics) -> None:
+        return None

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from raydeck.errors import FieldError, InvalidInput
+from raydeck.monitoring.targets import ClusterTarget, NodeTarget
 from raydeck.platforms.base import PodView
 from raydeck.resources.meta import CREATOR_ANNOTATION, TYPE_LABEL
+from raydeck.resources.summary import Totals, container_requests
 from raydeck.store.records import EventRecord, NamespaceRecord, StoredObject
 
 #: Metadata the API server owns; never part of what raydeck sends or keeps as the user's body.
@@ -28,6 +30,8 @@ SERVER_METADATA = (
     "selfLink",
 )
 CLUSTER_LABEL = "ray.io/cluster"
+#: The metrics port KubeRay gives a Ray container when its spec names none.
+DEFAULT_METRICS_PORT = 8080
 GROUP_LABEL = "ray.io/group"
 NODE_TYPE_LABEL = "ray.io/node-type"
 JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
@@ -158,6 +162,37 @@ def to_pod_view(raw: dict[str, Any]) -> PodView:
         ports=ports,
         start_time=status.get("startTime"),
         message=str(status.get("message") or status.get("reason") or ""),
+    )
+
+
+def to_node_target(raw: dict[str, Any]) -> NodeTarget:
+    """A Ray pod as monitoring sees it: what its containers request (requests, else limits, as
+    Kubernetes defaults them), its IP, and the metrics port KubeRay opens (8080 by default)."""
+    view = to_pod_view(raw)
+    requests = Totals()
+    for container in ((raw.get("spec") or {}).get("containers")) or []:
+        requests += container_requests(container)
+    return NodeTarget(
+        pod=view.name,
+        group=view.group,
+        node_type=view.node_type,
+        running=view.phase == "Running",
+        requests=requests,
+        host=view.ip or "127.0.0.1",
+        metrics_port=view.ports.get("metrics", DEFAULT_METRICS_PORT) if view.ip else None,
+    )
+
+
+def to_cluster_target(obj: StoredObject, pods: list[dict[str, Any]]) -> ClusterTarget:
+    labels = (obj.body.get("metadata") or {}).get("labels") or {}
+    return ClusterTarget(
+        namespace=obj.namespace,
+        name=obj.name,
+        uid=obj.uid,
+        nodes=tuple(to_node_target(p) for p in pods),
+        owner_kind=str(labels.get("ray.io/originated-from-crd") or ""),
+        owner_name=str(labels.get("ray.io/originated-from-cr-name") or ""),
+        suspended=bool(obj.spec.get("suspend")),
     )
 
 

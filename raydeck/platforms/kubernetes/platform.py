@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, StaleResourceVersion
+from raydeck.monitoring.own_metrics import RaydeckMetrics
+from raydeck.monitoring.targets import ClusterTarget
 from raydeck.platforms.base import PodView
 from raydeck.platforms.kubernetes.client import KubeClient
 from raydeck.platforms.kubernetes.convert import (
@@ -33,6 +35,7 @@ from raydeck.platforms.kubernetes.convert import (
     ApiType,
     api_type,
     cluster_names,
+    to_cluster_target,
     to_event,
     to_namespace,
     to_pod_view,
@@ -278,6 +281,29 @@ class KubernetesPlatform:
             )
             pods.extend(page.get("items") or [])
         return pods
+
+    async def monitoring_targets(self) -> list[ClusterTarget]:
+        """Every RayCluster instance with pods, its pods' requests and metrics endpoints, from
+        one list of the pods KubeRay labels across all namespaces."""
+        page = await self.client.request(
+            "GET", POD, url=POD.plural, params={"labelSelector": CLUSTER_LABEL}
+        )
+        by_cluster: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for pod in page.get("items") or []:
+            meta = pod.get("metadata") or {}
+            cluster = (meta.get("labels") or {}).get(CLUSTER_LABEL)
+            by_cluster.setdefault((str(meta.get("namespace")), str(cluster)), []).append(pod)
+        targets = []
+        for (namespace, name), pods in sorted(by_cluster.items()):
+            with contextlib.suppress(NotFound):
+                obj = await self._store.get(ObjectKey(RAYCLUSTER.kind, namespace, name))
+                if not obj.is_template:
+                    targets.append(to_cluster_target(obj, pods))
+        return targets
+
+    def instrument(self, metrics: RaydeckMetrics) -> None:
+        """Nothing to report: KubeRay reconciles and restarts here, not raydeck (its own
+        metrics are KubeRay's and the API server's)."""
 
     async def endpoints(self, obj: StoredObject) -> dict[str, str]:
         """URLs through the API server's service proxy (they need the user's Kubernetes access)."""

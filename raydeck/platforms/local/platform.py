@@ -20,6 +20,8 @@ import httpx
 from raydeck.controller.clock import Clock, SystemClock
 from raydeck.controller.loop import Controller
 from raydeck.errors import FieldError, InvalidInput, NotFound
+from raydeck.monitoring.own_metrics import RaydeckMetrics
+from raydeck.monitoring.targets import ClusterTarget, NodeTarget
 from raydeck.platforms.base import PodView
 from raydeck.platforms.local.jobs import JobReconciler
 from raydeck.platforms.local.logs import (
@@ -35,6 +37,7 @@ from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources import rayservice as rs
+from raydeck.resources.summary import Totals, pod_requests
 from raydeck.settings import Settings
 from raydeck.store.records import ObjectKey, PodRecord, StoredObject
 from raydeck.store.store import Store
@@ -296,5 +299,67 @@ class LocalPlatform:
             raise NotFound(f"{obj.kind} {obj.namespace}/{obj.name} has no running head node")
         raise NotFound(f"pod {name!r} of {obj.kind} {obj.namespace}/{obj.name} not found")
 
+    # -- monitoring ---------------------------------------------------------------------------
+
+    def instrument(self, metrics: RaydeckMetrics) -> None:
+        self._reconciler.metrics = metrics
+        for controller in self._controllers.values():
+            controller.metrics = metrics
+
+    async def monitoring_targets(self) -> list[ClusterTarget]:
+        """Clusters that have nodes; reads one object per such cluster, never every stored one."""
+        pods_by_owner: dict[str, list[PodRecord]] = {}
+        for pod in await self._store.list_pods():
+            pods_by_owner.setdefault(pod.owner_uid, []).append(pod)
+        targets = []
+        for pods in pods_by_owner.values():
+            key = ObjectKey(rc.KIND, pods[0].namespace, pods[0].cluster)
+            try:
+                obj = await self._store.get(key)
+            except NotFound:
+                continue  # deleted; the reconciler is removing its nodes
+            if obj.uid == pods[0].owner_uid:
+                targets.append(self._target(obj, pods))
+        return targets
+
+    def _target(self, obj: StoredObject, pods: list[PodRecord]) -> ClusterTarget:
+        labels = (obj.body.get("metadata") or {}).get("labels") or {}
+        head = next((p for p in pods if p.node_type == "head"), None)
+        dashboard = (head.data.get("ports") or {}).get("dashboard") if head else None
+        return ClusterTarget(
+            namespace=obj.namespace,
+            name=obj.name,
+            uid=obj.uid,
+            nodes=tuple(self._node_target(obj, p) for p in pods),
+            owner_kind=str(labels.get("ray.io/originated-from-crd") or ""),
+            owner_name=str(labels.get("ray.io/originated-from-cr-name") or ""),
+            suspended=bool(obj.spec.get("suspend")),
+            dashboard_port=int(dashboard) if dashboard else None,
+        )
+
+    def _node_target(self, obj: StoredObject, pod: PodRecord) -> NodeTarget:
+        view = self._view(pod)
+        ports = pod.data.get("ports") or {}
+        return NodeTarget(
+            pod=pod.name,
+            group=pod.group_name,
+            node_type=pod.node_type,
+            running=view.phase == "Running",
+            requests=_group_requests(obj.spec, pod.group_name),
+            metrics_port=int(ports["metrics"]) if "metrics" in ports else None,
+            node_manager_port=int(ports["node_manager"]) if "node_manager" in ports else None,
+            started_ms=int(pod.data.get("spawnedAtMs") or 0),
+        )
+
     async def _pod_exists(self, name: str) -> bool:
         return any(p.name == name for p in await self._store.list_pods())
+
+
+def _group_requests(spec: dict[str, Any], group_name: str) -> Totals:
+    """What one pod of the group requests (requests, else limits, as Kubernetes defaults them)."""
+    if group_name == "headgroup":
+        return pod_requests((spec.get("headGroupSpec") or {}).get("template") or {})
+    for group in spec.get("workerGroupSpecs") or []:
+        if group.get("groupName") == group_name:
+            return pod_requests(group.get("template") or {})
+    return Totals()

@@ -22,6 +22,7 @@ import httpx
 from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import NotFound, PlatformUnavailable
+from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.platforms.local import nodes, volumes
 from raydeck.platforms.local.plan import (
     Backoff,
@@ -80,6 +81,8 @@ class ClusterReconciler:
         self._tag_prefix = tag_prefix
         self._clock = clock
         self._http = http
+        #: Set by the platform when raydeck's own metrics are collected.
+        self.metrics: RaydeckMetrics | None = None
         self._ray_version = version("ray")
         self._backoff = Backoff(
             settings.restart_backoff_initial,
@@ -228,6 +231,8 @@ class ClusterReconciler:
     ) -> None:
         await self._kill_remnants(pod, grace=0)
         await self._spawn(obj, cluster, pod, head)
+        if self.metrics is not None:
+            self.metrics.count_restart(namespace=obj.namespace, cluster=obj.name)
         await self._store.record_event(
             obj,
             type_="Normal",

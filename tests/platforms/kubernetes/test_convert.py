@@ -17,10 +17,12 @@ from raydeck.platforms.kubernetes.convert import (
     RAYSERVICE,
     cluster_names,
     to_event,
+    to_node_target,
     to_pod_view,
     to_request,
     to_stored,
 )
+from raydeck.resources.summary import Totals
 
 LIVE: dict[str, Any] = {
     "apiVersion": "ray.io/v1",
@@ -147,3 +149,29 @@ def test_api_errors_become_raydeck_errors_with_field_paths() -> None:
     assert isinstance(translate(_server_error(409, {"reason": "AlreadyExists"})), AlreadyExists)
     assert isinstance(translate(_server_error(404, {"reason": "NotFound"})), NotFound)
     assert isinstance(translate(_server_error(403, {"reason": "Forbidden"})), Forbidden)
+
+
+def test_a_ray_pod_as_a_monitoring_target_counts_its_containers_requests() -> None:
+    pod = {
+        "metadata": {
+            "name": "c-head-x",
+            "labels": {"ray.io/group": "headgroup", "ray.io/node-type": "head"},
+        },
+        "spec": {
+            "containers": [
+                {
+                    "name": "ray-head",
+                    "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}},
+                    "ports": [{"name": "metrics", "containerPort": 8081}],
+                },
+                {"name": "sidecar", "resources": {"limits": {"cpu": "250m", "nvidia.com/gpu": 1}}},
+            ]
+        },
+        "status": {"phase": "Running", "podIP": "10.0.0.7"},
+    }
+    target = to_node_target(pod)
+    assert (target.node_type, target.group, target.running) == ("head", "headgroup", True)
+    assert target.requests == Totals(cpu_millis=750, memory_bytes=1024**3, gpu=1)
+    assert target.instance == "10.0.0.7:8081"
+    pending = to_node_target({**pod, "status": {"phase": "Pending"}})
+    assert not pending.running and pending.instance is None  # no IP yet: nothing to scrape

@@ -92,6 +92,17 @@ async def test_cluster_becomes_ready_with_a_head_and_two_workers_running(
     assert {p["group"] for p in listed} == {"headgroup", "workers"}
 
 
+async def test_overview_allocates_what_the_pods_request(
+    api: httpx.AsyncClient, namespace: str
+) -> None:
+    overview = await api.get("/api/v1/overview", params={"range": "10m", "namespace": namespace})
+    assert overview.status_code == 200, overview.text
+    body = overview.json()
+    assert body["counts"]["rayClusters"] == 1 and body["counts"]["activeClusters"] == 1
+    assert body["allocated"]["physical"]["cpu"] == 3  # head and two workers, 1 CPU each
+    assert body["allocated"]["physical"]["memoryBytes"] == 3 * 1024**3
+
+
 async def test_dashboard_endpoint_is_the_head_service_through_the_api_server_proxy(
     api: httpx.AsyncClient, namespace: str, kube: KubeClient
 ) -> None:

@@ -227,7 +227,7 @@ async def test_broken_upgrade_keeps_the_old_cluster_serving_until_superseded(
         apps = svc["status"].get("pendingServiceStatus", {}).get("applicationStatuses", {})
         return svc if apps.get("greeter", {}).get("status") == "DEPLOY_FAILED" else None
 
-    svc = await eventually(failed, timeout=150, interval=1, what="the new app to fail")
+    svc = await eventually(failed, timeout=300, interval=1, what="the new app to fail")
     upgrade = condition(svc, "UpgradeInProgress")
     assert upgrade["status"] == "True"
     assert "DEPLOY_FAILED" in upgrade["message"] and active in upgrade["message"]
