@@ -18,6 +18,8 @@ from raydeck.errors import PlatformUnavailable, RaydeckError
 APPLICATIONS = "/api/serve/applications/"
 #: Starting Serve's controller and proxies on a fresh cluster takes several seconds.
 DEPLOY_TIMEOUT = 120.0
+#: Serve's status comes from its controller through the dashboard: seconds on a busy machine.
+STATUS_TIMEOUT = 20.0
 
 
 class DeployRejected(RaydeckError):
@@ -49,7 +51,7 @@ class ServeApi:
             )
 
     async def applications(self) -> dict[str, AppState]:
-        response = await self._request("GET")
+        response = await self._request("GET", timeout=STATUS_TIMEOUT)
         if response.status_code != 200:
             raise PlatformUnavailable(
                 f"{self._url} answered {response.status_code}: {response.text.strip()[:500]}"
