@@ -79,6 +79,28 @@ class InvalidState(Conflict):
     reason = "InvalidState"
 
 
+class Unauthorized(RaydeckError):
+    """No valid credentials came with the request: no token, an unknown or revoked one (401)."""
+
+    reason = "Unauthorized"
+
+
+class Forbidden(RaydeckError):
+    """The caller is known but their role does not allow the operation (403)."""
+
+    reason = "Forbidden"
+
+
+class TooManyRequests(RaydeckError):
+    """Too many failed logins; the caller must wait ``retry_after`` seconds (429)."""
+
+    reason = "TooManyRequests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class PlatformUnavailable(RaydeckError):
     """The platform underneath (Ray processes, an API server) failed or cannot be reached (503)."""
 

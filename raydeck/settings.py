@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,20 @@ class LocalPlatformSettings(BaseModel):
     resync_seconds: float = Field(default=2.0, gt=0)
 
 
+class AuthSettings(BaseModel):
+    """Logins, tokens and console sessions."""
+
+    #: Days an API token stays valid; 0 means it never expires (until revoked).
+    token_days: float = Field(default=90, ge=0)
+    #: Hours a console session (cookie) stays valid.
+    session_hours: float = Field(default=12, gt=0)
+    #: Failed logins allowed per user name, and per client address, within the window.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: float = Field(default=300, gt=0)
+    #: Session cookies carry the Secure flag (browsers still send them to http://127.0.0.1).
+    secure_cookies: bool = True
+
+
 class Settings(BaseSettings):
     """Everything raydeck can be configured with; ``RAYDECK_SERVER__PORT`` sets ``server.port``."""
 
@@ -49,8 +63,10 @@ class Settings(BaseSettings):
 
     platform: Literal["local", "kubernetes"] = "local"
     data_dir: Path = Field(default_factory=default_data_dir)
-    #: The user recorded as creator until users and logins exist.
-    local_user: str = "admin"
+    #: Password of the ``admin`` user created on first start (RAYDECK_ADMIN_PASSWORD); when
+    #: unset, a generated one is printed once.
+    admin_password: SecretStr | None = None
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     local: LocalPlatformSettings = Field(default_factory=LocalPlatformSettings)
 

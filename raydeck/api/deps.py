@@ -1,7 +1,9 @@
-"""Named dependencies of the API routes: the app context and the calling user.
+"""Named dependencies of the API routes: the app context and the authenticated caller.
 
-``create_app`` puts an ``AppContext`` on ``app.state``; routes ask for it with
-``ContextDep`` and never build managers themselves.
+``create_app`` puts an ``AppContext`` on ``app.state`` and applies ``authenticated``
+to every router except the public login routes, so a new router is guarded by
+being included. Handlers ask for the caller with ``PrincipalDep`` and hand it to
+a manager, which decides what the caller may do.
 """
 
 from __future__ import annotations
@@ -11,10 +13,20 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from raydeck.errors import Unauthorized
+from raydeck.managers.access import Principal
+from raydeck.managers.audit import AuditLog
+from raydeck.managers.auth import AuthManager
 from raydeck.managers.objects import NamespaceManager, ObjectManager
 from raydeck.platforms.base import Platform
 from raydeck.settings import Settings
 from raydeck.store.store import Store
+
+SESSION_COOKIE = "raydeck_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @dataclass
@@ -24,6 +36,8 @@ class AppContext:
     platform: Platform
     objects: dict[str, ObjectManager]
     namespaces: NamespaceManager
+    auth: AuthManager
+    audit: AuditLog
 
 
 def get_context(request: Request) -> AppContext:
@@ -31,10 +45,40 @@ def get_context(request: Request) -> AppContext:
     return context
 
 
-def current_user(request: Request) -> str:
-    """The caller; until users and logins exist it is the configured local user."""
-    return get_context(request).settings.local_user
+async def authenticated(request: Request) -> Principal:
+    """The caller, from ``Authorization: Bearer`` or the console's session cookie (401 if neither).
+
+    A change made with a session cookie must also carry the session's CSRF token, in the
+    ``X-CSRF-Token`` header or, for form posts, a ``csrf_token`` field.
+    """
+    auth = get_context(request).auth
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return await auth.authenticate(secret.strip(), via="token")
+    if header:
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise Unauthorized(
+            "log in first: send 'Authorization: Bearer <token>' (POST /api/v1/login or "
+            "`raydeck login` gives one)"
+        )
+    principal = await auth.authenticate(cookie, via="session")
+    if request.method not in _SAFE_METHODS:
+        auth.check_csrf(principal, await _presented_csrf(request))
+    return principal
+
+
+async def _presented_csrf(request: Request) -> str | None:
+    presented = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if presented is None and content_type in _FORM_TYPES:
+        await request.body()  # cached, so the handler can still read the body afterwards
+        value = (await request.form()).get(CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    return presented
 
 
 ContextDep = Annotated[AppContext, Depends(get_context)]
-UserDep = Annotated[str, Depends(current_user)]
+PrincipalDep = Annotated[Principal, Depends(authenticated)]

@@ -12,13 +12,17 @@ from typer.testing import CliRunner
 
 from raydeck.cli.main import app as cli
 from raydeck.settings import Settings
+from tests.support.auth import login_sync
 from tests.support.http_server import serving
 from tests.support.samples import raycluster, rayjob, rayservice
 
 
 @pytest.fixture
-def server(settings: Settings) -> Iterator[str]:
+def server(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A server whose admin token the CLI sends (RAYDECK_TOKEN); the CLI config is the test's own."""
+    monkeypatch.setenv("RAYDECK_CONFIG", str(tmp_path / "cli-config.json"))
     with serving(settings) as url:
+        monkeypatch.setenv("RAYDECK_TOKEN", login_sync(url))
         yield url
 
 

@@ -13,13 +13,14 @@ import httpx
 from raydeck.app import create_app
 from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.settings import get_settings
+from tests.support.auth import ADMIN_PASSWORD, login
 
 
 @asynccontextmanager
 async def local_raydeck(**local_settings: float) -> AsyncIterator[httpx.AsyncClient]:
-    """An API client of raydeck on a fresh short data dir; every node it started is stopped after."""
+    """An API client (logged in as admin) of raydeck on a fresh short data dir; nodes stopped after."""
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
-    settings = get_settings(data_dir=data_dir)
+    settings = get_settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD)
     for name, value in local_settings.items():
         setattr(settings.local, name, value)
     app = create_app(settings)
@@ -29,6 +30,7 @@ async def local_raydeck(**local_settings: float) -> AsyncIterator[httpx.AsyncCli
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://raydeck", timeout=60
             ) as client:
+                await login(client)
                 yield client
     finally:
         instance = data_dir / "instance-id"

@@ -1,4 +1,7 @@
-"""REST routes for namespaces: list, read, create, delete (``default`` always exists)."""
+"""REST routes for namespaces: list, read, create, delete (``default`` always exists).
+
+Everyone sees the namespaces granted to them; only platform admins create or delete.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +10,21 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from raydeck.api.body import read_object
-from raydeck.api.deps import ContextDep
+from raydeck.api.deps import ContextDep, PrincipalDep
 from raydeck.errors import FieldError, InvalidInput
 
 router = APIRouter(tags=["namespaces"])
 
 
 @router.get("/api/v1/namespaces", summary="List namespaces")
-async def list_namespaces(context: ContextDep) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "NamespaceList", "items": await context.namespaces.list()}
+async def list_namespaces(context: ContextDep, who: PrincipalDep) -> dict[str, Any]:
+    items = await context.namespaces.list(who)
+    return {"apiVersion": "v1", "kind": "NamespaceList", "items": items}
 
 
 @router.get("/api/v1/namespaces/{name}", summary="Read a namespace")
-async def get_namespace(context: ContextDep, name: str) -> dict[str, Any]:
-    return await context.namespaces.get(name)
+async def get_namespace(context: ContextDep, who: PrincipalDep, name: str) -> dict[str, Any]:
+    return await context.namespaces.get(who, name)
 
 
 @router.post(
@@ -38,19 +42,21 @@ async def get_namespace(context: ContextDep, name: str) -> dict[str, Any]:
         }
     },
 )
-async def create_namespace(request: Request, context: ContextDep) -> dict[str, Any]:
+async def create_namespace(
+    request: Request, context: ContextDep, who: PrincipalDep
+) -> dict[str, Any]:
     body = await read_object(request)
     name = body.get("name") or (body.get("metadata") or {}).get("name")
     if not isinstance(name, str):
         raise InvalidInput(
             "the namespace is invalid", [FieldError("metadata.name", "Required value")]
         )
-    return await context.namespaces.create(name)
+    return await context.namespaces.create(who, name)
 
 
 @router.delete("/api/v1/namespaces/{name}", summary="Delete an empty namespace")
-async def delete_namespace(context: ContextDep, name: str) -> dict[str, Any]:
-    await context.namespaces.delete(name)
+async def delete_namespace(context: ContextDep, who: PrincipalDep, name: str) -> dict[str, Any]:
+    await context.namespaces.delete(who, name)
     return {
         "apiVersion": "v1",
         "kind": "Status",

@@ -1,0 +1,31 @@
+"""Logging test clients in: every raydeck the tests start has ``admin`` with this password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+ADMIN_PASSWORD = "admin-password-for-tests"
+
+
+async def login(
+    client: httpx.AsyncClient, username: str = "admin", password: str = ADMIN_PASSWORD
+) -> str:
+    """Log ``client`` in through the real login route; later requests carry the token."""
+    response = await client.post("/api/v1/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return token
+
+
+def login_sync(url: str, username: str = "admin", password: str = ADMIN_PASSWORD) -> str:
+    response = httpx.post(f"{url}/api/v1/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+def auth(token: str) -> dict[str, Any]:
+    return {"Authorization": f"Bearer {token}"}
