@@ -39,14 +39,19 @@ def settings(data_dir: Path) -> Settings:
 
 
 @pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An API client, logged in as admin, of a full raydeck app whose platform runs nothing (tier 2)."""
+async def transport(settings: Settings) -> AsyncIterator[httpx.ASGITransport]:
+    """A full raydeck app whose platform runs nothing (tier 2), running, as an httpx transport."""
     app = create_app(settings, platform_factory=lambda store, _s: MemoryPlatform(store))
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://raydeck") as client:
-            await login(client)
-            yield client
+        yield httpx.ASGITransport(app=app)
+
+
+@pytest.fixture
+async def api(transport: httpx.ASGITransport) -> AsyncIterator[httpx.AsyncClient]:
+    """An API client of that app, logged in as admin."""
+    async with httpx.AsyncClient(transport=transport, base_url="http://raydeck") as client:
+        await login(client)
+        yield client
 
 
 SESSION_ENV = "RAYDECK_TEST_SESSION"

@@ -49,8 +49,22 @@ async def authenticated(request: Request) -> Principal:
     """The caller, from ``Authorization: Bearer`` or the console's session cookie (401 if neither).
 
     A change made with a session cookie must also carry the session's CSRF token, in the
-    ``X-CSRF-Token`` header or, for form posts, a ``csrf_token`` field.
+    ``X-CSRF-Token`` header or, for form posts, a ``csrf_token`` field. A route with a
+    ``{namespace}`` in its path is checked against the caller's grants before its body is
+    read: reading needs the namespace granted, anything else needs write access there
+    (managers check again; this makes the refusal come first, whatever the body).
     """
+    principal = await _caller(request)
+    namespace = request.path_params.get("namespace")
+    if isinstance(namespace, str):
+        if request.method in _SAFE_METHODS:
+            principal.require_read(namespace)
+        else:
+            principal.require_write(namespace)
+    return principal
+
+
+async def _caller(request: Request) -> Principal:
     auth = get_context(request).auth
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")

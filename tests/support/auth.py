@@ -29,3 +29,18 @@ def login_sync(url: str, username: str = "admin", password: str = ADMIN_PASSWORD
 
 def auth(token: str) -> dict[str, Any]:
     return {"Authorization": f"Bearer {token}"}
+
+
+async def add_user(
+    admin: httpx.AsyncClient,
+    username: str,
+    *,
+    role: str,
+    namespaces: list[str],
+    password: str = "password-of-" + "a-user",
+) -> None:
+    response = await admin.post(
+        "/api/v1/users",
+        json={"username": username, "password": password, "role": role, "namespaces": namespaces},
+    )
+    assert response.status_code == 201, response.text

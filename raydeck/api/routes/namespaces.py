@@ -22,9 +22,11 @@ async def list_namespaces(context: ContextDep, who: PrincipalDep) -> dict[str, A
     return {"apiVersion": "v1", "kind": "NamespaceList", "items": items}
 
 
-@router.get("/api/v1/namespaces/{name}", summary="Read a namespace")
-async def get_namespace(context: ContextDep, who: PrincipalDep, name: str) -> dict[str, Any]:
-    return await context.namespaces.get(who, name)
+@router.get("/api/v1/namespaces/{namespace}", summary="Read a namespace")
+async def get_namespace(
+    context: ContextDep, who: PrincipalDep, namespace: str
+) -> dict[str, Any]:
+    return await context.namespaces.get(who, namespace)
 
 
 @router.post(
@@ -54,12 +56,14 @@ async def create_namespace(
     return await context.namespaces.create(who, name)
 
 
-@router.delete("/api/v1/namespaces/{name}", summary="Delete an empty namespace")
-async def delete_namespace(context: ContextDep, who: PrincipalDep, name: str) -> dict[str, Any]:
-    await context.namespaces.delete(who, name)
+@router.delete("/api/v1/namespaces/{namespace}", summary="Delete an empty namespace")
+async def delete_namespace(
+    context: ContextDep, who: PrincipalDep, namespace: str
+) -> dict[str, Any]:
+    await context.namespaces.delete(who, namespace)
     return {
         "apiVersion": "v1",
         "kind": "Status",
         "status": "Success",
-        "message": f"namespace {name!r} deleted",
+        "message": f"namespace {namespace!r} deleted",
     }
