@@ -32,6 +32,8 @@ from raydeck.errors import FieldError, InvalidInput
 from raydeck.managers.audit import AuditLog
 from raydeck.managers.auth import AuthManager
 from raydeck.managers.objects import NamespaceManager, ObjectManager
+from raydeck.managers.quotas import QuotaManager
+from raydeck.platforms.admission import AdmissionQueue, capacity_from
 from raydeck.platforms.base import Platform
 from raydeck.platforms.local.platform import LocalPlatform
 from raydeck.resources.kinds import KINDS
@@ -93,6 +95,13 @@ def create_app(
         namespaces=NamespaceManager(store, audit_log),
         auth=AuthManager(store=store, settings=settings.auth, audit=audit_log),
         audit=audit_log,
+        quotas=QuotaManager(
+            store=store,
+            admission=AdmissionQueue(
+                store, capacity_from(settings.local.capacity_cpu, settings.local.capacity_memory)
+            ),
+            audit=audit_log,
+        ),
     )
 
     @asynccontextmanager

@@ -38,6 +38,12 @@ class LocalPlatformSettings(BaseModel):
     node_start_timeout: float = Field(default=120.0, gt=0)
     #: How often running clusters are re-checked when nothing changes.
     resync_seconds: float = Field(default=2.0, gt=0)
+    #: What the admission queue may hand out on this machine: CPUs (default: its cores) and
+    #: memory as a quantity such as "16Gi" (default: its physical memory).
+    capacity_cpu: float | None = Field(default=None, gt=0)
+    capacity_memory: str | None = None
+    #: How often a cluster waiting in the admission queue looks again.
+    queue_recheck_seconds: float = Field(default=1.0, gt=0)
 
 
 class AuthSettings(BaseModel):

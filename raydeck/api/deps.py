@@ -18,6 +18,7 @@ from raydeck.managers.access import Principal
 from raydeck.managers.audit import AuditLog
 from raydeck.managers.auth import AuthManager
 from raydeck.managers.objects import NamespaceManager, ObjectManager
+from raydeck.managers.quotas import QuotaManager
 from raydeck.platforms.base import Platform
 from raydeck.settings import Settings
 from raydeck.store.store import Store
@@ -38,6 +39,7 @@ class AppContext:
     namespaces: NamespaceManager
     auth: AuthManager
     audit: AuditLog
+    quotas: QuotaManager
 
 
 def get_context(request: Request) -> AppContext:

@@ -267,3 +267,10 @@ def put_quota(conn: Connection, quota: QuotaRecord) -> QuotaRecord:
         )
     )
     return quota
+
+
+def list_quotas(conn: Connection) -> dict[str, QuotaRecord]:
+    return {
+        r.namespace: QuotaRecord(r.namespace, r.cpu_millis, r.memory_bytes, r.gpu, r.clusters)
+        for r in conn.execute(sa.select(schema.quotas))
+    }

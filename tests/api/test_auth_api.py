@@ -194,12 +194,14 @@ async def test_raydeck_up_hands_out_a_working_admin_token_replacing_its_previous
             platform_factory=lambda store, _s: MemoryPlatform(store),
             admin_token_sink=sunk.append,
         )
-        async with app.router.lifespan_context(app):
-            async with anonymous(httpx.ASGITransport(app=app)) as client:
-                assert (await client.get("/api/v1/whoami", headers=auth(sunk[-1]))).is_success
-                if len(sunk) == 2:
-                    old = await client.get("/api/v1/whoami", headers=auth(sunk[0]))
-                    assert old.status_code == 401
+        async with (
+            app.router.lifespan_context(app),
+            anonymous(httpx.ASGITransport(app=app)) as client,
+        ):
+            assert (await client.get("/api/v1/whoami", headers=auth(sunk[-1]))).is_success
+            if len(sunk) == 2:
+                old = await client.get("/api/v1/whoami", headers=auth(sunk[0]))
+                assert old.status_code == 401
 
 
 async def test_audit_log_records_each_action_for_platform_admins(

@@ -23,9 +23,7 @@ async def list_namespaces(context: ContextDep, who: PrincipalDep) -> dict[str, A
 
 
 @router.get("/api/v1/namespaces/{namespace}", summary="Read a namespace")
-async def get_namespace(
-    context: ContextDep, who: PrincipalDep, namespace: str
-) -> dict[str, Any]:
+async def get_namespace(context: ContextDep, who: PrincipalDep, namespace: str) -> dict[str, Any]:
     return await context.namespaces.get(who, namespace)
 
 
@@ -67,3 +65,45 @@ async def delete_namespace(
         "status": "Success",
         "message": f"namespace {namespace!r} deleted",
     }
+
+
+@router.get("/api/v1/namespaces/{namespace}/quota", summary="A namespace's quota and its use")
+async def get_quota(context: ContextDep, who: PrincipalDep, namespace: str) -> dict[str, Any]:
+    return await context.quotas.get(who, namespace)
+
+
+@router.put(
+    "/api/v1/namespaces/{namespace}/quota",
+    summary="Set a namespace's quota (platform-admin); a field left out is unlimited",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "cpu": {"type": ["string", "number", "null"]},
+                            "memory": {"type": ["string", "null"]},
+                            "gpu": {"type": ["integer", "null"]},
+                            "clusters": {"type": ["integer", "null"]},
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def put_quota(
+    request: Request, context: ContextDep, who: PrincipalDep, namespace: str
+) -> dict[str, Any]:
+    body = await read_object(request)
+    return await context.quotas.put(who, namespace, body)
+
+
+@router.get(
+    "/api/v1/namespaces/{namespace}/queue",
+    summary="Clusters waiting for admission in a namespace, in the order they will start",
+)
+async def get_queue(context: ContextDep, who: PrincipalDep, namespace: str) -> dict[str, Any]:
+    return {"items": await context.quotas.queue(who, namespace)}

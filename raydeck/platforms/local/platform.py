@@ -20,6 +20,7 @@ import httpx
 from raydeck.controller.clock import Clock, SystemClock
 from raydeck.controller.loop import Controller
 from raydeck.errors import FieldError, InvalidInput, NotFound
+from raydeck.platforms.admission import AdmissionQueue, Capacity, capacity_from
 from raydeck.platforms.base import PodView
 from raydeck.platforms.local.jobs import JobReconciler
 from raydeck.platforms.local.logs import (
@@ -35,7 +36,7 @@ from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources import rayservice as rs
-from raydeck.settings import Settings
+from raydeck.settings import LocalPlatformSettings, Settings
 from raydeck.store.records import ObjectKey, PodRecord, StoredObject
 from raydeck.store.store import Store
 
@@ -69,6 +70,7 @@ class LocalPlatform:
         local = settings.local
         self._tag_prefix = f"raydeck:{self._instance_id()}:"
         self._ports = PortAllocator(start=local.port_range_start, end=local.port_range_end)
+        self.admission = AdmissionQueue(store, _capacity(local))
         self._reconciler = ClusterReconciler(
             store=store,
             supervisor=self._supervisor,
@@ -78,6 +80,7 @@ class LocalPlatform:
             tag_prefix=self._tag_prefix,
             clock=self._clock,
             http=self._http,
+            admission=self.admission,
         )
         self._services = ServiceReconciler(
             store=store, clock=self._clock, http=self._http, ports=self._ports
@@ -298,3 +301,13 @@ class LocalPlatform:
 
     async def _pod_exists(self, name: str) -> bool:
         return any(p.name == name for p in await self._store.list_pods())
+
+
+def _capacity(local: LocalPlatformSettings) -> Capacity:
+    try:
+        return capacity_from(local.capacity_cpu, local.capacity_memory)
+    except ValueError as e:
+        raise InvalidInput(
+            "the local platform settings are invalid",
+            [FieldError("local.capacity_memory", str(e))],
+        ) from None

@@ -22,6 +22,7 @@ import httpx
 from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import NotFound, PlatformUnavailable
+from raydeck.platforms.admission import AdmissionQueue, Decision
 from raydeck.platforms.local import nodes, volumes
 from raydeck.platforms.local.plan import (
     Backoff,
@@ -70,8 +71,10 @@ class ClusterReconciler:
         tag_prefix: str,
         clock: Clock,
         http: httpx.AsyncClient,
+        admission: AdmissionQueue,
     ) -> None:
         self._store = store
+        self._admission = admission
         self._supervisor = supervisor
         self._ports = ports
         self._settings = settings
@@ -100,6 +103,11 @@ class ClusterReconciler:
             return Result()
         await self._remove_leftovers(key, keep_uid=obj.uid)
         cluster = rc.RayCluster.model_validate(obj.to_wire())
+        if not cluster.is_suspended() and not await self._store.list_pods(obj.uid):
+            decision = await self._admission.decision(obj.key)
+            if not decision.admitted:
+                await self._write_status(obj, cluster, [], stopping=False, queued=decision)
+                return Result(requeue_after=self._settings.queue_recheck_seconds)
         observed = await self._observe(obj)
         plan = plan_nodes(
             cluster, observed, now=self._clock.wall().timestamp(), backoff=self._backoff
@@ -446,7 +454,13 @@ class ClusterReconciler:
     # -- status -------------------------------------------------------------------------
 
     async def _write_status(
-        self, obj: StoredObject, cluster: rc.RayCluster, observed: list[Observed], *, stopping: bool
+        self,
+        obj: StoredObject,
+        cluster: rc.RayCluster,
+        observed: list[Observed],
+        *,
+        stopping: bool,
+        queued: Decision | None = None,
     ) -> None:
         head = next((o for o in observed if o.pod.node_type == "head"), None)
         inputs = StatusInputs(
@@ -459,6 +473,11 @@ class ClusterReconciler:
             stopping=stopping,
         )
         status = cluster_status(obj.status, inputs)
+        if queued is not None:
+            status["reason"] = (
+                f"waiting in the admission queue of namespace {obj.namespace!r} at position "
+                f"{queued.position}: {queued.reason}"
+            )
         if status == obj.status:
             return
         try:
@@ -466,6 +485,10 @@ class ClusterReconciler:
         except NotFound:
             return
         await self._transition_events(obj, obj.status or {}, status)
+        if queued is not None and (obj.status or {}).get("reason") != status["reason"]:
+            await self._store.record_event(
+                obj, type_="Normal", reason="Queued", message=status["reason"]
+            )
 
     async def _transition_events(
         self, obj: StoredObject, old: dict[str, Any], new: dict[str, Any]
