@@ -21,6 +21,8 @@ async def local_raydeck(**local_settings: float) -> AsyncIterator[httpx.AsyncCli
     """An API client (logged in as admin) of raydeck on a fresh short data dir; nodes stopped after."""
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
     settings = get_settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD)
+    # The test machine may have 2 cores while samples ask for more: admit by quota, not cores.
+    settings.local.capacity_cpu = 64
     for name, value in local_settings.items():
         setattr(settings.local, name, value)
     app = create_app(settings)
