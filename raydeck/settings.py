@@ -42,6 +42,9 @@ class LocalPlatformSettings(BaseModel):
     #: memory as a quantity such as "16Gi" (default: its physical memory).
     capacity_cpu: float | None = Field(default=None, gt=0)
     capacity_memory: str | None = None
+    #: Ray's own token authentication for local clusters (Ray >= 2.52): "token" starts every
+    #: node with RAY_AUTH_MODE=token and a per-cluster token only raydeck holds.
+    ray_auth: Literal["token", "disabled"] = "token"
     #: How often a cluster waiting in the admission queue looks again.
     queue_recheck_seconds: float = Field(default=1.0, gt=0)
 

@@ -31,6 +31,7 @@ from raydeck.platforms.local.logs import (
 )
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessSupervisor
+from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.rayservice import ServiceReconciler
 from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
 from raydeck.resources import raycluster as rc
@@ -71,6 +72,7 @@ class LocalPlatform:
         self._tag_prefix = f"raydeck:{self._instance_id()}:"
         self._ports = PortAllocator(start=local.port_range_start, end=local.port_range_end)
         self.admission = AdmissionQueue(store, _capacity(local))
+        self.ray_auth = RayAuth(data_dir, enabled=local.ray_auth == "token")
         self._reconciler = ClusterReconciler(
             store=store,
             supervisor=self._supervisor,
@@ -81,6 +83,7 @@ class LocalPlatform:
             clock=self._clock,
             http=self._http,
             admission=self.admission,
+            ray_auth=self.ray_auth,
         )
         self._services = ServiceReconciler(
             store=store, clock=self._clock, http=self._http, ports=self._ports
@@ -92,7 +95,7 @@ class LocalPlatform:
         self._controllers: dict[str, Controller[ObjectKey]] = {
             rc.KIND: Controller(self._reconciler, name="rayclusters", clock=self._clock, **backoff),
             rj.KIND: Controller(
-                JobReconciler(store=store, clock=self._clock),
+                JobReconciler(store=store, clock=self._clock, ray_auth=self.ray_auth),
                 name="rayjobs",
                 clock=self._clock,
                 **backoff,

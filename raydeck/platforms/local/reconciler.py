@@ -37,6 +37,7 @@ from raydeck.platforms.local.plan import (
 )
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessHandle, ProcessSupervisor
+from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.raynode import launcher_argv
 from raydeck.resources import raycluster as rc
 from raydeck.resources.meta import find_condition
@@ -72,8 +73,10 @@ class ClusterReconciler:
         clock: Clock,
         http: httpx.AsyncClient,
         admission: AdmissionQueue,
+        ray_auth: RayAuth,
     ) -> None:
         self._store = store
+        self._ray_auth = ray_auth
         self._admission = admission
         self._supervisor = supervisor
         self._ports = ports
@@ -151,7 +154,10 @@ class ClusterReconciler:
         """Node-manager port → (state, start ms) of each raylet the head's dashboard lists."""
         port = head.data.get("ports", {}).get("dashboard")
         try:
-            response = await self._http.get(f"http://127.0.0.1:{port}/nodes?view=summary")
+            response = await self._http.get(
+                f"http://127.0.0.1:{port}/nodes?view=summary",
+                headers=self._ray_auth.headers(head.namespace, head.cluster),
+            )
             summary = response.json()["data"]["summary"]
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
             return {}
@@ -340,6 +346,7 @@ class ClusterReconciler:
             head_gcs_port=gcs_port,
             gpu_ids=gpu_ids,
             bin_dir=self._bin_dir,
+            auth_env=self._ray_auth.node_env(obj.namespace, obj.name),
         )
         argv = nodes.command(
             container, launcher=launcher_argv(), node_type=pod.node_type, params=params
