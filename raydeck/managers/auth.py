@@ -14,7 +14,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -58,12 +58,14 @@ class FailedLogins:
 
     def __init__(self, *, limit: int, window: float, clock: Callable[[], float]) -> None:
         self._limit, self._window, self._clock = limit, window, clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._failures: dict[str, deque[float]] = {}
 
     def _recent(self, key: str) -> deque[float]:
-        failures, cutoff = self._failures[key], self._clock() - self._window
+        failures, cutoff = self._failures.get(key, deque()), self._clock() - self._window
         while failures and failures[0] <= cutoff:
             failures.popleft()
+        if not failures:
+            self._failures.pop(key, None)  # forget quiet keys: the table stays small
         return failures
 
     def check(self, *keys: str) -> None:
@@ -77,7 +79,9 @@ class FailedLogins:
 
     def fail(self, *keys: str) -> None:
         for key in keys:
-            self._recent(key).append(self._clock())
+            failures = self._recent(key)
+            failures.append(self._clock())
+            self._failures[key] = failures
 
     def clear(self, key: str) -> None:
         self._failures.pop(key, None)
