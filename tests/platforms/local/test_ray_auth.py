@@ -20,11 +20,19 @@ async def test_jobs_api_refuses_requests_without_the_clusters_token_and_raydeck_
     async with local_raydeck(termination_grace_seconds=3.0) as api:
         assert (await api.post(BASE, json=raycluster("guarded", workers=1, cpu="1"))).is_success
 
-        async def ready() -> bool:
-            status = (await api.get(f"{BASE}/guarded")).json().get("status") or {}
-            return status.get("state") == "ready" and status.get("readyWorkerReplicas") == 1
+        async def status() -> dict[str, object]:
+            found: dict[str, object] = (await api.get(f"{BASE}/guarded")).json().get("status") or {}
+            return found
 
-        await eventually(ready, timeout=120, what="guarded ready with its worker")
+        async def ready() -> bool:
+            now = await status()
+            return now.get("state") == "ready" and now.get("readyWorkerReplicas") == 1
+
+        try:
+            await eventually(ready, timeout=180, what="guarded ready with its worker")
+        except AssertionError as e:  # say what the cluster went through
+            events = (await api.get(f"{BASE}/guarded/events")).json()["items"]
+            raise AssertionError(f"{e}; status {await status()}; events {events}") from None
         cluster = (await api.get(f"{BASE}/guarded")).json()
         pods = (await api.get(f"{BASE}/guarded/pods")).json()["items"]
         environs = [node_environ(p["pid"]) for p in pods]
