@@ -86,7 +86,11 @@ class LocalPlatform:
             ray_auth=self.ray_auth,
         )
         self._services = ServiceReconciler(
-            store=store, clock=self._clock, http=self._http, ports=self._ports
+            store=store,
+            clock=self._clock,
+            http=self._http,
+            ports=self._ports,
+            ray_auth=self.ray_auth,
         )
         backoff = {
             "backoff_initial": local.restart_backoff_initial,
