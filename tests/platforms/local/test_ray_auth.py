@@ -32,7 +32,10 @@ async def test_jobs_api_refuses_requests_without_the_clusters_token_and_raydeck_
             await eventually(ready, timeout=180, what="guarded ready with its worker")
         except AssertionError as e:  # say what the cluster went through
             events = (await api.get(f"{BASE}/guarded/events")).json()["items"]
-            raise AssertionError(f"{e}; status {await status()}; events {events}") from None
+            head_log = (await api.get(f"{BASE}/guarded/logs", params={"tail": 40})).text
+            raise AssertionError(
+                f"{e}; status {await status()}; events {events}; head log:\n{head_log}"
+            ) from None
         cluster = (await api.get(f"{BASE}/guarded")).json()
         pods = (await api.get(f"{BASE}/guarded/pods")).json()["items"]
         environs = [node_environ(p["pid"]) for p in pods]
