@@ -52,10 +52,10 @@ def cluster(index: int) -> dict[str, object]:
     }
 
 
-def create_all(url: str, count: int) -> list[float]:
+def create_all(url: str, headers: dict[str, str], count: int) -> list[float]:
     """One client creating one object after another: the latency a user sees per create."""
     latencies = []
-    with httpx.Client(base_url=url, timeout=60) as client:
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
         for index in range(count):
             start = time.perf_counter()
             client.post(BASE, json=cluster(index)).raise_for_status()
@@ -92,14 +92,14 @@ def main() -> None:
     server = RaydeckServer()
     try:
         rss_empty = rss_mb(server.process.pid)
-        creates = create_all(server.url, args.objects)
+        creates = create_all(server.url, server.headers, args.objects)
         time.sleep(5)  # let the controller settle every new object before measuring reads
         rss_full = rss_mb(server.process.pid)
         rng = random.Random(7)
         searches = [rng.choice(WORDS)[:3] for _ in range(args.requests)]
         db = sqlite3.connect(server.data_dir / "raydeck.db")
         lists, direct, gets = [], [], []
-        with httpx.Client(base_url=server.url, timeout=30) as client:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as client:
             for search in searches:
                 params = {"search": search, "status": "suspended", "sort": "-cpu", "limit": 50}
                 lists.append(timed(client, BASE, params))

@@ -73,7 +73,7 @@ BASE = "/api/v1/namespaces/default/rayclusters"
 def raydeck_round(server: RaydeckServer, index: int) -> float:
     name = f"bench-{index}"
     body = {**CLUSTER, "metadata": {"name": name}}
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as client:
         start = time.monotonic()
         client.post(BASE, json=body).raise_for_status()
         while True:

@@ -56,7 +56,8 @@ def raydeck_round(client: httpx.Client, index: int) -> float:
     return time.monotonic() - start
 
 
-def direct_round(dashboard: str, index: int) -> float:
+def direct_round(dashboard: str, token: str, index: int) -> float:
+    """``ray job submit`` as a user holding the cluster's Ray token would run it."""
     ray = Path(sys.executable).parent / "ray"
     submission = f"direct-{index}"
     start = time.monotonic()
@@ -76,11 +77,24 @@ def direct_round(dashboard: str, index: int) -> float:
         ],
         check=True,
         capture_output=True,
-        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
+        env={
+            **os.environ,
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "RAY_AUTH_MODE": "token",
+            "RAY_AUTH_TOKEN": token,
+        },
     )
-    with httpx.Client(base_url=dashboard) as ray_api:
+    with httpx.Client(base_url=dashboard, headers={"Authorization": f"Bearer {token}"}) as ray_api:
         wait(lambda: ray_api.get(f"/api/jobs/{submission}").json().get("status") == "RUNNING")
     return time.monotonic() - start
+
+
+def ray_token(pid: int) -> str:
+    """The cluster's Ray token, from its node's environment (raydeck does not serve it)."""
+    for entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+        if entry.startswith(b"RAY_AUTH_TOKEN="):
+            return entry.split(b"=", 1)[1].decode()
+    raise RuntimeError(f"process {pid} has no RAY_AUTH_TOKEN")
 
 
 def own_cluster(client: httpx.Client) -> tuple[float, float, float]:
@@ -110,7 +124,7 @@ def main() -> None:
     rounds = parser.parse_args().rounds
     server = RaydeckServer()
     try:
-        with httpx.Client(base_url=server.url, timeout=30) as client:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as client:
             cluster = {
                 "apiVersion": "ray.io/v1",
                 "kind": "RayCluster",
@@ -125,10 +139,11 @@ def main() -> None:
                 )
             )
             port = client.get(f"{CLUSTERS}/bench").json()["status"]["endpoints"]["dashboard"]
+            token = ray_token(client.get(f"{CLUSTERS}/bench/pods").json()["items"][0]["pid"])
             ours, direct = [], []
             for index in range(rounds):
                 ours.append(raydeck_round(client, index))
-                direct.append(direct_round(f"http://127.0.0.1:{port}", index))
+                direct.append(direct_round(f"http://127.0.0.1:{port}", token, index))
                 print(
                     f"round {index + 1}: raydeck {ours[-1]:.2f} s   ray job submit {direct[-1]:.2f} s",
                     flush=True,

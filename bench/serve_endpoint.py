@@ -129,7 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     server = RaydeckServer()
     try:
-        with httpx.Client(base_url=server.url, timeout=30) as client:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as client:
             body = {
                 "apiVersion": "ray.io/v1",
                 "kind": "RayService",

@@ -7,6 +7,7 @@ side in one run; nothing here measures anything by itself.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -53,23 +54,43 @@ class RaydeckServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         raydeck = Path(sys.executable).parent / "raydeck"
+        password = secrets.token_urlsafe(16)
+        env = {
+            **os.environ,
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "RAYDECK_ADMIN_PASSWORD": password,
+            # `up` logs the CLI in: keep that token out of the user's own CLI config.
+            "RAYDECK_CONFIG": str(self.data_dir / "cli-config.json"),
+            # Admit by what Ray is told, not by this machine's cores (benchmark boxes are small).
+            "RAYDECK_LOCAL__CAPACITY_CPU": "64",
+        }
+        #: The admin's bearer token, for the benchmarks' API calls.
+        self.headers: dict[str, str] = {}
         with (self.data_dir / "server.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [str(raydeck), "up", "--port", str(self.port), "--data-dir", str(self.data_dir)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
+                env=env,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    self.headers = self._login(password)
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
         self.close()
         raise RuntimeError(f"raydeck did not start; see {self.data_dir / 'server.log'}")
+
+    def _login(self, password: str) -> dict[str, str]:
+        response = httpx.post(
+            f"{self.url}/api/v1/login", json={"username": "admin", "password": password}
+        )
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['token']}"}
 
     def close(self) -> None:
         if self.process.poll() is None:

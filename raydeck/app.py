@@ -13,13 +13,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
 from raydeck import __version__
-from raydeck.api.deps import AppContext
+from raydeck.api.deps import AppContext, authenticated
 from raydeck.api.errors import install_error_handlers
 from raydeck.api.routes import (
+    audit,
+    auth,
     configmaps,
     dashboard,
     health,
@@ -28,13 +30,18 @@ from raydeck.api.routes import (
     rayclusters,
     rayjobs,
     rayservices,
+    users,
 )
 from raydeck.errors import FieldError, InvalidInput
+from raydeck.managers.audit import AuditLog
+from raydeck.managers.auth import AuthManager
 from raydeck.managers.monitoring import MonitoringManager
 from raydeck.managers.objects import NamespaceManager, ObjectManager
+from raydeck.managers.quotas import QuotaManager
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.prometheus import PrometheusSource
 from raydeck.monitoring.sources import EmbeddedSource, MetricSource
+from raydeck.platforms.admission import AdmissionQueue, capacity_from
 from raydeck.platforms.base import Platform
 from raydeck.platforms.kubernetes.platform import KubernetesPlatform
 from raydeck.platforms.local.platform import LocalPlatform
@@ -44,6 +51,28 @@ from raydeck.store.store import Store
 
 log = logging.getLogger(__name__)
 PlatformFactory = Callable[[Store, Settings], Platform]
+#: Called once the server is up with a fresh token of the ``admin`` user (``raydeck up``
+#: stores it in the CLI config so the local user's CLI works without logging in).
+AdminTokenSink = Callable[[str], None]
+#: Routers anyone may call: logging in, and the liveness probe.
+PUBLIC_ROUTERS: tuple[APIRouter, ...] = (
+    auth.public_router,
+    health.router,
+    monitoring.public_router,
+)
+#: Every other router; each route in them requires a token or session (401 otherwise).
+GUARDED_ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    users.router,
+    audit.router,
+    namespaces.router,
+    rayclusters.router,
+    rayjobs.router,
+    rayservices.router,
+    configmaps.router,
+    monitoring.router,
+    dashboard.router,
+)
 
 
 def default_platform(store: Store, settings: Settings) -> Platform:
@@ -74,6 +103,7 @@ def create_app(
     *,
     platform_factory: PlatformFactory = default_platform,
     stop_clusters_on_exit: bool = True,
+    admin_token_sink: AdminTokenSink | None = None,
 ) -> FastAPI:
     """The raydeck server. ``stop_clusters_on_exit`` is ``raydeck up``'s behaviour; ``serve`` clears it."""
     store = Store(settings.database_path)
@@ -87,18 +117,32 @@ def create_app(
         settings=settings.monitoring,
         metrics=metrics,
     )
+    audit_log = AuditLog(store)
     context = AppContext(
         settings=settings,
         store=store,
         platform=platform,
-        objects={k.plural: ObjectManager(kind=k, store=store, platform=platform) for k in KINDS},
-        namespaces=NamespaceManager(store),
+        objects={
+            k.plural: ObjectManager(kind=k, store=store, platform=platform, audit=audit_log)
+            for k in KINDS
+        },
+        namespaces=NamespaceManager(store, audit_log),
+        auth=AuthManager(store=store, settings=settings.auth, audit=audit_log),
+        audit=audit_log,
+        quotas=QuotaManager(
+            store=store,
+            admission=AdmissionQueue(
+                store, capacity_from(settings.local.capacity_cpu, settings.local.capacity_memory)
+            ),
+            audit=audit_log,
+        ),
         monitoring=monitor,
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.open()
+        await _first_start(context, admin_token_sink)
         await platform.start()
         await monitor.start()
         proxy_client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
@@ -123,17 +167,10 @@ def create_app(
     app.state.context = context
     install_error_handlers(app)
     _time_requests(app, metrics)
-    for router in (
-        health.router,
-        namespaces.router,
-        rayclusters.router,
-        rayjobs.router,
-        rayservices.router,
-        configmaps.router,
-        monitoring.router,
-        dashboard.router,
-    ):
+    for router in PUBLIC_ROUTERS:
         app.include_router(router)
+    for router in GUARDED_ROUTERS:
+        app.include_router(router, dependencies=[Depends(authenticated)])
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -163,3 +200,23 @@ def _time_requests(app: FastAPI, metrics: RaydeckMetrics) -> None:
                 status=status,
                 seconds=time.perf_counter() - started,
             )
+
+
+async def _first_start(context: AppContext, admin_token_sink: AdminTokenSink | None) -> None:
+    """Create ``admin`` on the first start (printing a generated password once)."""
+    secret = context.settings.admin_password
+    generated = await context.auth.ensure_admin(secret.get_secret_value() if secret else None)
+    if generated:
+        # Printed, not logged: it must reach the person starting raydeck, once, and no log file.
+        print(
+            f"raydeck created the user 'admin' with the password: {generated}\n"
+            "It is shown only this once; change it with `raydeck passwd` or set "
+            "RAYDECK_ADMIN_PASSWORD before the first start.",
+            flush=True,
+        )
+    if admin_token_sink is not None:
+        admin = await context.auth.admin_principal()
+        issued = await context.auth.issue_token(
+            admin, description="raydeck up (local CLI)", replace_same=True
+        )
+        admin_token_sink(issued.secret)

@@ -79,10 +79,26 @@ class InvalidState(Conflict):
     reason = "InvalidState"
 
 
+class Unauthorized(RaydeckError):
+    """No valid credentials came with the request: no token, an unknown or revoked one (401)."""
+
+    reason = "Unauthorized"
+
+
 class Forbidden(RaydeckError):
-    """The platform underneath refuses the operation to raydeck's credentials (403)."""
+    """The caller is known but their role does not allow the operation (403)."""
 
     reason = "Forbidden"
+
+
+class TooManyRequests(RaydeckError):
+    """Too many failed logins; the caller must wait ``retry_after`` seconds (429)."""
+
+    reason = "TooManyRequests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PlatformUnavailable(RaydeckError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,29 @@ class LocalPlatformSettings(BaseModel):
     node_start_timeout: float = Field(default=120.0, gt=0)
     #: How often running clusters are re-checked when nothing changes.
     resync_seconds: float = Field(default=2.0, gt=0)
+    #: What the admission queue may hand out on this machine: CPUs (default: its cores) and
+    #: memory as a quantity such as "16Gi" (default: its physical memory).
+    capacity_cpu: float | None = Field(default=None, gt=0)
+    capacity_memory: str | None = None
+    #: Ray's own token authentication for local clusters (Ray >= 2.52): "token" starts every
+    #: node with RAY_AUTH_MODE=token and a per-cluster token only raydeck holds.
+    ray_auth: Literal["token", "disabled"] = "token"
+    #: How often a cluster waiting in the admission queue looks again.
+    queue_recheck_seconds: float = Field(default=1.0, gt=0)
+
+
+class AuthSettings(BaseModel):
+    """Logins, tokens and console sessions."""
+
+    #: Days an API token stays valid; 0 means it never expires (until revoked).
+    token_days: float = Field(default=90, ge=0)
+    #: Hours a console session (cookie) stays valid.
+    session_hours: float = Field(default=12, gt=0)
+    #: Failed logins allowed per user name, and per client address, within the window.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: float = Field(default=300, gt=0)
+    #: Session cookies carry the Secure flag (browsers still send them to http://127.0.0.1).
+    secure_cookies: bool = True
 
 
 class KubernetesSettings(BaseModel):
@@ -79,8 +102,10 @@ class Settings(BaseSettings):
 
     platform: Literal["local", "kubernetes"] = "local"
     data_dir: Path = Field(default_factory=default_data_dir)
-    #: The user recorded as creator until users and logins exist.
-    local_user: str = "admin"
+    #: Password of the ``admin`` user created on first start (RAYDECK_ADMIN_PASSWORD); when
+    #: unset, a generated one is printed once.
+    admin_password: SecretStr | None = None
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     local: LocalPlatformSettings = Field(default_factory=LocalPlatformSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)

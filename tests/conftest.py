@@ -20,6 +20,7 @@ import pytest
 
 from raydeck.app import create_app
 from raydeck.settings import Settings, get_settings
+from tests.support.auth import ADMIN_PASSWORD, login
 from tests.support.memory_platform import MemoryPlatform
 from tests.support.procs import pids_with_environ
 
@@ -34,17 +35,23 @@ def data_dir() -> Iterator[Path]:
 
 @pytest.fixture
 def settings(data_dir: Path) -> Settings:
-    return get_settings(data_dir=data_dir)
+    return get_settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD)
 
 
 @pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An API client of a full raydeck app whose platform runs nothing (tier 2)."""
+async def transport(settings: Settings) -> AsyncIterator[httpx.ASGITransport]:
+    """A full raydeck app whose platform runs nothing (tier 2), running, as an httpx transport."""
     app = create_app(settings, platform_factory=lambda store, _s: MemoryPlatform(store))
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://raydeck") as client:
-            yield client
+        yield httpx.ASGITransport(app=app)
+
+
+@pytest.fixture
+async def api(transport: httpx.ASGITransport) -> AsyncIterator[httpx.AsyncClient]:
+    """An API client of that app, logged in as admin."""
+    async with httpx.AsyncClient(transport=transport, base_url="http://raydeck") as client:
+        await login(client)
+        yield client
 
 
 SESSION_ENV = "RAYDECK_TEST_SESSION"

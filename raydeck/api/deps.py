@@ -1,7 +1,9 @@
-"""Named dependencies of the API routes: the app context and the calling user.
+"""Named dependencies of the API routes: the app context and the authenticated caller.
 
-``create_app`` puts an ``AppContext`` on ``app.state``; routes ask for it with
-``ContextDep`` and never build managers themselves.
+``create_app`` puts an ``AppContext`` on ``app.state`` and applies ``authenticated``
+to every router except the public login routes, so a new router is guarded by
+being included. Handlers ask for the caller with ``PrincipalDep`` and hand it to
+a manager, which decides what the caller may do.
 """
 
 from __future__ import annotations
@@ -11,11 +13,22 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from raydeck.errors import Unauthorized
+from raydeck.managers.access import Principal
+from raydeck.managers.audit import AuditLog
+from raydeck.managers.auth import AuthManager
 from raydeck.managers.monitoring import MonitoringManager
 from raydeck.managers.objects import NamespaceManager, ObjectManager
+from raydeck.managers.quotas import QuotaManager
 from raydeck.platforms.base import Platform
 from raydeck.settings import Settings
 from raydeck.store.store import Store
+
+SESSION_COOKIE = "raydeck_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @dataclass
@@ -26,6 +39,9 @@ class AppContext:
     objects: dict[str, ObjectManager]
     namespaces: NamespaceManager
     monitoring: MonitoringManager
+    auth: AuthManager
+    audit: AuditLog
+    quotas: QuotaManager
 
 
 def get_context(request: Request) -> AppContext:
@@ -33,20 +49,63 @@ def get_context(request: Request) -> AppContext:
     return context
 
 
-def current_user(request: Request) -> str:
-    """The caller; until users and logins exist it is the configured local user."""
-    return get_context(request).settings.local_user
+async def authenticated(request: Request) -> Principal:
+    """The caller, from ``Authorization: Bearer`` or the console's session cookie (401 if neither).
 
-
-async def authorize_dashboard(request: Request, namespace: str, name: str) -> None:
-    """The one authorization hook of the Ray Dashboard proxy: raise to refuse the caller.
-
-    Until users and roles exist every caller of this raydeck may see every dashboard (as every
-    caller may use the whole API); the auth work replaces this body, not its callers.
+    A change made with a session cookie must also carry the session's CSRF token, in the
+    ``X-CSRF-Token`` header or, for form posts, a ``csrf_token`` field. A route with a
+    ``{namespace}`` in its path is checked against the caller's grants before its body is
+    read: reading needs the namespace granted, anything else needs write access there
+    (managers check again; this makes the refusal come first, whatever the body).
     """
-    current_user(request)
+    principal = await _caller(request)
+    namespace = request.path_params.get("namespace")
+    if isinstance(namespace, str):
+        if request.method in _SAFE_METHODS:
+            principal.require_read(namespace)
+        else:
+            principal.require_write(namespace)
+    return principal
+
+
+async def _caller(request: Request) -> Principal:
+    auth = get_context(request).auth
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return await auth.authenticate(secret.strip(), via="token")
+    if header:
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise Unauthorized(
+            "log in first: send 'Authorization: Bearer <token>' (POST /api/v1/login or "
+            "`raydeck login` gives one)"
+        )
+    principal = await auth.authenticate(cookie, via="session")
+    if request.method not in _SAFE_METHODS:
+        auth.check_csrf(principal, await _presented_csrf(request))
+    return principal
+
+
+async def _presented_csrf(request: Request) -> str | None:
+    presented = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if presented is None and content_type in _FORM_TYPES:
+        await request.body()  # cached, so the handler can still read the body afterwards
+        value = (await request.form()).get(CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    return presented
+
+
+async def authorize_dashboard(request: Request, namespace: str, name: str) -> Principal:
+    """The one authorization hook of the Ray Dashboard proxy: a logged-in caller (token or
+    console session) who may read the namespace; anyone else is refused before Ray is reached."""
+    principal = await _caller(request)
+    principal.require_read(namespace)
+    return principal
 
 
 ContextDep = Annotated[AppContext, Depends(get_context)]
-UserDep = Annotated[str, Depends(current_user)]
-DashboardAccessDep = Annotated[None, Depends(authorize_dashboard)]
+PrincipalDep = Annotated[Principal, Depends(authenticated)]
+DashboardAccessDep = Annotated[Principal, Depends(authorize_dashboard)]

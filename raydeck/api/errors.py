@@ -24,6 +24,8 @@ from raydeck.errors import (
     NotFound,
     PlatformUnavailable,
     RaydeckError,
+    TooManyRequests,
+    Unauthorized,
 )
 from raydeck.resources.validation import json_path
 
@@ -32,8 +34,10 @@ log = logging.getLogger(__name__)
 _STATUS_CODES: tuple[tuple[type[RaydeckError], int], ...] = (
     (InvalidInput, 422),
     (BadRequest, 400),
+    (Unauthorized, 401),
     (Forbidden, 403),
     (NotFound, 404),
+    (TooManyRequests, 429),
     (Conflict, 409),
     (PlatformUnavailable, 503),
 )
@@ -62,7 +66,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def raydeck_error(_request: Request, error: RaydeckError) -> JSONResponse:
         code = status_code(error)
         causes = error.errors if isinstance(error, InvalidInput) else []
-        return JSONResponse(status_body(code, error.reason, error.message, causes), code)
+        headers = {}
+        if isinstance(error, Unauthorized):
+            headers["WWW-Authenticate"] = 'Bearer realm="raydeck"'
+        if isinstance(error, TooManyRequests):
+            headers["Retry-After"] = str(error.retry_after)
+        return JSONResponse(
+            status_body(code, error.reason, error.message, causes), code, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -37,9 +37,16 @@ class ApiError(Exception):
 
 class Client:
     def __init__(
-        self, base_url: str = DEFAULT_URL, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=30.0, transport=transport)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=30.0, transport=transport, headers=headers
+        )
 
     async def __aenter__(self) -> Client:
         return self
@@ -59,7 +66,10 @@ class Client:
                 [],
             ) from e
         if response.status_code >= 400:
-            raise ApiError.from_response(response)
+            error = ApiError.from_response(response)
+            if error.code == 401 and not url.endswith("/login"):
+                error.message += " (log in with `raydeck login`)"
+            raise error
         return response
 
     async def _json(self, method: str, url: str, **kwargs: Any) -> Any:
@@ -145,6 +155,34 @@ class Client:
 
     async def delete_namespace(self, name: str) -> None:
         await self._request("DELETE", f"/api/v1/namespaces/{name}")
+
+    async def login(self, username: str, password: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._json(
+            "POST", "/api/v1/login", json={"username": username, "password": password}
+        )
+        return result
+
+    async def logout(self) -> None:
+        await self._request("POST", "/api/v1/logout")
+
+    async def whoami(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self._json("GET", "/api/v1/whoami")
+        return result
+
+    async def tokens(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await self._json("GET", "/api/v1/tokens"))["items"]
+        return items
+
+    async def revoke_token(self, token_id: str) -> None:
+        await self._request("DELETE", f"/api/v1/tokens/{token_id}")
+
+    async def create_user(self, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await self._json("POST", "/api/v1/users", json=body)
+        return result
+
+    async def update_user(self, username: str, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await self._json("PATCH", f"/api/v1/users/{username}", json=body)
+        return result
 
     async def health(self) -> dict[str, Any]:
         result: dict[str, Any] = await self._json("GET", "/healthz")

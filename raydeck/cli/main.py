@@ -24,6 +24,7 @@ import typer
 import yaml
 
 from raydeck.cli.client import DEFAULT_URL, ApiError, Client
+from raydeck.cli.config import forget_token, save_token, token_for
 from raydeck.cli.output import describe, render
 from raydeck.errors import RaydeckError
 from raydeck.resources.codec import load_documents
@@ -44,7 +45,7 @@ Output = Annotated[str, typer.Option("--output", "-o", help="table, yaml or json
 
 def _run(work: Callable[[Client], Awaitable[T]], server: str) -> T:
     async def main() -> T:
-        async with Client(server) as client:
+        async with Client(server, token=token_for(server)) as client:
             return await work(client)
 
     try:
@@ -113,12 +114,22 @@ def _run_server(settings: Settings, *, keep_running: bool) -> None:
 
     from raydeck.app import create_app
 
+    url = f"http://{settings.server.host}:{settings.server.port}"
+    local_url = f"http://127.0.0.1:{settings.server.port}"
+
+    def store_admin_token(token: str) -> None:
+        path = save_token(local_url, username="admin", token=token)
+        typer.echo(f"The CLI is logged in to {local_url} as admin (token in {path})")
+
     try:
-        server_app = create_app(settings, stop_clusters_on_exit=not keep_running)
+        server_app = create_app(
+            settings,
+            stop_clusters_on_exit=not keep_running,
+            admin_token_sink=None if keep_running else store_admin_token,
+        )
     except RaydeckError as e:
         typer.echo(f"Error: {e.message}", err=True)
         raise typer.Exit(1) from None
-    url = f"http://{settings.server.host}:{settings.server.port}"
     typer.echo(f"raydeck is starting at {url}  (API docs: {url}/docs, data: {settings.data_dir})")
     typer.echo(
         "Press Ctrl-C to stop"
@@ -291,6 +302,103 @@ def serve(
     target = PlatformChoice(platform, kubeconfig, context)
     flags = MonitoringFlags(prometheus_url, grafana_url)
     _serve(host, port, data_dir, target, keep_running=True, monitoring=flags)
+
+
+@app.command()
+def login(
+    username: Annotated[str, typer.Option("--username", "-u", help="User name")] = "admin",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin")
+    ] = False,
+    server: Server = DEFAULT_URL,
+) -> None:
+    """Log in and keep the token in the CLI config; later commands send it."""
+    password = _password(password_stdin, confirm=False)
+    result = _run(lambda c: c.login(username, password), server)
+    path = save_token(server, username=username, token=result["token"])
+    typer.echo(f"Logged in to {server} as {username} (token {result['id']} saved in {path})")
+
+
+def _password(from_stdin: bool, *, confirm: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    return password
+
+
+@app.command()
+def logout(server: Server = DEFAULT_URL) -> None:
+    """Revoke this CLI's token on the server and forget it."""
+    _run(lambda c: c.logout(), server)
+    forget_token(server)
+    typer.echo(f"Logged out of {server}")
+
+
+@app.command()
+def whoami(server: Server = DEFAULT_URL) -> None:
+    """Show the logged-in user, their role and namespaces."""
+    me = _run(lambda c: c.whoami(), server)
+    namespaces = ", ".join(me["namespaces"]) or ("all" if me["role"] == "platform-admin" else "-")
+    typer.echo(f"{me['username']} ({me['role']}); namespaces: {namespaces}")
+
+
+@app.command()
+def passwd(server: Server = DEFAULT_URL) -> None:
+    """Change your own password."""
+    password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+
+    async def work(client: Client) -> str:
+        me = await client.whoami()
+        await client.update_user(me["username"], {"password": password})
+        return str(me["username"])
+
+    typer.echo(f"Password of {_run(work, server)} changed")
+
+
+token_app = typer.Typer(no_args_is_help=True, help="List and revoke your API tokens.")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("list")
+def token_list(server: Server = DEFAULT_URL) -> None:
+    """Your tokens and console sessions."""
+    rows = [
+        f"{t['id']:<14}{t['kind']:<9}{t['createdAt']:<22}{t['lastUsedAt'] or '-':<22}"
+        f"{t['description']}"
+        for t in _run(lambda c: c.tokens(), server)
+    ]
+    header = f"{'ID':<14}{'KIND':<9}{'CREATED':<22}{'LAST USED':<22}DESCRIPTION"
+    typer.echo("\n".join([header, *rows]))
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: str, server: Server = DEFAULT_URL) -> None:
+    """Revoke a token by its id (see `raydeck token list`)."""
+    _run(lambda c: c.revoke_token(token_id), server)
+    typer.echo(f"token/{token_id} revoked")
+
+
+user_app = typer.Typer(no_args_is_help=True, help="Manage users (platform-admin).")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="platform-admin, cluster-admin or viewer")] = "viewer",
+    namespace: Annotated[
+        list[str] | None, typer.Option("--namespace", "-n", help="Namespace granted (repeat)")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin")
+    ] = False,
+    server: Server = DEFAULT_URL,
+) -> None:
+    """Create a user with a role and the namespaces they may use."""
+    password = _password(password_stdin, confirm=True)
+    body = {"username": username, "password": password, "role": role, "namespaces": namespace or []}
+    _run(lambda c: c.create_user(body), server)
+    typer.echo(f"user/{username} created")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -82,16 +83,24 @@ class MonitoringManager:
 
     # -- overview ---------------------------------------------------------------------------
 
-    async def overview(self, range_name: str, *, namespace: str | None = None) -> dict[str, Any]:
+    async def overview(
+        self,
+        range_name: str,
+        *,
+        namespace: str | None = None,
+        visible: tuple[str, ...] | None = None,
+    ) -> dict[str, Any]:
+        """Across every namespace, or ``namespace``; ``visible`` (when not None) limits it to the
+        namespaces a caller was granted."""
         window = _window(range_name)
-        targets = [
-            t
-            for t in await self._platform.monitoring_targets()
-            if namespace is None or t.namespace == namespace
-        ]
+
+        def shown(ns: str) -> bool:
+            return (namespace is None or ns == namespace) and (visible is None or ns in visible)
+
+        targets = [t for t in await self._platform.monitoring_targets() if shown(t.namespace)]
         nodes = [n for t in targets if t.running for n in t.nodes if n.running]
         series = await self.source.node_series(nodes, window)
-        counts = ov.cluster_counts(targets, await self._counts(targets, namespace))
+        counts = ov.cluster_counts(targets, await self._counts(targets, shown))
         overview = ov.Overview(
             range=range_name,
             source=self.source.name,
@@ -100,18 +109,16 @@ class MonitoringManager:
             nodes_now=ov.latest(series, now=window.end),
             series=ov.merge_series(
                 ov.usage_series(series, window),
-                self._allocations.series(window) if namespace is None else [],
+                self._allocations.series(window) if namespace is None and visible is None else [],
             ),
             grafana_url=self._grafana_url(range_name),
         )
         return overview.to_wire()
 
-    async def _counts(self, targets: list[ClusterTarget], namespace: str | None) -> ov.Counts:
-        jobs = [
-            j
-            for j in await self._store.instances(rj.KIND)
-            if namespace is None or j.namespace == namespace
-        ]
+    async def _counts(
+        self, targets: list[ClusterTarget], shown: Callable[[str], bool]
+    ) -> ov.Counts:
+        jobs = [j for j in await self._store.instances(rj.KIND) if shown(j.namespace)]
         active_jobs = sum(1 for j in jobs if _job_active(j.status))
         services = {
             (t.namespace, t.owner_name)

@@ -9,11 +9,14 @@ HTTP or UI code.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from raydeck.errors import FieldError, InvalidInput, InvalidState, RaydeckError
+from raydeck.managers.access import Principal
+from raydeck.managers.audit import AuditLog
 from raydeck.platforms.base import Platform, PodView
 from raydeck.resources.codec import dump_yaml
 from raydeck.resources.kinds import Kind
@@ -23,6 +26,7 @@ from raydeck.resources.meta import (
     TEMPLATE_ORIGIN_ANNOTATION,
     now_rfc3339,
 )
+from raydeck.resources.secrets import masked
 from raydeck.resources.validation import check_name, check_namespace_name
 from raydeck.store.records import EventRecord, ListPage, ListQuery, ObjectKey, StoredObject
 from raydeck.store.store import Store
@@ -45,47 +49,66 @@ class DeleteOutcome:
 
 
 class ObjectManager:
-    def __init__(self, *, kind: Kind, store: Store, platform: Platform) -> None:
+    """Every public method takes the acting ``Principal`` first and checks it before anything."""
+
+    def __init__(self, *, kind: Kind, store: Store, platform: Platform, audit: AuditLog) -> None:
         self.kind = kind
         self._store = store
         self._platform = platform
+        self._audit = audit
 
     def _key(self, namespace: str, name: str) -> ObjectKey:
         return ObjectKey(self.kind.name, namespace, name)
 
     # -- reading --------------------------------------------------------------------------
 
-    async def get(self, namespace: str, name: str) -> StoredObject:
+    async def get(self, actor: Principal, namespace: str, name: str) -> StoredObject:
+        actor.require_read(namespace)
+        return _shown_to(actor, await self._get(namespace, name))
+
+    async def _get(self, namespace: str, name: str) -> StoredObject:
         await self._store.get_namespace(namespace)
         return await self._store.get(self._key(namespace, name))
 
-    async def list_objects(self, query: ListQuery) -> ListPage:
+    async def list_objects(self, actor: Principal, query: ListQuery) -> ListPage:
         if query.namespace is not None:
+            actor.require_read(query.namespace)
             await self._store.get_namespace(query.namespace)
         if query.limit < 0 or query.limit > 1000:
             raise InvalidInput(
                 "the list query is invalid", [FieldError("limit", "must be between 1 and 1000")]
             )
-        return await self._store.list_objects(query)
+        page = await self._store.list_objects(
+            dataclasses.replace(query, visible_namespaces=actor.visible_filter())
+        )
+        page.items = [_shown_to(actor, o) for o in page.items]
+        return page
 
-    async def export_yaml(self, namespace: str, name: str) -> str:
-        return dump_yaml((await self.get(namespace, name)).to_wire())
+    async def export_yaml(self, actor: Principal, namespace: str, name: str) -> str:
+        return dump_yaml((await self.get(actor, namespace, name)).to_wire())
 
-    async def events(self, namespace: str, name: str) -> list[EventRecord]:
-        return await self._store.list_events(await self.get(namespace, name))
+    async def events(self, actor: Principal, namespace: str, name: str) -> list[EventRecord]:
+        return await self._store.list_events(await self.get(actor, namespace, name))
 
-    async def pods(self, namespace: str, name: str) -> list[PodView]:
-        obj = await self.get(namespace, name)
+    async def pods(self, actor: Principal, namespace: str, name: str) -> list[PodView]:
+        obj = await self.get(actor, namespace, name)
         return [] if obj.is_template else await self._platform.pods(obj)
 
-    async def endpoints(self, namespace: str, name: str) -> dict[str, str]:
-        obj = await self.get(namespace, name)
+    async def endpoints(self, actor: Principal, namespace: str, name: str) -> dict[str, str]:
+        obj = await self.get(actor, namespace, name)
         return {} if obj.is_template else await self._platform.endpoints(obj)
 
     async def logs(
-        self, namespace: str, name: str, *, pod: str | None, tail: int | None, follow: bool
+        self,
+        actor: Principal,
+        namespace: str,
+        name: str,
+        *,
+        pod: str | None,
+        tail: int | None,
+        follow: bool,
     ) -> AsyncIterator[str]:
-        obj = await self.get(namespace, name)
+        obj = await self.get(actor, namespace, name)
         if obj.is_template:
             raise InvalidState(f"{self._describe(obj)} is a template; templates do not run")
         if tail is not None and tail < 0:
@@ -95,19 +118,33 @@ class ObjectManager:
     # -- writing --------------------------------------------------------------------------
 
     async def create(
-        self, namespace: str, body: dict[str, Any], *, creator: str, as_template: bool = False
+        self,
+        actor: Principal,
+        namespace: str,
+        body: dict[str, Any],
+        *,
+        as_template: bool = False,
     ) -> StoredObject:
+        """Create; the creator annotation is always the acting user, whatever the body says."""
+        actor.require_write(namespace)
         body = self._validated(namespace, body)
         await self._store.get_namespace(namespace)
+        creator = actor.username
         _annotate(body, {CREATOR_ANNOTATION: creator})
         if as_template:
-            return await self._store.create(
+            created = await self._store.create(
                 self.kind.name, namespace, body, is_template=True, creator=creator
             )
-        return await self._platform.create(self.kind.name, namespace, body, creator=creator)
+        else:
+            created = await self._platform.create(self.kind.name, namespace, body, creator=creator)
+        await self._record(actor, "create", created, type=created.type)
+        return created
 
-    async def replace(self, namespace: str, name: str, body: dict[str, Any]) -> StoredObject:
-        current = await self.get(namespace, name)
+    async def replace(
+        self, actor: Principal, namespace: str, name: str, body: dict[str, Any]
+    ) -> StoredObject:
+        actor.require_write(namespace)
+        current = await self._get(namespace, name)
         body = self._validated(namespace, body)
         if body["metadata"].get("name") != name:
             raise InvalidInput(
@@ -122,19 +159,27 @@ class ObjectManager:
         creator = current.creator
         if creator:
             _annotate(body, {CREATOR_ANNOTATION: creator})
-        return await self._write(current, body, expected)
+        written = await self._write(current, body, expected)
+        await self._record(actor, "update", written)
+        return written
 
-    async def patch(self, namespace: str, name: str, patch: dict[str, Any]) -> StoredObject:
+    async def patch(
+        self, actor: Principal, namespace: str, name: str, patch: dict[str, Any]
+    ) -> StoredObject:
         """A JSON merge patch (RFC 7386) on the current object."""
-        current = await self.get(namespace, name)
+        actor.require_write(namespace)
+        current = await self._get(namespace, name)
         merged = merge_patch(_user_body(current), patch)
         if "resourceVersion" not in (patch.get("metadata") or {}):
             merged["metadata"]["resourceVersion"] = str(current.resource_version)
-        return await self.replace(namespace, name, merged)
+        return await self.replace(actor, namespace, name, merged)
 
-    async def set_suspended(self, namespace: str, name: str, *, suspend: bool) -> StoredObject:
+    async def set_suspended(
+        self, actor: Principal, namespace: str, name: str, *, suspend: bool
+    ) -> StoredObject:
         """Stop (``suspend: true``) or start an instance, as KubeRay's ``spec.suspend`` does."""
-        current = await self.get(namespace, name)
+        actor.require_write(namespace)
+        current = await self._get(namespace, name)
         if current.is_template:
             raise InvalidState(
                 f"{self._describe(current)} is a template and never runs; "
@@ -144,30 +189,36 @@ class ObjectManager:
             return current
         body = _user_body(current)
         body["spec"]["suspend"] = suspend
-        return await self._write(current, body, current.resource_version)
+        written = await self._write(current, body, current.resource_version)
+        await self._record(actor, "stop" if suspend else "start", written)
+        return written
 
-    async def start(self, namespace: str, name: str) -> StoredObject:
+    async def start(self, actor: Principal, namespace: str, name: str) -> StoredObject:
         """Start: a stopped RayCluster runs again; a suspended RayJob starts over."""
-        current = await self.get(namespace, name)
+        actor.require_write(namespace)
+        current = await self._get(namespace, name)
         if not self.kind.stop_is_suspend and not current.spec.get("suspend"):
             raise InvalidState(
                 f"{self._describe(current)} is not suspended; a RayJob runs once, "
                 "create a new one to run it again"
             )
-        return await self.set_suspended(namespace, name, suspend=False)
+        return await self.set_suspended(actor, namespace, name, suspend=False)
 
-    async def stop(self, namespace: str, name: str) -> StoredObject:
+    async def stop(self, actor: Principal, namespace: str, name: str) -> StoredObject:
         """Stop: a RayCluster is suspended; a RayJob's Ray job is stopped (jobStatus STOPPED)."""
         if self.kind.stop_is_suspend:
-            return await self.set_suspended(namespace, name, suspend=True)
-        current = await self.get(namespace, name)
+            return await self.set_suspended(actor, namespace, name, suspend=True)
+        actor.require_write(namespace)
+        current = await self._get(namespace, name)
         if current.is_template:
             raise InvalidState(f"{self._describe(current)} is a template and never runs")
         if (current.status or {}).get("jobDeploymentStatus") in ("Complete", "Failed"):
             raise InvalidState(f"{self._describe(current)} has already finished")
         body = _user_body(current)
         _annotate(body, {STOP_ANNOTATION: now_rfc3339()})
-        return await self._write(current, body, current.resource_version)
+        written = await self._write(current, body, current.resource_version)
+        await self._record(actor, "stop", written)
+        return written
 
     async def _write(
         self, current: StoredObject, body: dict[str, Any], expected: int | None
@@ -176,13 +227,17 @@ class ObjectManager:
             return await self._store.replace(current.key, body, expected_version=expected)
         return await self._platform.replace(current.key, body, expected_version=expected)
 
-    async def delete(self, namespace: str, name: str) -> StoredObject:
-        current = await self.get(namespace, name)
+    async def delete(self, actor: Principal, namespace: str, name: str) -> StoredObject:
+        actor.require_write(namespace)
+        current = await self._get(namespace, name)
         if current.is_template:
-            return await self._store.delete(current.key)
-        if self.kind.stop_before_delete:
-            self._require_stopped(current)
-        return await self._platform.delete(current.key)
+            deleted = await self._store.delete(current.key)
+        else:
+            if self.kind.stop_before_delete:
+                self._require_stopped(current)
+            deleted = await self._platform.delete(current.key)
+        await self._record(actor, "delete", deleted, type=deleted.type)
+        return _shown_to(actor, deleted)
 
     def _require_stopped(self, obj: StoredObject) -> None:
         state = (obj.status or {}).get("state")
@@ -196,14 +251,17 @@ class ObjectManager:
                 f"{self._describe(obj)} is still stopping; delete it once it shows suspended"
             )
 
-    async def delete_many(self, namespace: str, names: list[str]) -> list[DeleteOutcome]:
+    async def delete_many(
+        self, actor: Principal, namespace: str, names: list[str]
+    ) -> list[DeleteOutcome]:
         """Delete each name on its own; one failure does not stop the others."""
+        actor.require_write(namespace)
         if not names:
             raise InvalidInput("nothing to delete", [FieldError("name", "give at least one name")])
         outcomes = []
         for name in dict.fromkeys(names):
             try:
-                await self.delete(namespace, name)
+                await self.delete(actor, namespace, name)
                 outcomes.append(DeleteOutcome(name, True))
             except RaydeckError as e:
                 outcomes.append(DeleteOutcome(name, False, e.reason, e.message))
@@ -212,25 +270,27 @@ class ObjectManager:
     # -- templates ------------------------------------------------------------------------
 
     async def save_as_template(
-        self, namespace: str, name: str, *, template_name: str, creator: str
+        self, actor: Principal, namespace: str, name: str, *, template_name: str
     ) -> StoredObject:
-        source = await self.get(namespace, name)
+        actor.require_write(namespace)
+        source = await self._get(namespace, name)
         body = _user_body(source)
         body["metadata"] = _fresh_metadata(body["metadata"], template_name)
         body["spec"].pop("suspend", None)
-        return await self.create(namespace, body, creator=creator, as_template=True)
+        return await self.create(actor, namespace, body, as_template=True)
 
     async def instantiate(
-        self, namespace: str, template: str, *, name: str, suspend: bool, creator: str
+        self, actor: Principal, namespace: str, template: str, *, name: str, suspend: bool
     ) -> StoredObject:
-        source = await self.get(namespace, template)
+        actor.require_write(namespace)
+        source = await self._get(namespace, template)
         if not source.is_template:
             raise InvalidState(f"{self._describe(source)} is an instance, not a template")
         body = _user_body(source)
         body["metadata"] = _fresh_metadata(body["metadata"], name)
         _annotate(body, {TEMPLATE_ORIGIN_ANNOTATION: template})
         body["spec"]["suspend"] = suspend
-        return await self.create(namespace, body, creator=creator)
+        return await self.create(actor, namespace, body)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -253,6 +313,25 @@ class ObjectManager:
 
     def _describe(self, obj: StoredObject) -> str:
         return f"{self.kind.name} {obj.namespace}/{obj.name}"
+
+    async def _record(
+        self, actor: Principal, action: str, obj: StoredObject, **details: Any
+    ) -> None:
+        await self._audit.record(
+            actor.username,
+            action,
+            kind=self.kind.name,
+            namespace=obj.namespace,
+            name=obj.name,
+            details={"resourceVersion": obj.resource_version, **details},
+        )
+
+
+def _shown_to(actor: Principal, obj: StoredObject) -> StoredObject:
+    """The object as ``actor`` may see it: secrets masked for viewers."""
+    if actor.may_see_secrets:
+        return obj
+    return dataclasses.replace(obj, body=masked(obj.body))
 
 
 def _user_body(obj: StoredObject) -> dict[str, Any]:
@@ -316,23 +395,32 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 class NamespaceManager:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, audit: AuditLog) -> None:
         self._store = store
+        self._audit = audit
 
-    async def list(self) -> list[dict[str, Any]]:
-        return [_namespace_wire(n) for n in await self._store.list_namespaces()]
+    async def list(self, actor: Principal) -> list[dict[str, Any]]:
+        records = await self._store.list_namespaces()
+        return [_namespace_wire(n) for n in records if actor.sees(n.name)]
 
-    async def get(self, name: str) -> dict[str, Any]:
+    async def get(self, actor: Principal, name: str) -> dict[str, Any]:
+        actor.require_read(name)
         return _namespace_wire(await self._store.get_namespace(name))
 
-    async def create(self, name: str) -> dict[str, Any]:
+    async def create(self, actor: Principal, name: str) -> dict[str, Any]:
+        actor.require_admin("create namespaces")
         errors = check_namespace_name(name, "metadata.name")
         if errors:
             raise InvalidInput("the namespace is invalid", errors)
-        return _namespace_wire(await self._store.create_namespace(name))
+        created = _namespace_wire(await self._store.create_namespace(name))
+        await self._audit.record(actor.username, "create", kind="Namespace", name=name)
+        return created
 
-    async def delete(self, name: str) -> None:
+    async def delete(self, actor: Principal, name: str) -> None:
+        actor.require_read(name)
+        actor.require_admin("delete namespaces")
         await self._store.delete_namespace(name)
+        await self._audit.record(actor.username, "delete", kind="Namespace", name=name)
 
 
 def _namespace_wire(record: Any) -> dict[str, Any]:

@@ -43,6 +43,8 @@ def _conditions(query: ListQuery) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = [_T.c.kind == query.kind]
     if query.namespace is not None:
         conditions.append(_T.c.namespace == query.namespace)
+    if query.visible_namespaces is not None:
+        conditions.append(_T.c.namespace.in_(query.visible_namespaces))
     if query.search:
         conditions.append(_T.c.name.like(fuzzy_pattern(query.search), escape="\\"))
     if query.type is not None:

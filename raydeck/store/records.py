@@ -106,6 +106,8 @@ class ListQuery:
     ray_version: tuple[str, ...] = ()
     type: Literal["template", "instance"] | None = None
     creator: tuple[str, ...] = ()
+    #: Only these namespaces (the caller's grants); ``None`` means no restriction.
+    visible_namespaces: tuple[str, ...] | None = None
     selector: str = ""
     limit: int = 0
     continue_token: str | None = None

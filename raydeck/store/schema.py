@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -101,4 +102,60 @@ job_logs = Table(
     Column("job_id", String, nullable=False),
     Column("text", Text, nullable=False),
     Column("updated_at", String, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String, primary_key=True),
+    Column("password_hash", String, nullable=False),
+    Column("role", String, nullable=False),
+    #: Namespaces granted to a cluster-admin or viewer; a platform-admin sees them all.
+    Column("namespaces", JSON, nullable=False),
+    Column("created_at", String, nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    #: The public handle shown in lists and used to revoke; never enough to authenticate.
+    Column("id", String, primary_key=True),
+    Column("username", String, ForeignKey("users.username", ondelete="CASCADE"), nullable=False),
+    #: SHA-256 of the secret; the secret itself is shown once and never stored.
+    Column("secret_hash", String, nullable=False, unique=True),
+    Column("kind", String, nullable=False),
+    Column("description", String, nullable=False),
+    Column("csrf_hash", String, nullable=True),
+    Column("created_at", String, nullable=False),
+    Column("expires_at", Float, nullable=True),
+    Column("last_used_at", String, nullable=True),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String, nullable=False),
+    Column("username", String, nullable=False, index=True),
+    Column("action", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("namespace", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("outcome", String, nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
+quotas = Table(
+    "quotas",
+    metadata,
+    Column(
+        "namespace",
+        String,
+        ForeignKey("namespaces.name", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("cpu_millis", Integer, nullable=True),
+    Column("memory_bytes", Integer, nullable=True),
+    Column("gpu", Integer, nullable=True),
+    Column("clusters", Integer, nullable=True),
 )

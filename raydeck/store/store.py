@@ -94,6 +94,18 @@ class Store:
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
+    async def transact(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(connection, *args)`` in one transaction on the store's thread.
+
+        ``store/accounts.py`` holds such functions for users, tokens, audit and quotas.
+        """
+
+        def run() -> T:
+            with self._tx() as conn:
+                return fn(conn, *args)
+
+        return await self._run(run)
+
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
         assert self._engine is not None, "Store.open() was not awaited"

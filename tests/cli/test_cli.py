@@ -12,13 +12,17 @@ from typer.testing import CliRunner
 
 from raydeck.cli.main import app as cli
 from raydeck.settings import Settings
+from tests.support.auth import ADMIN_PASSWORD, login_sync
 from tests.support.http_server import serving
 from tests.support.samples import raycluster, rayjob, rayservice
 
 
 @pytest.fixture
-def server(settings: Settings) -> Iterator[str]:
+def server(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A server whose admin token the CLI sends (RAYDECK_TOKEN); the CLI config is the test's own."""
+    monkeypatch.setenv("RAYDECK_CONFIG", str(tmp_path / "cli-config.json"))
     with serving(settings) as url:
+        monkeypatch.setenv("RAYDECK_TOKEN", login_sync(url))
         yield url
 
 
@@ -192,3 +196,52 @@ def test_rayservices_apply_get_describe_and_stop(server: str, tmp_path: Path) ->
     assert code == 0 and "State:         ready" in out and "NonZeroServeEndpoints" in out
     assert run(server, "stop", "rayservice", "web")[0] == 0
     assert run(server, "get", "rayservices", "web")[1].splitlines()[1].split()[2] == "suspended"
+
+
+def test_login_stores_a_token_that_later_commands_send_and_logout_revokes_it(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RAYDECK_TOKEN")
+    code, _, err = run(server, "whoami")
+    assert code == 1 and "Unauthorized" in err and "raydeck login" in err
+    code, _, err = run(server, "login", "--password-stdin", input="not-the-password\n")
+    assert code == 1 and "the user name or password is wrong" in err
+    code, out, _ = run(
+        server, "login", "-u", "admin", "--password-stdin", input=ADMIN_PASSWORD + "\n"
+    )
+    assert code == 0 and f"Logged in to {server} as admin" in out
+    config = tmp_path / "cli-config.json"
+    assert oct(config.stat().st_mode & 0o777) == "0o600"
+    token = json.loads(config.read_text())["servers"][server]["token"]
+    assert token.startswith("rdk_")
+    code, out, _ = run(server, "whoami")
+    assert code == 0 and out.strip() == "admin (platform-admin); namespaces: all"
+    code, out, _ = run(server, "token", "list")
+    assert code == 0 and "login" in out and token not in out
+    code, out, _ = run(server, "logout")
+    assert code == 0
+    assert server not in json.loads(config.read_text())["servers"]
+    code, _, err = run(server, "get", "rayclusters")
+    assert code == 1 and "Unauthorized" in err
+
+
+def test_user_create_gives_a_viewer_who_cannot_change_anything(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(
+        server,
+        "user",
+        "create",
+        "val",
+        "--role",
+        "viewer",
+        "-n",
+        "default",
+        "--password-stdin",
+        input="val-password\n",
+    )
+    assert code == 0 and "user/val created" in out
+    monkeypatch.delenv("RAYDECK_TOKEN")
+    assert run(server, "login", "-u", "val", "--password-stdin", input="val-password\n")[0] == 0
+    code, _, err = run(server, "apply", "-f", str(write(tmp_path, raycluster("nope"))))
+    assert code == 1 and "Error from server (Forbidden)" in err and "viewer" in err

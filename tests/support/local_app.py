@@ -14,15 +14,18 @@ import httpx
 from raydeck.app import create_app
 from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.settings import get_settings
+from tests.support.auth import ADMIN_PASSWORD, login
 
 
 @asynccontextmanager
 async def local_raydeck(
     *, monitoring: dict[str, Any] | None = None, **local_settings: float
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An API client of raydeck on a fresh short data dir; every node it started is stopped after."""
+    """An API client (logged in as admin) of raydeck on a fresh short data dir; nodes stopped after."""
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
-    settings = get_settings(data_dir=data_dir)
+    settings = get_settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD)
+    # The test machine may have 2 cores while samples ask for more: admit by quota, not cores.
+    settings.local.capacity_cpu = 64
     for name, value in local_settings.items():
         setattr(settings.local, name, value)
     for name, value in (monitoring or {}).items():
@@ -34,6 +37,7 @@ async def local_raydeck(
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://raydeck", timeout=60
             ) as client:
+                await login(client)
                 yield client
     finally:
         instance = data_dir / "instance-id"

@@ -15,7 +15,7 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from raydeck.api.body import OBJECT_BODY, read_object
-from raydeck.api.deps import ContextDep, UserDep
+from raydeck.api.deps import ContextDep, PrincipalDep
 from raydeck.api.responses import json_response
 from raydeck.managers.objects import ObjectManager
 from raydeck.resources.kinds import Kind
@@ -97,20 +97,23 @@ def object_router(kind: Kind) -> APIRouter:
         }
 
     async def list_objects(
-        context: ContextDep, namespace: str | None, params: ListParams
+        context: ContextDep, who: PrincipalDep, namespace: str | None, params: ListParams
     ) -> Response:
         query = params.query(kind.name, namespace)
-        return json_response(list_wire(await manager(context).list_objects(query)))
+        return json_response(list_wire(await manager(context).list_objects(who, query)))
 
-    @router.get(f"/api/v1/{kind.plural}", summary=f"List {kind.plural} in all namespaces")
-    async def list_all(context: ContextDep, params: ListParamsDep) -> Response:
-        return await list_objects(context, None, params)
+    @router.get(
+        f"/api/v1/{kind.plural}",
+        summary=f"List {kind.plural} in all namespaces the caller may see",
+    )
+    async def list_all(context: ContextDep, who: PrincipalDep, params: ListParamsDep) -> Response:
+        return await list_objects(context, who, None, params)
 
     @router.get(base, summary=f"List {kind.plural} in a namespace")
     async def list_namespaced(
-        context: ContextDep, namespace: NamespacePath, params: ListParamsDep
+        context: ContextDep, who: PrincipalDep, namespace: NamespacePath, params: ListParamsDep
     ) -> Response:
-        return await list_objects(context, namespace, params)
+        return await list_objects(context, who, namespace, params)
 
     @router.post(
         base,
@@ -121,65 +124,82 @@ def object_router(kind: Kind) -> APIRouter:
     async def create(
         request: Request,
         context: ContextDep,
-        user: UserDep,
+        who: PrincipalDep,
         namespace: NamespacePath,
         type: Literal["template", "instance"] = "instance",
     ) -> Response:
         body = await read_object(request)
-        obj = await manager(context).create(
-            namespace, body, creator=user, as_template=type == "template"
-        )
+        obj = await manager(context).create(who, namespace, body, as_template=type == "template")
         return json_response(obj.to_wire(), 201)
 
     @router.delete(base, summary=f"Delete several {kind.plural}; reports the outcome per name")
     async def delete_many(
         context: ContextDep,
+        who: PrincipalDep,
         namespace: NamespacePath,
         name: Annotated[list[str], Query(min_length=1)],
     ) -> Response:
-        outcomes = await manager(context).delete_many(namespace, list(_split(name)))
+        outcomes = await manager(context).delete_many(who, namespace, list(_split(name)))
         return json_response({"results": [o.to_wire() for o in outcomes]})
 
     @router.get(item, summary=f"Read a {kind.name}")
-    async def get(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
-        return json_response((await manager(context).get(namespace, name)).to_wire())
+    async def get(
+        context: ContextDep, who: PrincipalDep, namespace: NamespacePath, name: str
+    ) -> Response:
+        return json_response((await manager(context).get(who, namespace, name)).to_wire())
 
     @router.put(item, openapi_extra=OBJECT_BODY, summary=f"Replace a {kind.name}")
     async def replace(
-        request: Request, context: ContextDep, namespace: NamespacePath, name: str
+        request: Request,
+        context: ContextDep,
+        who: PrincipalDep,
+        namespace: NamespacePath,
+        name: str,
     ) -> Response:
         body = await read_object(request)
-        return json_response((await manager(context).replace(namespace, name, body)).to_wire())
+        return json_response((await manager(context).replace(who, namespace, name, body)).to_wire())
 
     @router.patch(
         item, openapi_extra=OBJECT_BODY, summary=f"Change a {kind.name} with a JSON merge patch"
     )
     async def patch(
-        request: Request, context: ContextDep, namespace: NamespacePath, name: str
+        request: Request,
+        context: ContextDep,
+        who: PrincipalDep,
+        namespace: NamespacePath,
+        name: str,
     ) -> Response:
         body = await read_object(request)
-        return json_response((await manager(context).patch(namespace, name, body)).to_wire())
+        return json_response((await manager(context).patch(who, namespace, name, body)).to_wire())
 
     @router.delete(item, summary=f"Delete a {kind.name} (a running one must be stopped first)")
-    async def delete(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
-        return json_response((await manager(context).delete(namespace, name)).to_wire())
+    async def delete(
+        context: ContextDep, who: PrincipalDep, namespace: NamespacePath, name: str
+    ) -> Response:
+        return json_response((await manager(context).delete(who, namespace, name)).to_wire())
 
     @router.post(f"{item}/start", summary=f"Start a {kind.name} (spec.suspend: false)")
-    async def start(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
-        return json_response((await manager(context).start(namespace, name)).to_wire())
+    async def start(
+        context: ContextDep, who: PrincipalDep, namespace: NamespacePath, name: str
+    ) -> Response:
+        return json_response((await manager(context).start(who, namespace, name)).to_wire())
 
     @router.post(
         f"{item}/stop",
         summary=f"Stop a {kind.name} (RayCluster: spec.suspend: true; RayJob: stop its Ray job)",
     )
-    async def stop(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
-        return json_response((await manager(context).stop(namespace, name)).to_wire())
+    async def stop(
+        context: ContextDep, who: PrincipalDep, namespace: NamespacePath, name: str
+    ) -> Response:
+        return json_response((await manager(context).stop(who, namespace, name)).to_wire())
 
     @router.get(
         f"{item}/yaml", response_class=PlainTextResponse, summary=f"Export a {kind.name} as YAML"
     )
-    async def export_yaml(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
-        text = await manager(context).export_yaml(namespace, name)
+    async def export_yaml(
+        context: ContextDep, who: PrincipalDep, namespace: NamespacePath, name: str
+    ) -> Response:
+        text = await manager(context).export_yaml(who, namespace, name)
         return PlainTextResponse(
             text,
             media_type="application/yaml",
@@ -187,24 +207,30 @@ def object_router(kind: Kind) -> APIRouter:
         )
 
     @router.get(f"{item}/events", summary=f"Events about a {kind.name}")
-    async def events(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
-        records = await manager(context).events(namespace, name)
+    async def events(
+        context: ContextDep, who: PrincipalDep, namespace: NamespacePath, name: str
+    ) -> Response:
+        records = await manager(context).events(who, namespace, name)
         return json_response(
             {"apiVersion": "v1", "kind": "EventList", "items": [e.to_wire() for e in records]}
         )
 
     @router.get(f"{item}/pods", summary=f"Pods (local: node processes) of a {kind.name}")
-    async def pods(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
+    async def pods(
+        context: ContextDep, who: PrincipalDep, namespace: NamespacePath, name: str
+    ) -> Response:
         return json_response(
-            {"items": [p.to_wire() for p in await manager(context).pods(namespace, name)]}
+            {"items": [p.to_wire() for p in await manager(context).pods(who, namespace, name)]}
         )
 
     @router.get(
         f"{item}/endpoints",
         summary=f"URLs of a {kind.name}: 'serve' (a RayService's stable endpoint) and 'dashboard'",
     )
-    async def endpoints(context: ContextDep, namespace: NamespacePath, name: str) -> Response:
-        return json_response(await manager(context).endpoints(namespace, name))
+    async def endpoints(
+        context: ContextDep, who: PrincipalDep, namespace: NamespacePath, name: str
+    ) -> Response:
+        return json_response(await manager(context).endpoints(who, namespace, name))
 
     @router.get(
         f"{item}/logs",
@@ -213,13 +239,14 @@ def object_router(kind: Kind) -> APIRouter:
     )
     async def logs(
         context: ContextDep,
+        who: PrincipalDep,
         namespace: NamespacePath,
         name: str,
         pod: str | None = None,
         tail: Annotated[int | None, Query(ge=0)] = None,
         follow: bool = False,
     ) -> Response:
-        lines = await manager(context).logs(namespace, name, pod=pod, tail=tail, follow=follow)
+        lines = await manager(context).logs(who, namespace, name, pod=pod, tail=tail, follow=follow)
         first = await anext(aiter(lines), None)  # raise NotFound before the stream starts
         if not follow:
             rest = [line async for line in lines]
@@ -229,14 +256,12 @@ def object_router(kind: Kind) -> APIRouter:
     @router.post(f"{item}/template", status_code=201, summary=f"Save a {kind.name} as a template")
     async def save_template(
         context: ContextDep,
-        user: UserDep,
+        who: PrincipalDep,
         namespace: NamespacePath,
         name: str,
         new: Annotated[NewName, Body()],
     ) -> Response:
-        obj = await manager(context).save_as_template(
-            namespace, name, template_name=new.name, creator=user
-        )
+        obj = await manager(context).save_as_template(who, namespace, name, template_name=new.name)
         return json_response(obj.to_wire(), 201)
 
     @router.post(
@@ -246,13 +271,13 @@ def object_router(kind: Kind) -> APIRouter:
     )
     async def instantiate(
         context: ContextDep,
-        user: UserDep,
+        who: PrincipalDep,
         namespace: NamespacePath,
         name: str,
         new: Annotated[NewInstance, Body()],
     ) -> Response:
         obj = await manager(context).instantiate(
-            namespace, name, name=new.name, suspend=new.suspend, creator=user
+            who, namespace, name, name=new.name, suspend=new.suspend
         )
         return json_response(obj.to_wire(), 201)
 

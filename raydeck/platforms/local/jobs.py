@@ -23,6 +23,7 @@ from raydeck.controller.loop import Result
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, RaydeckError
 from raydeck.platforms.local.job_timing import deadline_reason, deletion_plan
 from raydeck.platforms.local.owned import cluster_body, cluster_name, owned_clusters, owner_uid
+from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.ray_jobs import RayJobsApi
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
@@ -37,9 +38,17 @@ Step = Callable[[StoredObject, rj.RayJob, dict[str, Any], float], Awaitable[floa
 
 
 class JobReconciler:
-    def __init__(self, *, store: Store, clock: Clock) -> None:
+    def __init__(self, *, store: Store, clock: Clock, ray_auth: RayAuth) -> None:
         self._store = store
         self._clock = clock
+        self._ray_auth = ray_auth
+
+    def _jobs_api(self, obj: StoredObject, status: dict[str, Any]) -> RayJobsApi:
+        """The Jobs API of the job's cluster, with that cluster's Ray token."""
+        cluster = str(status.get("rayClusterName", ""))
+        return RayJobsApi(
+            status.get("dashboardURL", ""), headers=self._ray_auth.headers(obj.namespace, cluster)
+        )
 
     async def reconcile(self, key: ObjectKey) -> Result:
         try:
@@ -131,7 +140,7 @@ class JobReconciler:
     async def _submit(
         self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
     ) -> float | None:
-        api = RayJobsApi(status["dashboardURL"])
+        api = self._jobs_api(obj, status)
         job_id = status.get("jobId") or job.spec.job_id
         status["jobId"] = job_id
         try:
@@ -168,7 +177,7 @@ class JobReconciler:
     async def _running(
         self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
     ) -> float | None:
-        api = RayJobsApi(status.get("dashboardURL", ""))
+        api = self._jobs_api(obj, status)
         job_id = status.get("jobId", "")
         try:
             if (reason := self._deadline(job, status, now)) is not None:
@@ -307,7 +316,7 @@ class JobReconciler:
     ) -> float | None:
         if status.get("jobId") and status.get("dashboardURL"):
             with contextlib.suppress(RaydeckError):  # the cluster goes anyway
-                await RayJobsApi(status["dashboardURL"]).stop(status["jobId"])
+                await self._jobs_api(obj, status).stop(status["jobId"])
         await self._delete_cluster(obj, status)
         for field in ("jobStatus", "dashboardURL", "rayClusterStatus", "startTime", "endTime"):
             status.pop(field, None)

@@ -67,7 +67,15 @@ _PINNED = {
 #: ``ray start`` flags that take an explicit true/false value instead of being switches.
 _VALUED_BOOLEANS = ("log-color", "include-dashboard", "include-log-monitor")
 #: Environment a node must not inherit from raydeck's own process.
-_SCRUBBED_ENV = ("RAY_ADDRESS", "RAY_JOB_ID", "RAY_RAYLET_PID")
+#: Never inherited from raydeck's own environment: each cluster gets its own (RAY_AUTH_* included).
+_SCRUBBED_ENV = (
+    "RAY_ADDRESS",
+    "RAY_JOB_ID",
+    "RAY_RAYLET_PID",
+    "RAY_AUTH_MODE",
+    "RAY_AUTH_TOKEN",
+    "RAY_AUTH_TOKEN_PATH",
+)
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,7 @@ def environment(
     head_gcs_port: int,
     gpu_ids: list[int],
     bin_dir: Path,
+    auth_env: Mapping[str, str] | None = None,
     base: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     env = {
@@ -219,6 +228,7 @@ def environment(
             "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
         }
     )
+    env.update(auth_env or {})
     if gpu_ids:
         env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in gpu_ids)
     for var in container.env or []:

@@ -22,6 +22,7 @@ from raydeck.controller.loop import Controller
 from raydeck.errors import FieldError, InvalidInput, NotFound
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget, NodeTarget
+from raydeck.platforms.admission import AdmissionQueue, Capacity, capacity_from
 from raydeck.platforms.base import PodView
 from raydeck.platforms.local.jobs import JobReconciler
 from raydeck.platforms.local.logs import (
@@ -32,13 +33,14 @@ from raydeck.platforms.local.logs import (
 )
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessSupervisor
+from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.rayservice import ServiceReconciler
 from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources import rayservice as rs
 from raydeck.resources.summary import Totals, pod_requests
-from raydeck.settings import Settings
+from raydeck.settings import LocalPlatformSettings, Settings
 from raydeck.store.records import ObjectKey, PodRecord, StoredObject
 from raydeck.store.store import Store
 
@@ -72,6 +74,8 @@ class LocalPlatform:
         local = settings.local
         self._tag_prefix = f"raydeck:{self._instance_id()}:"
         self._ports = PortAllocator(start=local.port_range_start, end=local.port_range_end)
+        self.admission = AdmissionQueue(store, _capacity(local))
+        self.ray_auth = RayAuth(data_dir, enabled=local.ray_auth == "token")
         self._reconciler = ClusterReconciler(
             store=store,
             supervisor=self._supervisor,
@@ -81,9 +85,15 @@ class LocalPlatform:
             tag_prefix=self._tag_prefix,
             clock=self._clock,
             http=self._http,
+            admission=self.admission,
+            ray_auth=self.ray_auth,
         )
         self._services = ServiceReconciler(
-            store=store, clock=self._clock, http=self._http, ports=self._ports
+            store=store,
+            clock=self._clock,
+            http=self._http,
+            ports=self._ports,
+            ray_auth=self.ray_auth,
         )
         backoff = {
             "backoff_initial": local.restart_backoff_initial,
@@ -92,7 +102,7 @@ class LocalPlatform:
         self._controllers: dict[str, Controller[ObjectKey]] = {
             rc.KIND: Controller(self._reconciler, name="rayclusters", clock=self._clock, **backoff),
             rj.KIND: Controller(
-                JobReconciler(store=store, clock=self._clock),
+                JobReconciler(store=store, clock=self._clock, ray_auth=self.ray_auth),
                 name="rayjobs",
                 clock=self._clock,
                 **backoff,
@@ -335,6 +345,7 @@ class LocalPlatform:
             owner_name=str(labels.get("ray.io/originated-from-cr-name") or ""),
             suspended=bool(obj.spec.get("suspend")),
             dashboard_port=int(dashboard) if dashboard else None,
+            dashboard_headers=tuple(self.ray_auth.headers(obj.namespace, obj.name).items()),
         )
 
     def _node_target(self, obj: StoredObject, pod: PodRecord) -> NodeTarget:
@@ -363,3 +374,13 @@ def _group_requests(spec: dict[str, Any], group_name: str) -> Totals:
         if group.get("groupName") == group_name:
             return pod_requests(group.get("template") or {})
     return Totals()
+
+
+def _capacity(local: LocalPlatformSettings) -> Capacity:
+    try:
+        return capacity_from(local.capacity_cpu, local.capacity_memory)
+    except ValueError as e:
+        raise InvalidInput(
+            "the local platform settings are invalid",
+            [FieldError("local.capacity_memory", str(e))],
+        ) from None

@@ -23,14 +23,15 @@ class JobInfo:
 
 
 class RayJobsApi:
-    def __init__(self, dashboard_url: str) -> None:
+    def __init__(self, dashboard_url: str, *, headers: dict[str, str] | None = None) -> None:
         self._url = dashboard_url
+        self._headers = headers or {}
 
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         def run() -> Any:
             from ray.job_submission import JobSubmissionClient  # heavy: imported on first use
 
-            client = JobSubmissionClient(self._url)
+            client = JobSubmissionClient(self._url, headers=self._headers)
             return getattr(client, method)(*args, **kwargs)
 
         try:

@@ -35,6 +35,7 @@ from raydeck.errors import AlreadyExists, Conflict, NotFound, PlatformUnavailabl
 from raydeck.platforms.local.endpoint import ServeEndpoint
 from raydeck.platforms.local.owned import cluster_body, cluster_name, owned_clusters, owner_uid
 from raydeck.platforms.local.ports import PortAllocator
+from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.serve_api import AppState, DeployRejected, ServeApi, proxy_healthy
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayservice as rs
@@ -134,12 +135,19 @@ class Pass:
 
 class ServiceReconciler:
     def __init__(
-        self, *, store: Store, clock: Clock, http: httpx.AsyncClient, ports: PortAllocator
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        http: httpx.AsyncClient,
+        ports: PortAllocator,
+        ray_auth: RayAuth,
     ) -> None:
         self._store = store
         self._clock = clock
         self._http = http
         self._ports = ports
+        self._ray_auth = ray_auth
         self._endpoints: dict[str, tuple[ObjectKey, ServeEndpoint]] = {}
         #: What was last deployed per cluster uid: (head incarnation, config fingerprint).
         self._deployed: dict[str, tuple[str, str]] = {}
@@ -381,7 +389,11 @@ class ServiceReconciler:
         if status.get("state") != rc.ClusterState.READY or "dashboard" not in ports:
             run.settling = True
             return ServeView(problem=f"RayCluster {cluster.name} is not ready yet")
-        api = ServeApi(self._http, dashboard_port=int(ports["dashboard"]))
+        api = ServeApi(
+            self._http,
+            dashboard_port=int(ports["dashboard"]),
+            headers=self._ray_auth.headers(cluster.namespace, cluster.name),
+        )
         wanted = (await self._incarnation(cluster), run.config.fingerprint())
         rejected = self._rejected.get(cluster.uid)
         if deploy and rejected is not None and rejected[:2] == wanted:

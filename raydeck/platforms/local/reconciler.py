@@ -23,6 +23,7 @@ from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import NotFound, PlatformUnavailable
 from raydeck.monitoring.own_metrics import RaydeckMetrics
+from raydeck.platforms.admission import AdmissionQueue, Decision
 from raydeck.platforms.local import nodes, volumes
 from raydeck.platforms.local.plan import (
     Backoff,
@@ -37,6 +38,7 @@ from raydeck.platforms.local.plan import (
 )
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessHandle, ProcessSupervisor
+from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.raynode import launcher_argv
 from raydeck.resources import raycluster as rc
 from raydeck.resources.meta import find_condition
@@ -71,8 +73,12 @@ class ClusterReconciler:
         tag_prefix: str,
         clock: Clock,
         http: httpx.AsyncClient,
+        admission: AdmissionQueue,
+        ray_auth: RayAuth,
     ) -> None:
         self._store = store
+        self._ray_auth = ray_auth
+        self._admission = admission
         self._supervisor = supervisor
         self._ports = ports
         self._settings = settings
@@ -103,6 +109,11 @@ class ClusterReconciler:
             return Result()
         await self._remove_leftovers(key, keep_uid=obj.uid)
         cluster = rc.RayCluster.model_validate(obj.to_wire())
+        if not cluster.is_suspended() and not await self._store.list_pods(obj.uid):
+            decision = await self._admission.decision(obj.key)
+            if not decision.admitted:
+                await self._write_status(obj, cluster, [], stopping=False, queued=decision)
+                return Result(requeue_after=self._settings.queue_recheck_seconds)
         observed = await self._observe(obj)
         plan = plan_nodes(
             cluster, observed, now=self._clock.wall().timestamp(), backoff=self._backoff
@@ -146,7 +157,10 @@ class ClusterReconciler:
         """Node-manager port → (state, start ms) of each raylet the head's dashboard lists."""
         port = head.data.get("ports", {}).get("dashboard")
         try:
-            response = await self._http.get(f"http://127.0.0.1:{port}/nodes?view=summary")
+            response = await self._http.get(
+                f"http://127.0.0.1:{port}/nodes?view=summary",
+                headers=self._ray_auth.headers(head.namespace, head.cluster),
+            )
             summary = response.json()["data"]["summary"]
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
             return {}
@@ -337,6 +351,7 @@ class ClusterReconciler:
             head_gcs_port=gcs_port,
             gpu_ids=gpu_ids,
             bin_dir=self._bin_dir,
+            auth_env=self._ray_auth.node_env(obj.namespace, obj.name),
         )
         argv = nodes.command(
             container, launcher=launcher_argv(), node_type=pod.node_type, params=params
@@ -451,7 +466,13 @@ class ClusterReconciler:
     # -- status -------------------------------------------------------------------------
 
     async def _write_status(
-        self, obj: StoredObject, cluster: rc.RayCluster, observed: list[Observed], *, stopping: bool
+        self,
+        obj: StoredObject,
+        cluster: rc.RayCluster,
+        observed: list[Observed],
+        *,
+        stopping: bool,
+        queued: Decision | None = None,
     ) -> None:
         head = next((o for o in observed if o.pod.node_type == "head"), None)
         inputs = StatusInputs(
@@ -464,6 +485,11 @@ class ClusterReconciler:
             stopping=stopping,
         )
         status = cluster_status(obj.status, inputs)
+        if queued is not None:
+            status["reason"] = (
+                f"waiting in the admission queue of namespace {obj.namespace!r} at position "
+                f"{queued.position}: {queued.reason}"
+            )
         if status == obj.status:
             return
         try:
@@ -471,6 +497,10 @@ class ClusterReconciler:
         except NotFound:
             return
         await self._transition_events(obj, obj.status or {}, status)
+        if queued is not None and (obj.status or {}).get("reason") != status["reason"]:
+            await self._store.record_event(
+                obj, type_="Normal", reason="Queued", message=status["reason"]
+            )
 
     async def _transition_events(
         self, obj: StoredObject, old: dict[str, Any], new: dict[str, Any]

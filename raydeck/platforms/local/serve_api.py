@@ -36,9 +36,17 @@ class AppState:
 
 
 class ServeApi:
-    def __init__(self, http: httpx.AsyncClient, *, dashboard_port: int) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        dashboard_port: int,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self._http = http
         self._url = f"http://127.0.0.1:{dashboard_port}{APPLICATIONS}"
+        #: The cluster's Ray token (``Authorization: Bearer``) when Ray's token auth is on.
+        self._headers = headers or {}
 
     async def deploy(self, document: dict[str, Any]) -> None:
         response = await self._request("PUT", json=document, timeout=DEPLOY_TIMEOUT)
@@ -71,7 +79,7 @@ class ServeApi:
 
     async def _request(self, method: str, **kwargs: Any) -> httpx.Response:
         try:
-            return await self._http.request(method, self._url, **kwargs)
+            return await self._http.request(method, self._url, headers=self._headers, **kwargs)
         except httpx.HTTPError as e:
             raise PlatformUnavailable(f"Serve's API at {self._url} cannot be reached: {e}") from e
 

@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.local_app import local_raydeck
 from tests.support.procs import pids_where
+from tests.support.ray_token import ray_headers
 from tests.support.samples import raycluster
 from tests.support.waiting import eventually
 
@@ -47,9 +48,10 @@ async def pods(api: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 
 async def ray_nodes(cluster: dict[str, Any]) -> list[dict[str, Any]]:
-    """What Ray itself reports: alive nodes with their IP and CPUs."""
+    """What Ray itself reports: alive nodes with their IP and CPUs (asked with the Ray token)."""
     port = cluster["status"]["endpoints"]["dashboard"]
-    async with httpx.AsyncClient(timeout=5) as client:
+    any_node = cluster_pids(cluster["metadata"]["uid"])[0]
+    async with httpx.AsyncClient(timeout=5, headers=ray_headers(any_node)) as client:
         summary = (await client.get(f"http://127.0.0.1:{port}/nodes?view=summary")).json()
     return [
         {

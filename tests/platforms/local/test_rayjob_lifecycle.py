@@ -16,6 +16,7 @@ import pytest
 
 from raydeck.resources.codec import dump_yaml, load_documents
 from tests.support.local_app import local_raydeck
+from tests.support.ray_token import ray_headers
 from tests.support.samples import raycluster, rayjob
 from tests.support.waiting import eventually
 
@@ -167,7 +168,12 @@ async def test_interactive_mode_waits_for_the_users_job_id(
     body = selector_job("handmade", "", submissionMode="InteractiveMode")
     assert (await api.post(JOBS, json=body)).status_code == 201
     status = await until(api, "handmade", jobDeploymentStatus="Waiting")
-    async with httpx.AsyncClient(base_url=status["dashboardURL"], timeout=30) as ray:
+    # Submitting by hand needs the cluster's Ray token, as it would for the user.
+    pods = (await api.get(f"{CLUSTERS}/{status['rayClusterName']}/pods")).json()["items"]
+    headers = ray_headers(next(p["pid"] for p in pods if p["pid"]))
+    async with httpx.AsyncClient(
+        base_url=status["dashboardURL"], headers=headers, timeout=30
+    ) as ray:
         submitted = await ray.post(
             "/api/jobs/", json={"entrypoint": "echo mine", "submission_id": "by-hand-1"}
         )

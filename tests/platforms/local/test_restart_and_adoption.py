@@ -22,6 +22,8 @@ import httpx
 import pytest
 
 from raydeck.platforms.local.processes import TAG_ENV, ProcessSupervisor
+from tests.support.auth import ADMIN_PASSWORD, auth, login_sync
+from tests.support.ray_token import ray_headers
 from tests.support.samples import raycluster, rayjob, rayservice
 from tests.support.waiting import eventually
 
@@ -44,6 +46,15 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+        #: The admin's bearer token, fetched by ``ready()``.
+        self.headers: dict[str, str] = {}
+        self.env = {
+            **os.environ,
+            "RAYDECK_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "RAYDECK_CONFIG": str(data_dir / "cli-config.json"),
+            # The test machine may have 2 cores while samples ask for more.
+            "RAYDECK_LOCAL__CAPACITY_CPU": "64",
+        }
 
     def start(self, command: str) -> None:
         raydeck = Path(sys.executable).parent / "raydeck"
@@ -53,6 +64,7 @@ class Server:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                env=self.env,
             )
 
     async def ready(self) -> None:
@@ -64,6 +76,7 @@ class Server:
                 return False
 
         await eventually(up, timeout=60, what="raydeck to answer /healthz")
+        self.headers = auth(await asyncio.to_thread(login_sync, self.url))
 
     async def stop(self, sig: signal.Signals) -> None:
         assert self.process is not None
@@ -105,7 +118,7 @@ def orphan() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 async def cluster(server: Server, name: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
         body: dict[str, Any] = (await client.get(f"{BASE}/{name}")).json()
         body["pods"] = (await client.get(f"{BASE}/{name}/pods")).json()["items"]
         return body
@@ -135,7 +148,7 @@ async def test_kill_9_then_restart_readopts_nodes_and_removes_orphans(
 ) -> None:
     server.start("serve")
     await server.ready()
-    async with httpx.AsyncClient(base_url=server.url) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers) as client:
         created = await client.post(BASE, json=raycluster("durable", workers=1, cpu="1"))
         assert created.status_code == 201, created.text
     before = await wait_ready(server, "durable", 1)
@@ -169,7 +182,7 @@ async def test_serve_exit_keeps_clusters_and_up_exit_stops_them_until_next_start
 ) -> None:
     server.start("serve")
     await server.ready()
-    async with httpx.AsyncClient(base_url=server.url) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers) as client:
         await client.post(BASE, json=raycluster("kept", workers=1, cpu="1"))
     ready = await wait_ready(server, "kept", 1)
     running = tagged(server.tag_prefix)
@@ -188,7 +201,7 @@ async def test_serve_exit_keeps_clusters_and_up_exit_stops_them_until_next_start
     await server.ready()
     back = await wait_ready(server, "kept", 1)
     assert back["spec"].get("suspend") in (None, False)
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
         await client.post(f"{BASE}/kept/stop")
 
         async def deleted() -> bool:
@@ -205,7 +218,7 @@ async def test_kill_9_mid_job_follows_it_to_the_end_without_submitting_twice(
     server.start("serve")
     await server.ready()
     entrypoint = "python -c \"import time; time.sleep(8); print('finished after the crash')\""
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
         body = rayjob("survivor", entrypoint=entrypoint)
         assert (await client.post(JOBS, json=body)).status_code == 201
 
@@ -217,7 +230,7 @@ async def test_kill_9_mid_job_follows_it_to_the_end_without_submitting_twice(
     server.kill_group()
     server.start("serve")
     await server.ready()
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
 
         async def complete() -> dict[str, Any] | None:
             status = (await client.get(f"{JOBS}/survivor")).json().get("status") or {}
@@ -228,13 +241,17 @@ async def test_kill_9_mid_job_follows_it_to_the_end_without_submitting_twice(
         )
         assert after["jobStatus"] == "SUCCEEDED" and after["jobId"] == before["jobId"]
         assert "finished after the crash" in (await client.get(f"{JOBS}/survivor/logs")).text
-        async with httpx.AsyncClient(base_url=after["dashboardURL"]) as ray:
+        job_cluster = f"{BASE}/{after['rayClusterName']}/pods"
+        head = next(p for p in (await client.get(job_cluster)).json()["items"] if p["pid"])
+        async with httpx.AsyncClient(
+            base_url=after["dashboardURL"], headers=ray_headers(head["pid"])
+        ) as ray:
             submitted = (await ray.get("/api/jobs/")).json()
         assert [j["submission_id"] for j in submitted] == [before["jobId"]]
     await server.stop(signal.SIGINT)
     server.start("up")
     await server.ready()
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
         log = (await client.get(f"{JOBS}/survivor/logs")).text
     assert "finished after the crash" in log, "the kept log outlives the cluster and a restart"
 
@@ -244,7 +261,7 @@ async def test_job_submit_runs_a_working_dir_with_env_on_an_existing_cluster(
 ) -> None:
     server.start("serve")
     await server.ready()
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
         await client.post(BASE, json=raycluster("target", workers=0, cpu="1"))
     await wait_ready(server, "target", 0)
     code = tmp_path / "code"
@@ -269,15 +286,16 @@ async def test_job_submit_runs_a_working_dir_with_env_on_an_existing_cluster(
         "python",
         "greet.py",
     ]
+    env = {**server.env, "RAYDECK_TOKEN": server.headers["Authorization"].split()[1]}
     done = await asyncio.to_thread(
-        subprocess.run, argv, capture_output=True, text=True, timeout=180
+        subprocess.run, argv, capture_output=True, text=True, timeout=180, env=env
     )
     assert done.returncode == 0, done.stderr
     assert "hello from True" in done.stdout
     assert "Complete/SUCCEEDED" in done.stderr
     failing = [*argv[:-2], "python", "-c", "raise SystemExit(4)"]
     failed = await asyncio.to_thread(
-        subprocess.run, failing, capture_output=True, text=True, timeout=180
+        subprocess.run, failing, capture_output=True, text=True, timeout=180, env=env
     )
     assert failed.returncode == 1 and "Failed/FAILED" in failed.stderr
 
@@ -289,7 +307,7 @@ async def test_kill_9_keeps_a_rayservice_on_its_cluster_and_its_endpoint_port(
     services = "/api/v1/namespaces/default/rayservices"
     server.start("serve")
     await server.ready()
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
         body = rayservice("lasting", env={"PYTHONPATH": apps, "APP_VERSION": "v1"})
         assert (await client.post(services, json=body)).status_code == 201
 
@@ -309,7 +327,7 @@ async def test_kill_9_keeps_a_rayservice_on_its_cluster_and_its_endpoint_port(
     server.kill_group()
     server.start("serve")
     await server.ready()
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
         assert await eventually(serving, timeout=60, interval=0.5, what="the endpoint back") == url
         after = (await client.get(f"{services}/lasting")).json()["status"]
     cluster = before["activeServiceStatus"]["rayClusterName"]

@@ -1,0 +1,133 @@
+"""Namespace quotas and the admission queue, as users see them.
+
+Platform admins set a namespace's quota (CPU, memory, GPU, running clusters);
+anyone who sees the namespace reads it, with what is in use, and its queue.
+The admission decision itself is ``platforms/admission.py``'s, the same one the
+local platform's reconciler follows before it starts a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from raydeck.errors import FieldError, InvalidInput
+from raydeck.managers.access import Principal
+from raydeck.managers.audit import AuditLog
+from raydeck.platforms.admission import AdmissionQueue, Demand
+from raydeck.resources.quantity import format_bytes, format_cpu, to_int_ceil, to_millis
+from raydeck.store import accounts
+from raydeck.store.accounts import QuotaRecord
+from raydeck.store.store import Store
+
+QUOTA_FIELDS = ("cpu", "memory", "gpu", "clusters")
+
+
+class QuotaManager:
+    def __init__(self, *, store: Store, admission: AdmissionQueue, audit: AuditLog) -> None:
+        self._store, self._admission, self._audit = store, admission, audit
+
+    async def get(self, actor: Principal, namespace: str) -> dict[str, Any]:
+        actor.require_read(namespace)
+        await self._store.get_namespace(namespace)
+        quota = await self._store.transact(accounts.get_quota, namespace)
+        return await self._wire(quota)
+
+    async def put(self, actor: Principal, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Replace the quota; a field left out or ``null`` is unlimited."""
+        actor.require_read(namespace)
+        actor.require_admin("set quotas")
+        quota = parse_quota(namespace, body)
+        await self._store.transact(accounts.put_quota, quota)
+        await self._audit.record(
+            actor.username,
+            "update",
+            kind="Quota",
+            namespace=namespace,
+            name=namespace,
+            details={k: v for k, v in body.items() if k in QUOTA_FIELDS},
+        )
+        return await self._wire(quota)
+
+    async def queue(self, actor: Principal, namespace: str) -> list[dict[str, Any]]:
+        """Clusters of the namespace waiting to start, in the order they will be tried."""
+        actor.require_read(namespace)
+        await self._store.get_namespace(namespace)
+        decided, order = await self._admission.decisions()
+        waiting = [d for d in order if d.namespace == namespace and not decided[d.key].admitted]
+        return [_queue_entry(d, decided[d.key].position, decided[d.key].reason) for d in waiting]
+
+    async def _wire(self, quota: QuotaRecord) -> dict[str, Any]:
+        used = await self._used(quota.namespace)
+        return {
+            "namespace": quota.namespace,
+            "hard": {
+                "cpu": None if quota.cpu_millis is None else format_cpu(quota.cpu_millis),
+                "memory": None if quota.memory_bytes is None else format_bytes(quota.memory_bytes),
+                "gpu": quota.gpu,
+                "clusters": quota.clusters,
+            },
+            "used": used,
+        }
+
+    async def _used(self, namespace: str) -> dict[str, Any]:
+        running = await self._admission.running(namespace)
+        return {
+            "cpu": format_cpu(sum(d.cpu_millis for d in running)),
+            "memory": format_bytes(sum(d.memory_bytes for d in running)),
+            "gpu": sum(d.gpu for d in running),
+            "clusters": len(running),
+        }
+
+
+def _queue_entry(demand: Demand, position: int, reason: str) -> dict[str, Any]:
+    return {
+        "kind": demand.key.kind,
+        "name": demand.key.name,
+        "namespace": demand.key.namespace,
+        "position": position,
+        "priority": demand.priority,
+        "createdAt": demand.created_at,
+        "reason": reason,
+        "requests": {
+            "cpu": format_cpu(demand.cpu_millis),
+            "memory": format_bytes(demand.memory_bytes),
+            "gpu": demand.gpu,
+        },
+    }
+
+
+def parse_quota(namespace: str, body: dict[str, Any]) -> QuotaRecord:
+    errors = [
+        FieldError(k, f"unknown field; a quota has {', '.join(QUOTA_FIELDS)}")
+        for k in body
+        if k not in QUOTA_FIELDS
+    ]
+    values: dict[str, int | None] = {}
+    for name, convert in (("cpu", to_millis), ("memory", to_int_ceil), ("gpu", to_int_ceil)):
+        values[name] = _quantity(body.get(name), name, convert, errors)
+    clusters = body.get("clusters")
+    if clusters is not None and (
+        isinstance(clusters, bool) or not isinstance(clusters, int) or clusters < 0
+    ):
+        errors.append(FieldError("clusters", "must be a whole number >= 0, or null"))
+        clusters = None
+    if errors:
+        raise InvalidInput("the quota is invalid", errors)
+    return QuotaRecord(namespace, values["cpu"], values["memory"], values["gpu"], clusters)
+
+
+def _quantity(
+    value: Any, name: str, convert: Callable[[Any], int], errors: list[FieldError]
+) -> int | None:
+    if value is None:
+        return None
+    try:
+        result = int(convert(value))
+    except (ValueError, TypeError) as e:
+        errors.append(FieldError(name, str(e) or "is not a quantity"))
+        return None
+    if result < 0:
+        errors.append(FieldError(name, "must not be negative"))
+        return None
+    return result
