@@ -13,7 +13,13 @@ from tests.support.auth import add_user, login
 from tests.support.samples import raycluster
 
 #: Routes anyone may call: logging in, and the liveness probe.
-PUBLIC = {("POST", "/api/v1/login"), ("POST", "/api/v1/session"), ("GET", "/healthz")}
+#: Answer without a token: logging in, liveness, and raydeck's own metrics for Prometheus.
+PUBLIC = {
+    ("POST", "/api/v1/login"),
+    ("POST", "/api/v1/session"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+}
 #: Changes every logged-in user may make to their own account.
 SELF_SERVICE = {
     ("POST", "/api/v1/logout"),

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.auth import ADMIN_PASSWORD, login_sync
 from tests.support.procs import pids_where
 from tests.support.waiting import eventually
 
@@ -41,8 +42,17 @@ async def test_up_with_prometheus_scrapes_raydeck_and_stops_prometheus_on_exit(
     raydeck = str(Path(sys.executable).parent / "raydeck")
     argv = [raydeck, "up", "--port", str(port), "--data-dir", str(short_dir)]
     argv += ["--with-prometheus", "--prometheus-port", str(prom_port)]
+    env = {
+        **os.environ,
+        "RAYDECK_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "RAYDECK_CONFIG": str(short_dir / "cli-config.json"),
+    }
     process = subprocess.Popen(
-        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=env,
     )
     try:
         async with httpx.AsyncClient(timeout=5) as client:
@@ -55,6 +65,8 @@ async def test_up_with_prometheus_scrapes_raydeck_and_stops_prometheus_on_exit(
 
             await eventually(lambda: answers(f"http://127.0.0.1:{port}/healthz"), timeout=60)
             await eventually(lambda: answers(f"http://127.0.0.1:{prom_port}/-/ready"), timeout=60)
+            token = login_sync(f"http://127.0.0.1:{port}")
+            client.headers["Authorization"] = f"Bearer {token}"
             overview = (await client.get(f"http://127.0.0.1:{port}/api/v1/overview")).json()
             assert overview["source"] == "prometheus"
 

@@ -30,6 +30,7 @@ from raydeck.monitoring.targets import NodeTarget
 from raydeck.resources.summary import Totals
 from tests.support.local_app import local_raydeck
 from tests.support.procs import pids_where
+from tests.support.ray_token import ray_headers
 from tests.support.samples import raycluster
 from tests.support.waiting import eventually
 
@@ -91,10 +92,17 @@ async def ready(api: httpx.AsyncClient, name: str, workers: int) -> dict[str, An
     return await eventually(probe, timeout=300, interval=1, what=f"{name} ready")
 
 
+async def ray_token(api: httpx.AsyncClient, name: str) -> dict[str, str]:
+    """The cluster's Ray token, taken where its head node has it (raydeck never hands it out)."""
+    pods = (await api.get(f"{BASE}/{name}/pods")).json()["items"]
+    head = next(p for p in pods if p["nodeType"] == "head")
+    return ray_headers(head["pid"])
+
+
 async def ray_summary(api: httpx.AsyncClient, name: str) -> list[dict[str, Any]]:
     cluster = (await api.get(f"{BASE}/{name}")).json()
     port = cluster["status"]["endpoints"]["dashboard"]
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, headers=await ray_token(api, name)) as client:
         summary = (await client.get(f"http://127.0.0.1:{port}/nodes?view=summary")).json()
     return [n for n in summary["data"]["summary"] if n["raylet"]["state"] == "ALIVE"]
 
@@ -161,7 +169,7 @@ async def test_used_cpu_rises_while_a_cpu_burning_job_runs_and_falls_after(
     idle = await cpu_used(api)
     cluster = (await api.get(f"{BASE}/mon-a")).json()
     port = cluster["status"]["endpoints"]["dashboard"]
-    async with httpx.AsyncClient(timeout=30) as ray:
+    async with httpx.AsyncClient(timeout=30, headers=await ray_token(api, "mon-a")) as ray:
         response = await ray.post(f"http://127.0.0.1:{port}/api/jobs/", json={"entrypoint": BURN})
         assert response.status_code == 200, response.text
         job = response.json()["submission_id"]
@@ -428,6 +436,8 @@ async def test_dashboard_proxy_serves_rays_dashboard(api: httpx.AsyncClient) -> 
     assert (await api.get("/rayclusters/default/nope/dashboard/")).status_code == 404
     stopped = await api.get("/rayclusters/default/mon-off/dashboard/")
     assert stopped.status_code == 409 and "not running" in stopped.json()["message"]
+    refused = await api.get(base + "/", headers={"Authorization": ""})
+    assert refused.status_code == 401  # no raydeck login, no dashboard
 
 
 async def test_own_metrics_show_requests_reconciles_and_resources(api: httpx.AsyncClient) -> None:
