@@ -13,13 +13,14 @@ import httpx
 from raydeck.api.deps import AppContext
 from raydeck.app import create_app
 from raydeck.settings import get_settings
+from tests.support.auth import ADMIN_PASSWORD, login
 
 
 @asynccontextmanager
 async def kube_raydeck(kubeconfig: Path, **kubernetes: int) -> AsyncIterator[httpx.AsyncClient]:
     """An API client of raydeck (platform kubernetes) on a fresh data dir, removed afterwards."""
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
-    settings = get_settings(data_dir=data_dir, platform="kubernetes")
+    settings = get_settings(data_dir=data_dir, platform="kubernetes", admin_password=ADMIN_PASSWORD)
     settings.kubernetes.kubeconfig = kubeconfig
     for name, value in kubernetes.items():
         setattr(settings.kubernetes, name, value)
@@ -30,6 +31,7 @@ async def kube_raydeck(kubeconfig: Path, **kubernetes: int) -> AsyncIterator[htt
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://raydeck", timeout=60
             ) as client:
+                await login(client)
                 yield client
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -134,7 +134,8 @@ async def test_head_log_is_tailed_and_followed_through_the_api_server(
     assert tailed.text == f"{last}\n"
     # httpx's ASGI transport buffers whole responses, so the follow is read from the platform.
     context = context_of(api)
-    obj = await context.objects["rayclusters"].get(namespace, NAME)
+    admin = await context.auth.admin_principal()
+    obj = await context.objects["rayclusters"].get(admin, namespace, NAME)
     marker = f"raydeck follows {uuid.uuid4().hex}"
     lines = context.platform.logs(obj, pod=None, tail=0, follow=True)
 
