@@ -28,6 +28,7 @@ _RESOURCE_PARAMS = ("num-cpus", "num-gpus", "memory", "resources")
 _UPGRADE_TYPES = ("Recreate", "None")
 
 M = TypeVar("M", bound=BaseModel)
+K = TypeVar("K", bound=BaseModel)
 
 
 def json_path(location: Iterable[str | int]) -> str:
@@ -111,16 +112,36 @@ def check_labels(labels: Mapping[str, str] | None, path: str) -> list[FieldError
 
 def parse_raycluster(data: Mapping[str, Any]) -> rc.RayCluster:
     """Validate a RayCluster document and return its model; raise ``InvalidInput`` otherwise."""
-    errors = check_type_meta(data, rc.KIND)
+    return parse_object(
+        rc.RayCluster,
+        data,
+        kind=rc.KIND,
+        max_name_length=rc.MAX_NAME_LENGTH,
+        check_spec=lambda spec: check_cluster_spec(spec, "spec"),
+    )
+
+
+def parse_object(
+    model: type[K],
+    data: Mapping[str, Any],
+    *,
+    kind: str,
+    max_name_length: int,
+    check_spec: Callable[[Any], list[FieldError]],
+) -> K:
+    """The steps every ray.io/v1 kind shares: type meta, the model, name, labels, then the kind's
+    own spec rules; every error found is reported at once, by JSON path."""
+    errors = check_type_meta(data, kind)
     if errors:
-        raise InvalidInput("RayCluster is invalid", errors)
-    cluster = parse_model(rc.RayCluster, data, what="RayCluster")
-    errors = check_name(cluster.metadata.name, max_length=rc.MAX_NAME_LENGTH)
-    errors += check_labels(cluster.metadata.labels, "metadata.labels")
-    errors += check_cluster_spec(cluster.spec, "spec")
+        raise InvalidInput(f"{kind} is invalid", errors)
+    obj = parse_model(model, data, what=kind)
+    metadata = obj.metadata  # type: ignore[attr-defined]
+    errors = check_name(metadata.name, max_length=max_name_length)
+    errors += check_labels(metadata.labels, "metadata.labels")
+    errors += check_spec(obj.spec)  # type: ignore[attr-defined]
     if errors:
-        raise InvalidInput("RayCluster is invalid", errors)
-    return cluster
+        raise InvalidInput(f"{kind} is invalid", errors)
+    return obj
 
 
 def check_cluster_spec(spec: rc.RayClusterSpec, path: str) -> list[FieldError]:

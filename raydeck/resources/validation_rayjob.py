@@ -12,14 +12,11 @@ from typing import Any
 
 import yaml
 
-from raydeck.errors import FieldError, InvalidInput
+from raydeck.errors import FieldError
 from raydeck.resources import rayjob as rj
 from raydeck.resources.validation import (
     check_cluster_spec,
-    check_labels,
-    check_name,
-    check_type_meta,
-    parse_model,
+    parse_object,
 )
 
 _DELETION_ORDER = (
@@ -32,16 +29,13 @@ _CLUSTER_POLICIES = (rj.DeletionPolicyType.DELETE_CLUSTER, rj.DeletionPolicyType
 
 def parse_rayjob(data: Mapping[str, Any]) -> rj.RayJob:
     """Validate a RayJob document and return its model; raise ``InvalidInput`` otherwise."""
-    errors = check_type_meta(data, rj.KIND)
-    if errors:
-        raise InvalidInput("RayJob is invalid", errors)
-    job = parse_model(rj.RayJob, data, what="RayJob")
-    errors = check_name(job.metadata.name, max_length=rj.MAX_NAME_LENGTH)
-    errors += check_labels(job.metadata.labels, "metadata.labels")
-    errors += check_job_spec(job.spec)
-    if errors:
-        raise InvalidInput("RayJob is invalid", errors)
-    return job
+    return parse_object(
+        rj.RayJob,
+        data,
+        kind=rj.KIND,
+        max_name_length=rj.MAX_NAME_LENGTH,
+        check_spec=check_job_spec,
+    )
 
 
 def check_job_spec(spec: rj.RayJobSpec) -> list[FieldError]:

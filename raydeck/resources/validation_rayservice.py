@@ -9,15 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from raydeck.errors import FieldError, InvalidInput
+from raydeck.errors import FieldError
 from raydeck.resources import rayservice as rs
 from raydeck.resources.serve_config import parse_serve_config
 from raydeck.resources.validation import (
     check_cluster_spec,
-    check_labels,
-    check_name,
-    check_type_meta,
-    parse_model,
+    parse_object,
 )
 
 CLUSTER_PATH = "spec.rayClusterConfig"
@@ -25,16 +22,13 @@ CLUSTER_PATH = "spec.rayClusterConfig"
 
 def parse_rayservice(data: Mapping[str, Any]) -> rs.RayService:
     """Validate a RayService document and return its model; raise ``InvalidInput`` otherwise."""
-    errors = check_type_meta(data, rs.KIND)
-    if errors:
-        raise InvalidInput("RayService is invalid", errors)
-    service = parse_model(rs.RayService, data, what="RayService")
-    errors = check_name(service.metadata.name, max_length=rs.MAX_NAME_LENGTH)
-    errors += check_labels(service.metadata.labels, "metadata.labels")
-    errors += check_service_spec(service.spec)
-    if errors:
-        raise InvalidInput("RayService is invalid", errors)
-    return service
+    return parse_object(
+        rs.RayService,
+        data,
+        kind=rs.KIND,
+        max_name_length=rs.MAX_NAME_LENGTH,
+        check_spec=check_service_spec,
+    )
 
 
 def check_service_spec(spec: rs.RayServiceSpec) -> list[FieldError]:
