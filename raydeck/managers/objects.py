@@ -14,7 +14,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from raydeck.errors import FieldError, InvalidInput, InvalidState, RaydeckError
+from raydeck.errors import (
+    FieldError,
+    InvalidInput,
+    InvalidState,
+    RaydeckError,
+    StaleResourceVersion,
+)
 from raydeck.managers.access import Principal
 from raydeck.managers.audit import AuditLog
 from raydeck.platforms.base import Platform, PodView
@@ -30,6 +36,11 @@ from raydeck.resources.secrets import masked
 from raydeck.resources.validation import check_name, check_namespace_name
 from raydeck.store.records import EventRecord, ListPage, ListQuery, ObjectKey, StoredObject
 from raydeck.store.store import Store
+
+# How often a read-modify-write the server does on the caller's behalf (a patch
+# without resourceVersion, start, stop) is retried when a controller's status
+# write lands between the read and the write.
+_CONFLICT_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -168,11 +179,24 @@ class ObjectManager:
     ) -> StoredObject:
         """A JSON merge patch (RFC 7386) on the current object."""
         actor.require_write(namespace)
-        current = await self._get(namespace, name)
-        merged = merge_patch(_user_body(current), patch)
-        if "resourceVersion" not in (patch.get("metadata") or {}):
+        if "resourceVersion" in (patch.get("metadata") or {}):
+            current = await self._get(namespace, name)
+            return await self.replace(
+                actor, namespace, name, merge_patch(_user_body(current), patch)
+            )
+        for attempt in range(_CONFLICT_RETRIES):
+            # Without a resourceVersion the caller asked for "apply this to whatever is
+            # there": a status write between our read and our write is retried, not
+            # reported, as the Kubernetes API server does for patches.
+            current = await self._get(namespace, name)
+            merged = merge_patch(_user_body(current), patch)
             merged["metadata"]["resourceVersion"] = str(current.resource_version)
-        return await self.replace(actor, namespace, name, merged)
+            try:
+                return await self.replace(actor, namespace, name, merged)
+            except StaleResourceVersion:
+                if attempt == _CONFLICT_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     async def set_suspended(
         self, actor: Principal, namespace: str, name: str, *, suspend: bool
@@ -185,13 +209,21 @@ class ObjectManager:
                 f"{self._describe(current)} is a template and never runs; "
                 "create an instance from it to start one"
             )
-        if bool(current.spec.get("suspend")) == suspend:
-            return current
-        body = _user_body(current)
-        body["spec"]["suspend"] = suspend
-        written = await self._write(current, body, current.resource_version)
-        await self._record(actor, "stop" if suspend else "start", written)
-        return written
+        for attempt in range(_CONFLICT_RETRIES):
+            if bool(current.spec.get("suspend")) == suspend:
+                return current
+            body = _user_body(current)
+            body["spec"]["suspend"] = suspend
+            try:
+                written = await self._write(current, body, current.resource_version)
+            except StaleResourceVersion:
+                if attempt == _CONFLICT_RETRIES - 1:
+                    raise
+                current = await self._get(namespace, name)
+                continue
+            await self._record(actor, "stop" if suspend else "start", written)
+            return written
+        raise AssertionError("unreachable")
 
     async def start(self, actor: Principal, namespace: str, name: str) -> StoredObject:
         """Start: a stopped RayCluster runs again; a suspended RayJob starts over."""
@@ -209,16 +241,23 @@ class ObjectManager:
         if self.kind.stop_is_suspend:
             return await self.set_suspended(actor, namespace, name, suspend=True)
         actor.require_write(namespace)
-        current = await self._get(namespace, name)
-        if current.is_template:
-            raise InvalidState(f"{self._describe(current)} is a template and never runs")
-        if (current.status or {}).get("jobDeploymentStatus") in ("Complete", "Failed"):
-            raise InvalidState(f"{self._describe(current)} has already finished")
-        body = _user_body(current)
-        _annotate(body, {STOP_ANNOTATION: now_rfc3339()})
-        written = await self._write(current, body, current.resource_version)
-        await self._record(actor, "stop", written)
-        return written
+        for attempt in range(_CONFLICT_RETRIES):
+            current = await self._get(namespace, name)
+            if current.is_template:
+                raise InvalidState(f"{self._describe(current)} is a template and never runs")
+            if (current.status or {}).get("jobDeploymentStatus") in ("Complete", "Failed"):
+                raise InvalidState(f"{self._describe(current)} has already finished")
+            body = _user_body(current)
+            _annotate(body, {STOP_ANNOTATION: now_rfc3339()})
+            try:
+                written = await self._write(current, body, current.resource_version)
+            except StaleResourceVersion:
+                if attempt == _CONFLICT_RETRIES - 1:
+                    raise
+                continue
+            await self._record(actor, "stop", written)
+            return written
+        raise AssertionError("unreachable")
 
     async def _write(
         self, current: StoredObject, body: dict[str, Any], expected: int | None

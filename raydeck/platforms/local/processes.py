@@ -27,8 +27,11 @@ _TAG_PREFIX = TAG_ENV.encode() + b"="
 _POLL_STEP = 0.05
 # How long SIGKILLed processes get to disappear; only uninterruptible sleep takes longer.
 _KILL_WAIT = 10.0
-_SETTLE_ROUNDS = 3
-_SETTLE_DELAY = 0.3
+# After the last process of a target is gone, how long no new one may appear
+# before we believe it (a process killed while forking leaves a child that
+# shows up late), and the most we wait for such a quiet interval.
+_QUIET_INTERVAL = 1.0
+_SWEEP_LIMIT = 20.0
 
 log = logging.getLogger(__name__)
 
@@ -311,14 +314,20 @@ class ProcessSupervisor:
     async def _sweep_late_forks(self, target: _Target, signalled: set[int]) -> None:
         """Look again after a moment: a raylet killed while forking an agent leaves a child that
         appears only after the last scan, and nobody would stop it."""
-        for _ in range(_SETTLE_ROUNDS):
-            await asyncio.sleep(_SETTLE_DELAY)
+        deadline = time.monotonic() + _SWEEP_LIMIT
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < _QUIET_INTERVAL:
+            await asyncio.sleep(_POLL_STEP)
             late = target.scan()
             if not late:
+                continue
+            if time.monotonic() >= deadline:
+                log.warning("processes kept appearing for %.0fs: %s", _SWEEP_LIMIT, sorted(late))
                 return
             target.signal(late, signal.SIGKILL)
             signalled.update(late)
             await self._wait_until_gone(target, seconds=_KILL_WAIT)
+            quiet_since = time.monotonic()
 
     async def _wait_until_gone(self, target: _Target, *, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
