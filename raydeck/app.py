@@ -25,6 +25,8 @@ from raydeck.api.routes import (
     rayjobs,
     rayservices,
 )
+from raydeck.console.context import ConsoleContext
+from raydeck.console.mount import mount as mount_console
 from raydeck.errors import FieldError, InvalidInput
 from raydeck.managers.objects import NamespaceManager, ObjectManager
 from raydeck.platforms.base import Platform
@@ -98,8 +100,17 @@ def create_app(
     ):
         app.include_router(router)
 
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    if settings.console:
+        mount_console(
+            app,
+            ConsoleContext(
+                settings=settings, objects=context.objects, namespaces=context.namespaces
+            ),
+        )
+    else:
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> RedirectResponse:
+            return RedirectResponse("/docs")
 
     return app

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     local_user: str = "admin"
     server: ServerSettings = Field(default_factory=ServerSettings)
     local: LocalPlatformSettings = Field(default_factory=LocalPlatformSettings)
+    #: Serve the web console at ``/``. NiceGUI keeps process-wide state, so one process mounts
+    #: it once; tests that build many apps in one process leave it off.
+    console: bool = True
 
     @property
     def database_path(self) -> Path:

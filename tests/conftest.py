@@ -34,7 +34,7 @@ def data_dir() -> Iterator[Path]:
 
 @pytest.fixture
 def settings(data_dir: Path) -> Settings:
-    return get_settings(data_dir=data_dir)
+    return get_settings(data_dir=data_dir, console=False)
 
 
 @pytest.fixture

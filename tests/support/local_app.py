@@ -19,7 +19,7 @@ from raydeck.settings import get_settings
 async def local_raydeck(**local_settings: float) -> AsyncIterator[httpx.AsyncClient]:
     """An API client of raydeck on a fresh short data dir; every node it started is stopped after."""
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
-    settings = get_settings(data_dir=data_dir)
+    settings = get_settings(data_dir=data_dir, console=False)
     for name, value in local_settings.items():
         setattr(settings.local, name, value)
     app = create_app(settings)
