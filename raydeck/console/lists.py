@@ -212,6 +212,7 @@ class ListView:
         if self._empty is not None:
             unfiltered = not (self._search or self._status or self._namespace or self._ray_version)
             self._empty.visible = page.total == 0 and unfiltered
+            table.visible = not self._empty.visible
 
     def _row(self, obj: StoredObject) -> dict[str, Any]:
         summary = summarize(obj.kind, obj.body, obj.status)
