@@ -200,8 +200,8 @@ class CreateDialog:
                 ).classes("w-24")
                 _int_input("GPUs", group.resources, "gpu")
                 ui.button(icon="remove", on_click=lambda g=group: self._remove_group(g)).props(
-                    "flat round dense"
-                )
+                    f'flat round dense aria-label="Remove worker group {group.name}"'
+                ).tooltip("Remove this worker group")
         ui.button("Add worker group", icon="add", on_click=self._add_group).props("flat dense")
 
     def _job_fields(self, form: Form) -> None:
@@ -229,8 +229,8 @@ class CreateDialog:
                     "dense outlined"
                 ).classes("w-64 font-mono")
                 ui.button(icon="remove", on_click=lambda a=app: self._remove_app(a)).props(
-                    "flat round dense"
-                )
+                    f'flat round dense aria-label="Remove application {app.name}"'
+                ).tooltip("Remove this application")
         ui.button(
             "Add application",
             icon="add",

@@ -55,6 +55,7 @@ class DetailPage:
                 ui.label(obj.name).classes("text-2xl font-medium").mark("detail-name")
                 self._chip = ui.badge("").mark("status-chip")
             self._actions = ui.row().classes("items-center gap-2")
+        self._build_actions()
         with ui.tabs() as tabs:
             for name in ("Details", "YAML", "Logs", "Events"):
                 ui.tab(name)
@@ -80,35 +81,38 @@ class DetailPage:
         state = "template" if self._obj.is_template else (summary.state or "pending")
         self._chip.set_text(state)
         self._chip.props(f"color={status_color(state)}")
-        self._render_actions()
+        self._update_actions()
         self._details.refresh()
         self._events.refresh()
 
     # -- actions --------------------------------------------------------------------------
 
-    def _render_actions(self) -> None:
-        obj, kind = self._obj, self._kind
-        suspended = bool(obj.spec.get("suspend"))
-        running = not obj.is_template and not suspended
-        self._actions.clear()
+    def _build_actions(self) -> None:
+        """The buttons, made once; ``_update_actions`` enables them as the object changes."""
         with self._actions:
-            if not obj.is_template:
-                start = ui.button("Start", icon="play_arrow", on_click=lambda: self._act("start"))
-                if running and kind.stop_is_suspend:
-                    start.disable()
-                    start.tooltip("It is running")
-                stop = ui.button("Stop", icon="stop", on_click=lambda: self._act("stop"))
-                stop.props("outline")
-                if suspended:
-                    stop.disable()
-                    stop.tooltip("It is stopped")
+            self._start = ui.button("Start", icon="play_arrow", on_click=lambda: self._act("start"))
+            self._stop = ui.button("Stop", icon="stop", on_click=lambda: self._act("stop"))
+            self._stop.props("outline")
             ui.button("Save as template", icon="content_copy", on_click=self._save_template).props(
                 "outline"
             )
-            delete = ui.button("Delete", icon="delete", color="negative", on_click=self._delete)
-            if running and kind.stop_before_delete:
-                delete.disable()
-                delete.tooltip(f"A running {kind.name} must be stopped before it is deleted")
+            self._delete_button = ui.button(
+                "Delete", icon="delete", color="negative", on_click=self._delete
+            )
+        self._why = ui.label("").classes("text-grey-7 text-sm w-full text-right").mark("why")
+
+    def _update_actions(self) -> None:
+        obj, kind = self._obj, self._kind
+        suspended = bool(obj.spec.get("suspend"))
+        running = not obj.is_template and not suspended
+        self._start.visible = self._stop.visible = not obj.is_template
+        self._start.set_enabled(not (running and kind.stop_is_suspend))
+        self._stop.set_enabled(not suspended)
+        blocked = running and kind.stop_before_delete
+        self._delete_button.set_enabled(not blocked)
+        self._why.set_text(
+            f"A running {kind.name} must be stopped before it is deleted." if blocked else ""
+        )
 
     async def _act(self, action: str) -> None:
         try:
@@ -246,6 +250,7 @@ class DetailPage:
             .mark("detail-yaml")
         )
         problems = ui.column().classes("gap-1")
+        loaded = {"text": text}
 
         async def apply() -> None:
             problems.clear()
@@ -253,14 +258,21 @@ class DetailPage:
                 documents = load_documents(editor.value)
                 if len(documents) != 1:
                     raise InvalidInput("give exactly one object")
-                await self._manager.replace(*self._where, documents[0])
+                document = documents[0]
+                current = (await self._manager.get(*self._where)).to_wire()
+                if _user_view(current) == _user_view(load_documents(loaded["text"])[0]):
+                    # Only the status moved since the page loaded: nobody else edited it.
+                    document.setdefault("metadata", {})["resourceVersion"] = current["metadata"][
+                        "resourceVersion"
+                    ]
+                await self._manager.replace(*self._where, document)
             except RaydeckError as e:
                 with problems:
                     for line in _lines_with_numbers(editor.value, e):
                         ui.label(line).classes("text-negative text-sm font-mono")
                 return
             ui.notify("Applied", type="positive")
-            editor.value = await self._manager.export_yaml(*self._where)
+            editor.value = loaded["text"] = await self._manager.export_yaml(*self._where)
             await self.refresh()
 
         with ui.row().classes("gap-2"):
@@ -347,3 +359,13 @@ def _lines_with_numbers(text: str, error: RaydeckError) -> list[str]:
             found.append(f"line {line}: {e}" if line else str(e))
         return found
     return error_lines(error)
+
+
+def _user_view(document: dict[str, Any]) -> dict[str, Any]:
+    """What a user edits: the document without status and server-set versions."""
+    metadata = {
+        k: v
+        for k, v in (document.get("metadata") or {}).items()
+        if k not in ("resourceVersion", "generation")
+    }
+    return {**{k: v for k, v in document.items() if k != "status"}, "metadata": metadata}
