@@ -32,6 +32,8 @@ from raydeck.api.routes import (
     rayservices,
     users,
 )
+from raydeck.console.context import ConsoleContext
+from raydeck.console.mount import mount as mount_console
 from raydeck.errors import FieldError, InvalidInput
 from raydeck.managers.audit import AuditLog
 from raydeck.managers.auth import AuthManager
@@ -172,9 +174,18 @@ def create_app(
     for router in GUARDED_ROUTERS:
         app.include_router(router, dependencies=[Depends(authenticated)])
 
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    if settings.console:
+        mount_console(
+            app,
+            ConsoleContext(
+                settings=settings, objects=context.objects, namespaces=context.namespaces
+            ),
+        )
+    else:
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> RedirectResponse:
+            return RedirectResponse("/docs")
 
     return app
 

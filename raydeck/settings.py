@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     local: LocalPlatformSettings = Field(default_factory=LocalPlatformSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
+    #: Serve the web console at ``/``. NiceGUI keeps process-wide state, so one process mounts
+    #: it once; tests that build many apps in one process leave it off.
+    console: bool = True
 
     @property
     def database_path(self) -> Path:

@@ -35,7 +35,7 @@ def data_dir() -> Iterator[Path]:
 
 @pytest.fixture
 def settings(data_dir: Path) -> Settings:
-    return get_settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD)
+    return get_settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD, console=False)
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""The web console (NiceGUI pages mounted on the API app); its own issue builds it.
+"""The web console: NiceGUI pages mounted on the API's FastAPI app, calling managers in-process.
 
-The package exists now so the layering contracts in .importlinter cover it from the start.
+``mount(app, context)`` adds it; ``root.build_root`` is the one page function
+(a frame and sub-pages for each route), so tests can drive it with NiceGUI's
+simulated user as well as in a real browser.
 """

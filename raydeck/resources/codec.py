@@ -52,3 +52,43 @@ def dump_yaml(data: Any) -> str:
     if isinstance(data, list):
         return yaml.safe_dump_all(data, sort_keys=False, default_flow_style=False)
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+def line_of(text: str, path: str) -> int | None:
+    """The 1-based line of the value at ``path`` (``spec.groups[0].name``) in a YAML document, or
+    of the deepest part of it that exists; None if the text does not parse."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in _path_parts(path):
+        child = _child(node, part)
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line
+
+
+def _path_parts(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for piece in path.replace("]", "").split("."):
+        name, *indexes = piece.split("[")
+        if name:
+            parts.append(name)
+        parts += [int(i) for i in indexes if i.isdigit()]
+    return parts
+
+
+def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
+    if isinstance(part, int) and isinstance(node, yaml.SequenceNode):
+        found: yaml.Node | None = node.value[part] if part < len(node.value) else None
+        return found
+    if isinstance(part, str) and isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == part:
+                matched: yaml.Node = value
+                return matched
+    return None

@@ -111,6 +111,8 @@ class ListQuery:
     selector: str = ""
     limit: int = 0
     continue_token: str | None = None
+    #: Rows to skip (the console pages by number); a continue token, when given, wins.
+    offset: int = 0
 
 
 @dataclass

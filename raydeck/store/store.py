@@ -326,7 +326,7 @@ class Store:
         return await self._run(self._list_objects, query)
 
     def _list_objects(self, query: ListQuery) -> ListPage:
-        offset = _decode_continue(query.continue_token)
+        offset = _decode_continue(query.continue_token) if query.continue_token else query.offset
         statement, count_statement = build_list_statement(query)
         with self._tx() as conn:
             total = conn.execute(count_statement).scalar_one()

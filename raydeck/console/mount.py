@@ -1,0 +1,24 @@
+"""Mounting the console on raydeck's FastAPI app."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import FastAPI
+from nicegui import ui
+
+from raydeck.console.context import ConsoleContext
+from raydeck.console.root import build_root
+
+
+def mount(app: FastAPI, context: ConsoleContext) -> None:
+    """Serve the console at ``/`` next to the API (whose routes match first)."""
+    ui.run_with(
+        app,
+        root=build_root(context),
+        title="raydeck",
+        favicon="🛰",
+        storage_secret=secrets.token_urlsafe(32),
+        show_welcome_message=False,
+        reconnect_timeout=10.0,
+    )
