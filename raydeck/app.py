@@ -178,7 +178,12 @@ def create_app(
         mount_console(
             app,
             ConsoleContext(
-                settings=settings, objects=context.objects, namespaces=context.namespaces
+                settings=settings,
+                objects=context.objects,
+                namespaces=context.namespaces,
+                auth=context.auth,
+                monitoring=context.monitoring,
+                quotas=context.quotas,
             ),
         )
     else:

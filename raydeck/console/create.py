@@ -14,7 +14,7 @@ from typing import Any
 
 from nicegui import events, ui
 
-from raydeck.console.context import ConsoleContext
+from raydeck.console.context import ConsoleSession
 from raydeck.console.forms import (
     Form,
     ServeApp,
@@ -23,8 +23,8 @@ from raydeck.console.forms import (
     new_document,
     read_form,
 )
-from raydeck.console.widgets import error_lines
-from raydeck.errors import FieldError, InvalidInput, RaydeckError
+from raydeck.console.widgets import error_lines, notify_error
+from raydeck.errors import FieldError, InvalidInput, RaydeckError, Unauthorized
 from raydeck.resources.codec import dump_yaml, line_of, load_documents
 from raydeck.resources.kinds import Kind
 
@@ -32,19 +32,19 @@ FORM, YAML, UPLOAD = "Form", "YAML", "Upload"
 
 
 async def open_create_dialog(
-    context: ConsoleContext, kind: Kind, *, on_created: Callable[[], Awaitable[None]]
+    session: ConsoleSession, kind: Kind, *, on_created: Callable[[], Awaitable[None]]
 ) -> None:
-    CreateDialog(context, kind, on_created).open()
+    CreateDialog(session, kind, on_created).open()
 
 
 class CreateDialog:
     def __init__(
         self,
-        context: ConsoleContext,
+        session: ConsoleSession,
         kind: Kind,
         on_created: Callable[[], Awaitable[None]],
     ) -> None:
-        self._context = context
+        self._session = session
         self._kind = kind
         self._on_created = on_created
         self._document = new_document(kind.name)
@@ -150,11 +150,14 @@ class CreateDialog:
             self._show(problems)
             return
         namespace = str((document.get("metadata") or {}).get("namespace") or "default")
-        manager = self._context.manager(self._kind)
+        manager = self._session.manager(self._kind)
         try:
             created = await manager.create(
-                namespace, document, creator=self._context.user(), as_template=not start
+                await self._session.actor(), namespace, document, as_template=not start
             )
+        except Unauthorized as e:
+            notify_error(e)  # the session ended: to the login page
+            return
         except RaydeckError as e:
             self._show(error_lines(e))
             return

@@ -7,13 +7,15 @@ and the status chip refresh themselves while the page is open.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from nicegui import ui
 
-from raydeck.console.context import ConsoleContext
+from raydeck.console.context import ConsoleSession
 from raydeck.console.widgets import error_lines, notify_error, status_color
 from raydeck.errors import InvalidInput, NotFound, RaydeckError
+from raydeck.managers.access import Principal
 from raydeck.resources.codec import line_of, load_documents
 from raydeck.resources.kinds import Kind
 from raydeck.resources.summary import summarize
@@ -23,28 +25,32 @@ REFRESH_SECONDS = 3.0
 LOG_LINES = 500
 
 
-async def detail_page(context: ConsoleContext, kind: Kind, namespace: str, name: str) -> None:
-    manager = context.manager(kind)
+async def detail_page(session: ConsoleSession, kind: Kind, namespace: str, name: str) -> None:
+    manager = session.manager(kind)
     try:
-        obj = await manager.get(namespace, name)
+        obj = await manager.get(await session.actor(), namespace, name)
     except NotFound:
         ui.label(f"{kind.name} {namespace}/{name} does not exist (any more).").classes("text-lg")
         ui.link(f"Back to {kind.name}s", f"/{kind.plural}")
         return
-    page = DetailPage(context, kind, obj)
+    page = DetailPage(session, kind, obj)
     await page.build()
 
 
 class DetailPage:
-    def __init__(self, context: ConsoleContext, kind: Kind, obj: StoredObject) -> None:
-        self._context = context
+    def __init__(self, session: ConsoleSession, kind: Kind, obj: StoredObject) -> None:
+        self._session = session
         self._kind = kind
         self._obj = obj
-        self._manager = context.manager(kind)
+        self._manager = session.manager(kind)
 
     @property
     def _where(self) -> tuple[str, str]:
         return self._obj.namespace, self._obj.name
+
+    async def _as_actor(self) -> tuple[Principal, str, str]:
+        """The acting user and this object's namespace and name: what every manager call takes."""
+        return (await self._session.actor(), *self._where)
 
     async def build(self) -> None:
         kind, obj = self._kind, self._obj
@@ -57,8 +63,11 @@ class DetailPage:
             self._actions = ui.row().classes("items-center gap-2")
         self._build_actions()
         with ui.tabs() as tabs:
-            for name in ("Details", "YAML", "Logs", "Events"):
+            for name in ("Details", "YAML", "Logs", "Events", "Health", "Monitoring"):
                 ui.tab(name)
+        # Health and Monitoring ask the cluster itself: only while their tab is open.
+        self._tabs = tabs
+        tabs.on_value_change(self._tab_opened)
         with ui.tab_panels(tabs, value="Details").classes("w-full"):
             with ui.tab_panel("Details"):
                 await self._details()
@@ -68,12 +77,16 @@ class DetailPage:
                 await self._logs_tab()
             with ui.tab_panel("Events"):
                 await self._events()
+            with ui.tab_panel("Health"):
+                await self._health()
+            with ui.tab_panel("Monitoring"):
+                await self._monitoring_tab()
         await self.refresh()
         ui.timer(REFRESH_SECONDS, self.refresh)
 
     async def refresh(self) -> None:
         try:
-            self._obj = await self._manager.get(*self._where)
+            self._obj = await self._manager.get(*await self._as_actor())
         except NotFound:
             self._chip.set_text("deleted")
             return
@@ -99,6 +112,10 @@ class DetailPage:
             self._delete_button = ui.button(
                 "Delete", icon="delete", color="negative", on_click=self._delete
             )
+            self._dashboard = ui.button(
+                "Ray Dashboard", icon="open_in_new", on_click=self._open_dashboard
+            ).props("outline")
+            self._dashboard.mark("dashboard-link")
         self._why = ui.label("").classes("text-grey-7 text-sm w-full text-right").mark("why")
 
     def _update_actions(self) -> None:
@@ -113,10 +130,35 @@ class DetailPage:
         self._why.set_text(
             f"A running {kind.name} must be stopped before it is deleted." if blocked else ""
         )
+        cluster = self._cluster_name()
+        self._dashboard.set_enabled(running and cluster is not None)
+        self._dashboard.tooltip(
+            "The cluster's Ray Dashboard, through raydeck"
+            if running and cluster
+            else f"The {kind.name} runs no Ray cluster now"
+        )
+
+    def _cluster_name(self) -> str | None:
+        """The RayCluster this object runs on: itself, a RayJob's, or a RayService's active one."""
+        obj = self._obj
+        if obj.is_template:
+            return None
+        status = obj.status or {}
+        if self._kind.name == "RayCluster":
+            return obj.name
+        if self._kind.name == "RayJob":
+            return status.get("rayClusterName") or None
+        active = status.get("activeServiceStatus") or {}
+        return active.get("rayClusterName") or None
+
+    def _open_dashboard(self) -> None:
+        cluster = self._cluster_name()
+        if cluster:
+            ui.navigate.to(f"/rayclusters/{self._obj.namespace}/{cluster}/dashboard/", new_tab=True)
 
     async def _act(self, action: str) -> None:
         try:
-            await getattr(self._manager, action)(*self._where)
+            await getattr(self._manager, action)(*await self._as_actor())
         except RaydeckError as e:
             notify_error(e)
             return
@@ -132,7 +174,7 @@ class DetailPage:
             async def save() -> None:
                 try:
                     await self._manager.save_as_template(
-                        *self._where, template_name=name.value, creator=self._context.user()
+                        *await self._as_actor(), template_name=name.value
                     )
                 except RaydeckError as e:
                     problems.clear()
@@ -155,7 +197,7 @@ class DetailPage:
             async def delete() -> None:
                 dialog.close()
                 try:
-                    await self._manager.delete(*self._where)
+                    await self._manager.delete(*await self._as_actor())
                 except RaydeckError as e:
                     notify_error(e)
                     return
@@ -210,8 +252,8 @@ class DetailPage:
 
     async def _pods_and_endpoints(self) -> None:
         try:
-            pods = await self._manager.pods(*self._where)
-            endpoints = await self._manager.endpoints(*self._where)
+            pods = await self._manager.pods(*await self._as_actor())
+            endpoints = await self._manager.endpoints(*await self._as_actor())
         except RaydeckError:
             return
         if endpoints:
@@ -242,7 +284,7 @@ class DetailPage:
     # -- YAML -----------------------------------------------------------------------------
 
     async def _yaml_tab(self) -> None:
-        text = await self._manager.export_yaml(*self._where)
+        text = await self._manager.export_yaml(*await self._as_actor())
         editor = (
             ui.textarea(value=text)
             .props("outlined autogrow spellcheck=false input-class=font-mono")
@@ -259,20 +301,20 @@ class DetailPage:
                 if len(documents) != 1:
                     raise InvalidInput("give exactly one object")
                 document = documents[0]
-                current = (await self._manager.get(*self._where)).to_wire()
+                current = (await self._manager.get(*await self._as_actor())).to_wire()
                 if _user_view(current) == _user_view(load_documents(loaded["text"])[0]):
                     # Only the status moved since the page loaded: nobody else edited it.
                     document.setdefault("metadata", {})["resourceVersion"] = current["metadata"][
                         "resourceVersion"
                     ]
-                await self._manager.replace(*self._where, document)
+                await self._manager.replace(*await self._as_actor(), document)
             except RaydeckError as e:
                 with problems:
                     for line in _lines_with_numbers(editor.value, e):
                         ui.label(line).classes("text-negative text-sm font-mono")
                 return
             ui.notify("Applied", type="positive")
-            editor.value = loaded["text"] = await self._manager.export_yaml(*self._where)
+            editor.value = loaded["text"] = await self._manager.export_yaml(*await self._as_actor())
             await self.refresh()
 
         with ui.row().classes("gap-2"):
@@ -292,7 +334,7 @@ class DetailPage:
             ui.label("Templates do not run, so they have no logs.").classes("text-grey-7")
             return
         try:
-            pods = [p.name for p in await self._manager.pods(*self._where)]
+            pods = [p.name for p in await self._manager.pods(*await self._as_actor())]
         except RaydeckError:
             pods = []
         default = {"": "job driver" if self._kind.name == "RayJob" else "head (default)"}
@@ -309,7 +351,7 @@ class DetailPage:
         async def load() -> None:
             try:
                 lines = await self._manager.logs(
-                    *self._where, pod=source.value or None, tail=LOG_LINES, follow=False
+                    *await self._as_actor(), pod=source.value or None, tail=LOG_LINES, follow=False
                 )
                 text = "".join([line async for line in lines])
             except RaydeckError as e:
@@ -326,12 +368,96 @@ class DetailPage:
         await load()
         ui.timer(2.0, lambda: load() if follow.value else None)
 
+    # -- health and monitoring --------------------------------------------------------------
+
+    async def _tab_opened(self) -> None:
+        if self._tabs.value == "Health":
+            self._health.refresh()
+        elif self._tabs.value == "Monitoring":
+            await self._draw_monitoring()
+
+    @ui.refreshable_method
+    async def _health(self) -> None:
+        if self._tabs.value != "Health":
+            return
+        cluster = self._cluster_name()
+        if cluster is None:
+            ui.label(f"The {self._kind.name} runs no Ray cluster now.").classes("text-grey-7")
+            return
+        try:
+            actor = await self._session.actor()
+            actor.require_read(self._obj.namespace)
+            report = await self._session.context.monitoring.health(self._obj.namespace, cluster)
+        except RaydeckError as e:
+            ui.label("\n".join(error_lines(e))).classes("text-grey-7")
+            return
+        with ui.row().classes("items-center gap-2"):
+            ui.label(f"Cluster {cluster}:").classes("text-md")
+            ui.badge(report["level"]).props(f"color={_LEVEL_COLORS.get(report['level'], 'grey')}")
+            ui.button(icon="refresh", on_click=self._health.refresh).props("flat round dense")
+        ui.table(
+            rows=[
+                {"signal": s["name"], "level": s["level"], "message": s["message"]}
+                for s in report["signals"]
+            ],
+            row_key="signal",
+        ).props("flat dense").classes("w-full").mark("health")
+
+    async def _monitoring_tab(self) -> None:
+        window = ui.toggle({"10m": "10 min", "30m": "30 min", "1h": "1 h"}, value="10m")
+        charts = {
+            key: ui.echart(_node_chart(title, unit)).classes("w-full h-56")
+            for key, title, unit in _NODE_CHARTS
+        }
+        note = ui.label("").classes("text-grey-7 text-sm")
+
+        async def draw() -> None:
+            if self._tabs.value != "Monitoring":
+                return
+            cluster = self._cluster_name()
+            if cluster is None:
+                note.set_text(f"The {self._kind.name} runs no Ray cluster now.")
+                return
+            try:
+                actor = await self._session.actor()
+                actor.require_read(self._obj.namespace)
+                figures = await self._session.context.monitoring.cluster_metrics(
+                    self._obj.namespace, cluster, window.value
+                )
+            except RaydeckError as e:
+                note.set_text("\n".join(error_lines(e)))
+                return
+            note.set_text(f"Cluster {cluster}, per node; figures from {figures['source']}.")
+            for key, chart in charts.items():
+                series = []
+                times: list[str] = []
+                for node in figures["nodes"]:
+                    points = node["series"]
+                    times = [datetime.fromtimestamp(p["t"]).strftime("%H:%M:%S") for p in points]
+                    series.append(
+                        {
+                            "name": node["pod"],
+                            "type": "line",
+                            "showSymbol": False,
+                            "connectNulls": True,
+                            "data": [_scaled(key, p.get(key)) for p in points],
+                        }
+                    )
+                chart.options["xAxis"]["data"] = times
+                chart.options["series"] = series
+                chart.options["legend"]["data"] = [s["name"] for s in series]
+                chart.update()
+
+        self._draw_monitoring = draw
+        window.on_value_change(draw)
+        ui.timer(REFRESH_SECONDS * 2, draw)
+
     # -- events ---------------------------------------------------------------------------
 
     @ui.refreshable_method
     async def _events(self) -> None:
         try:
-            records = await self._manager.events(*self._where)
+            records = await self._manager.events(*await self._as_actor())
         except RaydeckError:
             return
         if not records:
@@ -349,6 +475,34 @@ class DetailPage:
             for index, r in enumerate(reversed(records))
         ]
         ui.table(rows=rows, row_key="id").props("flat dense").classes("w-full").mark("events")
+
+
+_LEVEL_COLORS = {"ok": "positive", "warning": "warning", "critical": "negative"}
+_NODE_CHARTS = (
+    ("cpuBusyCores", "CPU busy (cores)", "cores"),
+    ("memoryUsedBytes", "Memory used (GiB)", "GiB"),
+    ("objectStoreUsedBytes", "Object store used (GiB)", "GiB"),
+    ("tasksRunning", "Tasks running", "tasks"),
+)
+
+
+def _scaled(key: str, value: Any) -> Any:
+    if value is None or not key.endswith("Bytes"):
+        return value
+    return round(value / 1024**3, 3)
+
+
+def _node_chart(title: str, unit: str) -> dict[str, Any]:
+    return {
+        "title": {"text": title, "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [], "bottom": 0},
+        "grid": {"left": 48, "right": 16, "top": 40, "bottom": 48},
+        "xAxis": {"type": "category", "data": []},
+        "yAxis": {"type": "value", "name": unit, "min": 0},
+        "series": [],
+        "animation": False,
+    }
 
 
 def _lines_with_numbers(text: str, error: RaydeckError) -> list[str]:

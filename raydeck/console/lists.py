@@ -13,10 +13,11 @@ from typing import Any
 
 from nicegui import events, ui
 
-from raydeck.console.context import ConsoleContext
+from raydeck.console.context import ConsoleSession
 from raydeck.console.create import open_create_dialog
 from raydeck.console.widgets import notify_error, status_color
 from raydeck.errors import RaydeckError
+from raydeck.managers.objects import ObjectManager
 from raydeck.resources.kinds import Kind
 from raydeck.resources.quantity import format_bytes, format_cpu
 from raydeck.resources.summary import summarize
@@ -79,14 +80,14 @@ _ACTIONS_CELL = """
 """
 
 
-async def list_page(context: ConsoleContext, kind: Kind, *, templates_only: bool = False) -> None:
-    view = ListView(context, kind, templates_only=templates_only)
+async def list_page(session: ConsoleSession, kind: Kind, *, templates_only: bool = False) -> None:
+    view = ListView(session, kind, templates_only=templates_only)
     await view.build()
 
 
 class ListView:
-    def __init__(self, context: ConsoleContext, kind: Kind, *, templates_only: bool) -> None:
-        self._context = context
+    def __init__(self, session: ConsoleSession, kind: Kind, *, templates_only: bool) -> None:
+        self._session = session
         self._kind = kind
         self._templates_only = templates_only
         self._search = ""
@@ -102,8 +103,8 @@ class ListView:
         self._empty: ui.column | None = None
 
     @property
-    def _manager(self) -> Any:
-        return self._context.manager(self._kind)
+    def _manager(self) -> ObjectManager:
+        return self._session.manager(self._kind)
 
     async def build(self) -> None:
         kind = self._kind
@@ -155,7 +156,10 @@ class ListView:
         ui.timer(REFRESH_SECONDS, self.refresh)
 
     async def _filters(self) -> None:
-        namespaces = [n["metadata"]["name"] for n in await self._context.namespaces.list()]
+        actor = await self._session.actor()
+        namespaces = [
+            n["metadata"]["name"] for n in await self._session.context.namespaces.list(actor)
+        ]
         with ui.row().classes("w-full items-end gap-4"):
             ui.input("Search by name", on_change=self._searched).props(
                 "clearable debounce=250 dense outlined"
@@ -201,7 +205,7 @@ class ListView:
             offset=(self._page - 1) * table.pagination["rowsPerPage"],
         )
         try:
-            page = await self._manager.list_objects(query)
+            page = await self._manager.list_objects(await self._session.actor(), query)
         except RaydeckError as e:
             notify_error(e)
             return
@@ -262,7 +266,8 @@ class ListView:
 
     async def _act(self, row: dict[str, Any], action: str) -> None:
         try:
-            await getattr(self._manager, action)(row["namespace"], row["name"])
+            actor = await self._session.actor()
+            await getattr(self._manager, action)(actor, row["namespace"], row["name"])
         except RaydeckError as e:
             notify_error(e)
             return
@@ -273,11 +278,7 @@ class ListView:
         name = f"{row['name']}-{datetime.now(UTC).strftime('%H%M%S')}"
         try:
             await self._manager.instantiate(
-                row["namespace"],
-                row["name"],
-                name=name,
-                suspend=False,
-                creator=self._context.user(),
+                await self._session.actor(), row["namespace"], row["name"], name=name, suspend=False
             )
         except RaydeckError as e:
             notify_error(e)
@@ -308,10 +309,15 @@ class ListView:
         for row in rows:
             by_namespace[row["namespace"]].append(row["name"])
         failed = []
-        for namespace, names in by_namespace.items():
-            for outcome in await self._manager.delete_many(namespace, names):
-                if not outcome.deleted:
-                    failed.append(f"{outcome.name}: {outcome.message}")
+        try:
+            actor = await self._session.actor()
+            for namespace, names in by_namespace.items():
+                for outcome in await self._manager.delete_many(actor, namespace, names):
+                    if not outcome.deleted:
+                        failed.append(f"{outcome.name}: {outcome.message}")
+        except RaydeckError as e:
+            notify_error(e)
+            return
         deleted = len(rows) - len(failed)
         if deleted:
             ui.notify(f"Deleted {deleted} {self._kind.name}(s)", type="positive")
@@ -323,7 +329,7 @@ class ListView:
         await self.refresh()
 
     async def _create(self) -> None:
-        await open_create_dialog(self._context, self._kind, on_created=self.refresh)
+        await open_create_dialog(self._session, self._kind, on_created=self.refresh)
 
 
 def _age(created: str | None) -> str:

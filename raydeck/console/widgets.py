@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from raydeck.errors import InvalidInput, RaydeckError
+from raydeck.errors import InvalidInput, RaydeckError, Unauthorized
 
 _COLORS = {
     "ready": "positive",
@@ -36,4 +36,9 @@ def error_lines(error: RaydeckError) -> list[str]:
 
 
 def notify_error(error: RaydeckError) -> None:
+    if isinstance(error, Unauthorized):
+        # The session ended (expired, revoked, logged out elsewhere): log in again.
+        ui.notify("Your session has ended; log in again.", type="warning")
+        ui.navigate.reload()
+        return
     ui.notify("\n".join(error_lines(error)), type="negative", multi_line=True, timeout=10000)

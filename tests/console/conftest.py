@@ -1,4 +1,9 @@
-"""The console driven by NiceGUI's simulated user, over the in-memory platform (tier 2)."""
+"""The console driven by NiceGUI's simulated user over a full raydeck app on the in-memory platform.
+
+The app is the real one (store, managers, users) with its console left unmounted;
+the simulated user opens the console's root built over the same managers, with
+a real session cookie from ``AuthManager.login``, as the login page would get.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,13 @@ import pytest
 from nicegui.testing.user import User
 from nicegui.testing.user_simulation import user_simulation
 
-from raydeck.console.context import ConsoleContext
+from raydeck.app import create_app
+from raydeck.console.context import SESSION_COOKIE, ConsoleContext
 from raydeck.console.root import build_root
-from raydeck.managers.objects import NamespaceManager, ObjectManager
-from raydeck.resources.kinds import KINDS
+from raydeck.managers.access import Principal
+from raydeck.resources.kinds import Kind
 from raydeck.settings import Settings
-from raydeck.store.store import Store
+from tests.support.auth import ADMIN_PASSWORD
 from tests.support.memory_platform import MemoryPlatform
 
 
@@ -22,20 +28,40 @@ from tests.support.memory_platform import MemoryPlatform
 class Console:
     user: User
     context: ConsoleContext
+    admin: Principal
+
+    def manager(self, kind: Kind):  # type: ignore[no-untyped-def]
+        return self.context.manager(kind)
+
+    async def log_in(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> None:
+        issued = await self.context.auth.login(username, password, client="test", kind="session")
+        self.user.http_client.cookies.set(SESSION_COOKIE, issued.secret)
+
+    def log_out(self) -> None:
+        self.user.http_client.cookies.clear()
 
 
 @pytest.fixture
-async def console(settings: Settings) -> AsyncIterator[Console]:
-    store = Store(settings.database_path)
-    await store.open()
-    platform = MemoryPlatform(store)
-    context = ConsoleContext(
-        settings=settings,
-        objects={k.plural: ObjectManager(kind=k, store=store, platform=platform) for k in KINDS},
-        namespaces=NamespaceManager(store),
-    )
-    try:
+async def anonymous_console(settings: Settings) -> AsyncIterator[Console]:
+    """The console before anybody logged in."""
+    app = create_app(settings, platform_factory=lambda store, _s: MemoryPlatform(store))
+    async with app.router.lifespan_context(app):
+        shared = app.state.context
+        context = ConsoleContext(
+            settings=settings,
+            objects=shared.objects,
+            namespaces=shared.namespaces,
+            auth=shared.auth,
+            monitoring=shared.monitoring,
+            quotas=shared.quotas,
+        )
+        admin = await shared.auth.admin_principal()
         async with user_simulation(root=build_root(context)) as user:
-            yield Console(user, context)
-    finally:
-        await store.close()
+            yield Console(user, context, admin)
+
+
+@pytest.fixture
+async def console(anonymous_console: Console) -> Console:
+    """The console with ``admin`` logged in."""
+    await anonymous_console.log_in()
+    return anonymous_console

@@ -22,6 +22,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from raydeck.platforms.local.processes import ProcessSupervisor
+from tests.support.auth import ADMIN_PASSWORD, auth, login_sync
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.ray, pytest.mark.browser]
@@ -47,7 +48,11 @@ async def server() -> AsyncIterator[str]:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
+            env={
+                **os.environ,
+                "RAY_USAGE_STATS_ENABLED": "0",
+                "RAYDECK_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            },
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -85,10 +90,25 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
+@pytest.fixture(scope="module")
+def token(server: str) -> str:
+    return login_sync(server)
+
+
+async def log_in(page: Page, server: str, path: str = "/") -> None:
+    """Through the login form, as a person does; the session cookie lands in the browser."""
+    await page.goto(f"{server}{path}")
+    await page.get_by_label("User name").fill("admin")
+    await page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_text("admin", exact=True)).to_be_visible(timeout=15_000)
+
+
 @pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
+async def page(browser: Browser, server: str) -> AsyncIterator[Page]:
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
     opened = await context.new_page()
+    await log_in(opened, server)
     yield opened
     await context.close()
 
@@ -98,20 +118,48 @@ async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-async def api_get(server: str, path: str) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+async def api_get(server: str, token: str, path: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=server, timeout=30, headers=auth(token)) as client:
         return await client.get(path)
 
 
+async def test_login_refuses_a_wrong_password_and_comes_back_to_the_page_asked_for(
+    server: str, browser: Browser
+) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    try:
+        await page.goto(f"{server}/rayjobs")
+        await page.get_by_label("User name").fill("admin")
+        await page.get_by_label("Password").fill("not-the-password")
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_text("the user name or password is wrong")).to_be_visible()
+        await shot(page, "login")
+        await page.get_by_label("Password").fill(ADMIN_PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_role("button", name="Create RayJob")).to_be_visible()
+        assert page.url == f"{server}/rayjobs"
+        cookie = next(c for c in await context.cookies() if c["name"] == "raydeck_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        await page.get_by_role("button", name="Log out").click()
+        await expect(page.get_by_role("button", name="Log in")).to_be_visible()
+        await page.goto(f"{server}/rayclusters")
+        await expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    finally:
+        await context.close()
+
+
 async def test_create_by_form_watch_ready_edit_yaml_stop_and_delete(
-    server: str, page: Page
+    server: str, token: str, page: Page
 ) -> None:
     await page.goto(f"{server}/rayclusters")
     await expect(page.get_by_text("No RayClusters yet.")).to_be_visible()
     await page.get_by_role("button", name="Create RayCluster").click()
     dialog = page.get_by_role("dialog")
     await dialog.get_by_label("Name", exact=True).fill("from-browser")
-    await dialog.get_by_role("button", name="Remove worker group workers").click()  # head only: quicker to start
+    await dialog.get_by_role(
+        "button", name="Remove worker group workers"
+    ).click()  # head only: quicker to start
     await shot(page, "create-dialog")
     await dialog.get_by_role("button", name="Create and start").click()
 
@@ -126,7 +174,7 @@ async def test_create_by_form_watch_ready_edit_yaml_stop_and_delete(
     await editor.fill(text.replace("metadata:\n", "metadata:\n  labels:\n    team: browser\n", 1))
     await page.get_by_role("button", name="Apply").click()
     await expect(page.get_by_text("Applied")).to_be_visible()
-    body = (await api_get(server, f"{CLUSTERS}/from-browser")).json()
+    body = (await api_get(server, token, f"{CLUSTERS}/from-browser")).json()
     assert body["metadata"]["labels"] == {"team": "browser"}
 
     await page.get_by_role("tab", name="Details").click()
@@ -140,11 +188,11 @@ async def test_create_by_form_watch_ready_edit_yaml_stop_and_delete(
     await page.wait_for_timeout(2000)
     notes = await page.locator(".q-notification").all_inner_texts()
     assert page.url == f"{server}/rayclusters", notes
-    assert (await api_get(server, f"{CLUSTERS}/from-browser")).status_code == 404
+    assert (await api_get(server, token, f"{CLUSTERS}/from-browser")).status_code == 404
 
 
 async def test_yaml_error_shows_its_line_and_upload_then_batch_delete(
-    server: str, page: Page, tmp_path: Path
+    server: str, token: str, page: Page, tmp_path: Path
 ) -> None:
     await page.goto(f"{server}/rayclusters")
     await page.get_by_role("button", name="Create RayCluster").click()
@@ -159,7 +207,7 @@ async def test_yaml_error_shows_its_line_and_upload_then_batch_delete(
     await shot(page, "create-yaml-error")
     await dialog.get_by_role("button", name="Create and start").click()
     await expect(problem).to_be_visible()  # refused: nothing stored
-    assert (await api_get(server, CLUSTERS)).json()["total"] == 0
+    assert (await api_get(server, token, CLUSTERS)).json()["total"] == 0
     await dialog.get_by_role("button", name="Cancel").click()
 
     names = ["uploaded-a", "uploaded-b"]
@@ -182,12 +230,19 @@ async def test_yaml_error_shows_its_line_and_upload_then_batch_delete(
     await page.get_by_role("button", name="Delete selected").click()
     await page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     await expect(page.get_by_text("No RayClusters yet.")).to_be_visible()
-    assert (await api_get(server, CLUSTERS)).json()["total"] == 0
+    assert (await api_get(server, token, CLUSTERS)).json()["total"] == 0
 
 
-async def test_overview_shows_the_counters(server: str, page: Page) -> None:
+async def test_overview_shows_the_counters_and_draws_charts(server: str, page: Page) -> None:
     await page.goto(server)
     await expect(page.get_by_text("Overview").first).to_be_visible()
     for kind in ("RayClusters", "RayJobs", "RayServices"):
         await expect(page.locator(".q-card").get_by_text(kind)).to_be_visible()
+    charts = page.locator("canvas")
+    await expect(charts).to_have_count(3, timeout=15_000)
+    for index in range(3):
+        box = await charts.nth(index).bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 100
+    await page.get_by_text("30 min").click()
+    await expect(page.get_by_text("range 30m")).to_be_visible()
     await shot(page, "overview")

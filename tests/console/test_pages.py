@@ -25,7 +25,7 @@ async def test_frame_and_empty_lists_say_how_to_begin(console: Console) -> None:
 async def test_list_shows_rows_and_search_narrows_them(console: Console) -> None:
     manager = console.context.manager(RAYCLUSTER)
     for name in ("alpha", "beta", "gamma"):
-        await manager.create("default", raycluster(name), creator="admin")
+        await manager.create(console.admin, "default", raycluster(name))
     user = console.user
     await user.open("/rayclusters")
     await user.should_see(marker="rayclusters-table")
@@ -56,7 +56,7 @@ async def test_create_through_the_form_starts_an_instance(console: Console) -> N
 
     async def created() -> StoredObject | None:
         page = await console.context.manager(RAYCLUSTER).list_objects(
-            ListQuery(kind="RayCluster", search="from-form")
+            console.admin, ListQuery(kind="RayCluster", search="from-form")
         )
         return page.items[0] if page.items else None
 
@@ -82,14 +82,16 @@ async def test_yaml_errors_are_shown_at_their_line_and_nothing_is_stored(
     await user.should_see("spec.ttlSecondsAfterFinished: must not be negative")
     user.find("Create and start").click()
     await user.should_see("spec.ttlSecondsAfterFinished: must not be negative")
-    page = await console.context.manager(RAYJOB).list_objects(ListQuery(kind="RayJob"))
+    page = await console.context.manager(RAYJOB).list_objects(
+        console.admin, ListQuery(kind="RayJob")
+    )
     assert page.total == 0
 
 
 async def test_detail_page_tabs_and_disabled_delete_of_a_running_cluster(
     console: Console,
 ) -> None:
-    await console.context.manager(RAYCLUSTER).create("default", raycluster("shown"), creator="me")
+    await console.context.manager(RAYCLUSTER).create(console.admin, "default", raycluster("shown"))
     user = console.user
     await user.open("/rayclusters/default/shown")
     await user.should_see("shown")
@@ -105,8 +107,8 @@ async def test_detail_page_tabs_and_disabled_delete_of_a_running_cluster(
 
 async def test_templates_page_lists_saved_templates(console: Console) -> None:
     manager = console.context.manager(RAYSERVICE)
-    await manager.create("default", rayservice("web"), creator="admin", as_template=True)
-    await console.context.manager(RAYJOB).create("default", rayjob("done"), creator="admin")
+    await manager.create(console.admin, "default", rayservice("web"), as_template=True)
+    await console.context.manager(RAYJOB).create(console.admin, "default", rayjob("done"))
     user = console.user
     await user.open("/templates")
     await user.should_see(marker="rayservices-table")
