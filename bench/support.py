@@ -55,6 +55,8 @@ class RaydeckServer:
         self.url = f"http://127.0.0.1:{self.port}"
         raydeck = Path(sys.executable).parent / "raydeck"
         password = secrets.token_urlsafe(16)
+        #: The admin's password, for benchmarks that log in through the console.
+        self.password = password
         env = {
             **os.environ,
             "RAY_USAGE_STATS_ENABLED": "0",

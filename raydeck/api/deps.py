@@ -100,9 +100,17 @@ async def _presented_csrf(request: Request) -> str | None:
 
 async def authorize_dashboard(request: Request, namespace: str, name: str) -> Principal:
     """The one authorization hook of the Ray Dashboard proxy: a logged-in caller (token or
-    console session) who may read the namespace; anyone else is refused before Ray is reached."""
+    console session) who may read the namespace; anyone else is refused before Ray is reached.
+
+    Reading (GET, HEAD) needs the namespace granted. Anything else changes the cluster, and
+    the Jobs API's POST runs code there, so it needs write access (cluster-admin): a viewer
+    must not gain through the proxy what Ray's own API would give anyone (CVE-2023-48022).
+    """
     principal = await _caller(request)
-    principal.require_read(namespace)
+    if request.method in ("GET", "HEAD"):
+        principal.require_read(namespace)
+    else:
+        principal.require_write(namespace)
     return principal
 
 

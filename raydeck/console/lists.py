@@ -162,7 +162,7 @@ class ListView:
         ]
         with ui.row().classes("w-full items-end gap-4"):
             ui.input("Search by name", on_change=self._searched).props(
-                "clearable debounce=250 dense outlined"
+                "clearable debounce=120 dense outlined"
             ).classes("w-64").mark("search")
             ui.select(
                 STATUS_CHOICES.get(self._kind.name, []),

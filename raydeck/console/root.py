@@ -155,7 +155,7 @@ def _frame(session: ConsoleSession) -> None:
             ui.label(session.user).classes("text-white").mark("user-name")
             ui.label(session.principal.role).classes("text-white opacity-70 text-xs")
             ui.button(icon="logout", on_click=lambda: _logout(session)).props(
-                "flat round color=white"
+                'flat round color=white aria-label="Log out"'
             ).tooltip("Log out").mark("logout")
     with drawer:
         entries = NAVIGATION + (ADMIN_NAVIGATION if session.principal.is_platform_admin else ())

@@ -23,6 +23,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from raydeck.platforms.local.processes import ProcessSupervisor
 from tests.support.auth import ADMIN_PASSWORD, auth, login_sync
+from tests.support.samples import raycluster
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.ray, pytest.mark.browser]
@@ -233,11 +234,32 @@ async def test_yaml_error_shows_its_line_and_upload_then_batch_delete(
     assert (await api_get(server, token, CLUSTERS)).json()["total"] == 0
 
 
-async def test_overview_shows_the_counters_and_draws_charts(server: str, page: Page) -> None:
-    await page.goto(server)
-    await expect(page.get_by_text("Overview").first).to_be_visible()
-    for kind in ("RayClusters", "RayJobs", "RayServices"):
-        await expect(page.locator(".q-card").get_by_text(kind)).to_be_visible()
+async def test_overview_shows_the_counters_and_draws_charts(
+    server: str, token: str, page: Page
+) -> None:
+    async with httpx.AsyncClient(base_url=server, timeout=30, headers=auth(token)) as api:
+        created = await api.post(CLUSTERS, json=raycluster("charted", workers=0))
+        assert created.status_code == 201, created.text
+
+        async def ready() -> bool:
+            status = (await api.get(f"{CLUSTERS}/charted")).json().get("status") or {}
+            return status.get("state") == "ready"
+
+        await eventually(ready, timeout=180, what="the charted cluster to be ready")
+        await page.goto(server)
+        await expect(page.get_by_text("Overview").first).to_be_visible()
+        main = page.get_by_role("main")
+        for kind in ("RayClusters", "RayJobs", "RayServices"):
+            await expect(main.get_by_role("link", name=kind, exact=True)).to_be_visible()
+        running = page.locator(".q-card", has_text="Ray clusters running")
+        await expect(running).to_contain_text("1", timeout=30_000)
+        cpu = page.locator(".q-card", has_text="CPU").filter(has_text="cores").first
+        await expect(cpu).not_to_contain_text("of 0 cores", timeout=30_000)
+        await assert_charts(page)
+        await api.post(f"{CLUSTERS}/charted/stop")
+
+
+async def assert_charts(page: Page) -> None:
     charts = page.locator("canvas")
     await expect(charts).to_have_count(3, timeout=15_000)
     for index in range(3):

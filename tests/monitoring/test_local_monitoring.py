@@ -28,6 +28,7 @@ from raydeck.monitoring.prometheus import PrometheusSource
 from raydeck.monitoring.sources import TimeRange
 from raydeck.monitoring.targets import NodeTarget
 from raydeck.resources.summary import Totals
+from tests.support.auth import add_user
 from tests.support.local_app import local_raydeck
 from tests.support.procs import pids_where
 from tests.support.ray_token import ray_headers
@@ -438,6 +439,43 @@ async def test_dashboard_proxy_serves_rays_dashboard(api: httpx.AsyncClient) -> 
     assert stopped.status_code == 409 and "not running" in stopped.json()["message"]
     refused = await api.get(base + "/", headers={"Authorization": ""})
     assert refused.status_code == 401  # no raydeck login, no dashboard
+
+
+async def test_through_the_proxy_a_cluster_admin_submits_a_job_and_a_viewer_cannot(
+    api: httpx.AsyncClient,
+) -> None:
+    """How InteractiveMode users submit: to the proxy with their raydeck token, never Ray's."""
+    jobs = "/rayclusters/default/mon-b/dashboard/api/jobs/"
+    await add_user(api, "vic", role="viewer", namespaces=["default"])
+    await add_user(api, "cam", role="cluster-admin", namespaces=["default"])
+    viewer = await token_of(api, "vic")
+    admin = await token_of(api, "cam")
+    assert (await api.get(jobs, headers=viewer)).status_code == 200  # a viewer may look
+    refused = await api.post(jobs, headers=viewer, json={"entrypoint": "echo hello-vic"})
+    assert refused.status_code == 403, refused.text
+    assert "viewer" in refused.json()["message"]
+
+    submitted = await api.post(jobs, headers=admin, json={"entrypoint": "echo hello-cam"})
+    assert submitted.status_code == 200, submitted.text
+    job_id = submitted.json()["submission_id"]
+
+    async def finished() -> bool:
+        job = (await api.get(jobs + job_id, headers=admin)).json()
+        return bool(job["status"] == "SUCCEEDED")
+
+    await eventually(finished, timeout=120, interval=1, what="the proxied job")
+    logs = (await api.get(jobs + job_id + "/logs", headers=admin)).json()["logs"]
+    assert "hello-cam" in logs
+    listed = (await api.get(jobs)).json()
+    assert [j["entrypoint"] for j in listed] == ["echo hello-cam"]  # the viewer's never reached Ray
+
+
+async def token_of(api: httpx.AsyncClient, username: str) -> dict[str, str]:
+    response = await api.post(
+        "/api/v1/login", json={"username": username, "password": "password-of-a-user"}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
 async def test_own_metrics_show_requests_reconciles_and_resources(api: httpx.AsyncClient) -> None:
