@@ -13,7 +13,7 @@ from typing import Any
 from nicegui import ui
 
 from raydeck.console.context import ConsoleSession
-from raydeck.console.widgets import error_lines, notify_error, status_color
+from raydeck.console.widgets import error_lines, facts_table, notify_error, status_color
 from raydeck.errors import InvalidInput, NotFound, RaydeckError
 from raydeck.managers.access import Principal
 from raydeck.resources.codec import line_of, load_documents
@@ -94,6 +94,9 @@ class DetailPage:
         state = "template" if self._obj.is_template else (summary.state or "pending")
         self._chip.set_text(state)
         self._chip.props(f"color={status_color(state)}")
+        busy = _progress_text(self._kind.name, state, self._obj.status or {})
+        self._progress_row.visible = busy is not None
+        self._progress.set_text(busy or "")
         self._update_actions()
         self._details.refresh()
         self._events.refresh()
@@ -117,6 +120,10 @@ class DetailPage:
             ).props("outline")
             self._dashboard.mark("dashboard-link")
         self._why = ui.label("").classes("text-grey-7 text-sm w-full text-right").mark("why")
+        with ui.row().classes("w-full items-center gap-3") as self._progress_row:
+            ui.linear_progress(show_value=False).props("indeterminate").classes("w-64")
+            self._progress = ui.label("").classes("text-grey-8 text-sm").mark("progress")
+        self._progress_row.visible = False
 
     def _update_actions(self) -> None:
         obj, kind = self._obj, self._kind
@@ -233,7 +240,7 @@ class DetailPage:
         conditions = status.get("conditions") or []
         if conditions:
             ui.label("Conditions").classes("text-md font-medium mt-2")
-            ui.table(
+            facts_table(
                 rows=[
                     {
                         "type": c.get("type"),
@@ -245,7 +252,7 @@ class DetailPage:
                     for c in conditions
                 ],
                 row_key="type",
-            ).props("flat dense").classes("w-full")
+            )
         if obj.is_template:
             return
         await self._pods_and_endpoints()
@@ -256,6 +263,10 @@ class DetailPage:
             endpoints = await self._manager.endpoints(*await self._as_actor())
         except RaydeckError:
             return
+        cluster = self._cluster_name()
+        if cluster and "dashboard" in endpoints:
+            # The dashboard itself wants the cluster's Ray token; raydeck's proxy adds it.
+            endpoints["dashboard"] = f"/rayclusters/{self._obj.namespace}/{cluster}/dashboard/"
         if endpoints:
             ui.label("Endpoints").classes("text-md font-medium mt-2")
             for label, url in endpoints.items():
@@ -266,7 +277,7 @@ class DetailPage:
         if not pods:
             ui.label("No pods run now.").classes("text-grey-7")
             return
-        ui.table(
+        facts_table(
             rows=[
                 {
                     "name": p.name,
@@ -279,7 +290,7 @@ class DetailPage:
                 for p in pods
             ],
             row_key="name",
-        ).props("flat dense").classes("w-full")
+        )
 
     # -- YAML -----------------------------------------------------------------------------
 
@@ -395,13 +406,13 @@ class DetailPage:
             ui.label(f"Cluster {cluster}:").classes("text-md")
             ui.badge(report["level"]).props(f"color={_LEVEL_COLORS.get(report['level'], 'grey')}")
             ui.button(icon="refresh", on_click=self._health.refresh).props("flat round dense")
-        ui.table(
+        facts_table(
             rows=[
                 {"signal": s["name"], "level": s["level"], "message": s["message"]}
                 for s in report["signals"]
             ],
             row_key="signal",
-        ).props("flat dense").classes("w-full").mark("health")
+        ).mark("health")
 
     async def _monitoring_tab(self) -> None:
         window = ui.toggle({"10m": "10 min", "30m": "30 min", "1h": "1 h"}, value="10m")
@@ -474,7 +485,40 @@ class DetailPage:
             }
             for index, r in enumerate(reversed(records))
         ]
-        ui.table(rows=rows, row_key="id").props("flat dense").classes("w-full").mark("events")
+        facts_table(rows=rows, row_key="id", hidden=("id",)).mark("events")
+
+
+#: States in which work is under way, and how to say so.
+_BUSY = {
+    "pending": "Waiting to start",
+    "new": "Waiting to start",
+    "initializing": "Starting",
+    "suspending": "Stopping: the last processes are ending",
+    "upgrading": "Upgrading: a new cluster is being prepared; traffic stays on the old one",
+    "running": "Running",
+    "retrying": "Retrying after a failure",
+    "waiting": "Waiting for you to submit the job and set spec.jobId (InteractiveMode)",
+}
+
+
+def _progress_text(kind: str, state: str, status: dict[str, Any]) -> str | None:
+    """What is under way now, with the figures the status gives; ``None`` when nothing is."""
+    text = _BUSY.get(state.lower())
+    if text is None or (kind == "RayCluster" and state == "running"):
+        return None
+    if kind == "RayJob" and state.lower() == "running":
+        return f"Job {status.get('jobId', '')} running on {status.get('rayClusterName', '-')}"
+    desired = status.get("desiredWorkerReplicas")
+    ready = status.get("readyWorkerReplicas")
+    if kind == "RayCluster" and desired is not None:
+        text += f": {ready or 0} of {desired} workers ready"
+    reason = status.get("reason") or ""
+    queued = status.get("message") or ""
+    if state.lower() == "pending" and queued:
+        text += f" ({queued})"
+    elif reason:
+        text += f" ({reason})"
+    return text
 
 
 _LEVEL_COLORS = {"ok": "positive", "warning": "warning", "critical": "negative"}

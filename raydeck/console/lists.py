@@ -95,6 +95,7 @@ class ListView:
         self._type: str | None = "template" if templates_only else None
         self._namespace: str | None = None
         self._ray_version = ""
+        self._creator = ""
         self._sort = "name"
         self._descending = False
         self._page = 1
@@ -186,6 +187,9 @@ class ListView:
             ui.input(
                 "Ray version", on_change=lambda e: self._filtered(ray_version=e.value or "")
             ).props("clearable debounce=400 dense outlined").classes("w-36")
+            ui.input(
+                "Creator", on_change=lambda e: self._filtered(creator=(e.value or "").strip())
+            ).props("clearable debounce=400 dense outlined").classes("w-36").mark("creator-filter")
 
     # -- loading --------------------------------------------------------------------------
 
@@ -200,6 +204,7 @@ class ListView:
             sort=("-" if self._descending else "") + SORT_KEYS.get(self._sort, "name"),
             status=tuple(self._status),
             ray_version=(self._ray_version,) if self._ray_version else (),
+            creator=(self._creator,) if self._creator else (),
             type=self._type,  # type: ignore[arg-type]
             limit=PAGE_SIZE if not table.pagination else table.pagination["rowsPerPage"],
             offset=(self._page - 1) * table.pagination["rowsPerPage"],
@@ -214,7 +219,13 @@ class ListView:
         table.pagination = {**table.pagination, "rowsNumber": page.total, "page": self._page}
         table.update()
         if self._empty is not None:
-            unfiltered = not (self._search or self._status or self._namespace or self._ray_version)
+            unfiltered = not (
+                self._search
+                or self._status
+                or self._namespace
+                or self._ray_version
+                or self._creator
+            )
             self._empty.visible = page.total == 0 and unfiltered
             table.visible = not self._empty.visible
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nicegui import ui
 
 from raydeck.errors import InvalidInput, RaydeckError, Unauthorized
@@ -42,3 +44,14 @@ def notify_error(error: RaydeckError) -> None:
         ui.navigate.reload()
         return
     ui.notify("\n".join(error_lines(error)), type="negative", multi_line=True, timeout=10000)
+
+
+def facts_table(
+    *, rows: list[dict[str, Any]], row_key: str, hidden: tuple[str, ...] = ()
+) -> ui.table:
+    """A compact, left-aligned table whose columns are the rows' keys, in order."""
+    names = [k for k in (rows[0] if rows else {}) if k not in hidden]
+    columns = [{"name": k, "label": k.capitalize(), "field": k, "align": "left"} for k in names]
+    return (
+        ui.table(columns=columns, rows=rows, row_key=row_key).props("flat dense").classes("w-full")
+    )

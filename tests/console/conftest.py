@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from nicegui.testing.user import User
@@ -41,9 +42,26 @@ class Console:
         self.user.http_client.cookies.clear()
 
 
+#: NiceGUI's simulated user looks 3 times, 0.1 s apart; a loaded 2-core CI machine hashing
+#: passwords with argon2 needs longer. Looking longer never makes a failing check pass.
+PATIENCE = 50
+
+
 @pytest.fixture
-async def anonymous_console(settings: Settings) -> AsyncIterator[Console]:
+async def anonymous_console(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Console]:
     """The console before anybody logged in."""
+    should_see, should_not_see = User.should_see, User.should_not_see
+
+    async def patient_see(self: User, *args: Any, retries: int = PATIENCE, **kw: Any) -> None:
+        await should_see(self, *args, retries=retries, **kw)
+
+    async def patient_not_see(self: User, *args: Any, retries: int = PATIENCE, **kw: Any) -> None:
+        await should_not_see(self, *args, retries=retries, **kw)
+
+    monkeypatch.setattr(User, "should_see", patient_see)
+    monkeypatch.setattr(User, "should_not_see", patient_not_see)
     app = create_app(settings, platform_factory=lambda store, _s: MemoryPlatform(store))
     async with app.router.lifespan_context(app):
         shared = app.state.context

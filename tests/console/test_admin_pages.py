@@ -16,7 +16,7 @@ async def test_admin_adds_a_user_through_the_dialog(console: Console) -> None:
     user.find(marker="user-username").type("carla")
     user.find(marker="user-password").type("short")
     user.find(marker="user-save").click()
-    await user.should_see("password")  # too short: the manager's message, under the form
+    await user.should_see("password: must have at least")  # the manager's words, under the form
     user.find(marker="user-password").clear().type("a-long-enough-password")
     user.find(marker="user-save").click()
     await user.should_see("User carla saved")

@@ -165,6 +165,8 @@ async def test_create_by_form_watch_ready_edit_yaml_stop_and_delete(
     await dialog.get_by_role("button", name="Create and start").click()
 
     await expect(page).to_have_url(f"{server}/rayclusters/default/from-browser", timeout=15_000)
+    # Real Ray takes seconds to start: the page says what is under way meanwhile.
+    await expect(page.get_by_text("Waiting to start")).to_be_visible(timeout=10_000)
     chip = page.locator(".q-badge").first
     await expect(chip).to_have_text("ready", timeout=180_000)
     await shot(page, "raycluster-detail")
@@ -255,6 +257,9 @@ async def test_overview_shows_the_counters_and_draws_charts(
         await expect(running).to_contain_text("1", timeout=30_000)
         cpu = page.locator(".q-card", has_text="CPU").filter(has_text="cores").first
         await expect(cpu).not_to_contain_text("of 0 cores", timeout=30_000)
+        # Ray's own figures arrive once its metrics agent exports them (seconds after ready).
+        logical = page.locator(".q-card", has_text="Ray logical CPU")
+        await expect(logical).not_to_contain_text("of 0 in use", timeout=120_000)
         await assert_charts(page)
         await api.post(f"{CLUSTERS}/charted/stop")
 

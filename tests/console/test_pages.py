@@ -120,3 +120,39 @@ async def test_templates_page_lists_saved_templates(console: Console) -> None:
 
     assert await eventually(rows, timeout=5, what="template rows") == [("web", "template")]
     await user.should_see("No templates yet.")  # the RayJob instance is not a template
+
+
+async def test_the_creator_filter_keeps_one_users_rows(console: Console) -> None:
+    auth = console.context.auth
+    await auth.create_user(
+        console.admin,
+        {
+            "username": "cam",
+            "password": "password-of-cam",
+            "role": "cluster-admin",
+            "namespaces": ["default"],
+        },
+    )
+    cam = await auth.authenticate(
+        (await auth.login("cam", "password-of-cam", client="test")).secret
+    )
+    manager = console.context.manager(RAYCLUSTER)
+    await manager.create(console.admin, "default", raycluster("by-admin"))
+    await manager.create(cam, "default", raycluster("by-cam"))
+    user = console.user
+    await user.open("/rayclusters")
+    await user.should_see(marker="rayclusters-table")
+    table = next(iter(user.find(marker="rayclusters-table").elements))
+    assert isinstance(table, ui.table)
+
+    async def names() -> list[str]:
+        return sorted(r["name"] for r in table.rows)
+
+    assert await eventually(names, timeout=5, what="rows") == ["by-admin", "by-cam"]
+    user.find(marker="creator-filter").type("cam")
+
+    async def only_cam() -> bool:
+        return await names() == ["by-cam"]
+
+    await eventually(only_cam, timeout=5, what="the creator filter")
+    assert table.rows[0]["creator"] == "cam"
