@@ -449,7 +449,7 @@ class DetailPage:
                         {
                             "name": node["pod"],
                             "type": "line",
-                            "showSymbol": False,
+                            "symbolSize": 4,
                             "connectNulls": True,
                             "data": [_scaled(key, p.get(key)) for p in points],
                         }

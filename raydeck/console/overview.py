@@ -15,10 +15,9 @@ from typing import Any
 from nicegui import ui
 
 from raydeck.console.context import ConsoleSession
-from raydeck.console.widgets import notify_error, status_color
+from raydeck.console.widgets import human_bytes, notify_error, status_color
 from raydeck.errors import RaydeckError
 from raydeck.resources.kinds import RAYCLUSTER, RAYJOB, RAYSERVICE
-from raydeck.resources.quantity import format_bytes
 from raydeck.resources.summary import summarize
 from raydeck.store.records import ListQuery
 
@@ -178,8 +177,8 @@ class OverviewView:
             ("CPU", f"{used.get('cpu', 0):g} of {allocated.get('cpu', 0):g} cores"),
             (
                 "Memory",
-                f"{format_bytes(int(used.get('memoryBytes') or 0))} of "
-                f"{format_bytes(int(allocated.get('memoryBytes') or 0))}",
+                f"{human_bytes(used.get('memoryBytes') or 0)} of "
+                f"{human_bytes(allocated.get('memoryBytes') or 0)}",
             ),
             ("GPU", f"{allocated.get('gpu', 0)} allocated"),
             (
@@ -188,8 +187,8 @@ class OverviewView:
             ),
             (
                 "Object store",
-                f"{format_bytes(int(logical_used.get('objectStoreBytes') or 0))} of "
-                f"{format_bytes(int(logical_total.get('objectStoreBytes') or 0))}",
+                f"{human_bytes(logical_used.get('objectStoreBytes') or 0)} of "
+                f"{human_bytes(logical_total.get('objectStoreBytes') or 0)}",
             ),
         ]
         self._totals_row.clear()
@@ -209,7 +208,8 @@ def _chart_options(title: str, unit: str, names: list[str]) -> dict[str, Any]:
         "xAxis": {"type": "category", "data": []},
         "yAxis": {"type": "value", "name": unit, "min": 0},
         "series": [
-            {"name": name, "type": "line", "showSymbol": False, "data": [], "connectNulls": True}
+            # Symbols: a series with one point so far is a dot, not nothing.
+            {"name": name, "type": "line", "symbolSize": 4, "data": [], "connectNulls": True}
             for name in names
         ],
         "animation": False,

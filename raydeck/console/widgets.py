@@ -55,3 +55,13 @@ def facts_table(
     return (
         ui.table(columns=columns, rows=rows, row_key=row_key).props("flat dense").classes("w-full")
     )
+
+
+def human_bytes(count: float) -> str:
+    """A byte count as people read it: ``0 B``, ``270 MiB``, ``6.5 GiB``."""
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" or value >= 100 else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")

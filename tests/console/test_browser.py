@@ -270,6 +270,6 @@ async def assert_charts(page: Page) -> None:
     for index in range(3):
         box = await charts.nth(index).bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 100
+    await shot(page, "overview")
     await page.get_by_text("30 min").click()
     await expect(page.get_by_text("range 30m")).to_be_visible()
-    await shot(page, "overview")
