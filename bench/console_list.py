@@ -123,7 +123,7 @@ async def run(objects: int, rounds: int) -> None:
                 console_search.append(await search(page, name))
             await browser.close()
     finally:
-        server.close()
+        await asyncio.to_thread(server.close)  # close() runs its own event loop
     report("first rows", console_rows, api_rows, goal=1.5)
     report("search", console_search, api_search, goal=0.3)
 
