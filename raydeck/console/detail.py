@@ -541,7 +541,7 @@ def _node_chart(title: str, unit: str) -> dict[str, Any]:
         "title": {"text": title, "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
         "legend": {"data": [], "bottom": 0},
-        "grid": {"left": 48, "right": 16, "top": 40, "bottom": 48},
+        "grid": {"left": 48, "right": 16, "top": 40, "bottom": 64},
         "xAxis": {"type": "category", "data": []},
         "yAxis": {"type": "value", "name": unit, "min": 0},
         "series": [],

@@ -204,7 +204,7 @@ def _chart_options(title: str, unit: str, names: list[str]) -> dict[str, Any]:
         "title": {"text": title, "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
         "legend": {"data": names, "bottom": 0},
-        "grid": {"left": 48, "right": 16, "top": 40, "bottom": 48},
+        "grid": {"left": 48, "right": 16, "top": 40, "bottom": 64},
         "xAxis": {"type": "category", "data": []},
         "yAxis": {"type": "value", "name": unit, "min": 0},
         "series": [
