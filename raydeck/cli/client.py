@@ -173,6 +173,12 @@ class Client:
         items: list[dict[str, Any]] = (await self._json("GET", "/api/v1/tokens"))["items"]
         return items
 
+    async def create_token(self, description: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._json(
+            "POST", "/api/v1/tokens", json={"description": description}
+        )
+        return result
+
     async def revoke_token(self, token_id: str) -> None:
         await self._request("DELETE", f"/api/v1/tokens/{token_id}")
 

@@ -355,7 +355,7 @@ def passwd(server: Server = DEFAULT_URL) -> None:
     typer.echo(f"Password of {_run(work, server)} changed")
 
 
-token_app = typer.Typer(no_args_is_help=True, help="List and revoke your API tokens.")
+token_app = typer.Typer(no_args_is_help=True, help="Create, list and revoke your API tokens.")
 app.add_typer(token_app, name="token")
 
 
@@ -369,6 +369,23 @@ def token_list(server: Server = DEFAULT_URL) -> None:
     ]
     header = f"{'ID':<14}{'KIND':<9}{'CREATED':<22}{'LAST USED':<22}DESCRIPTION"
     typer.echo("\n".join([header, *rows]))
+
+
+@token_app.command("create")
+def token_create(
+    description: Annotated[
+        str, typer.Option("--description", "-d", help="What the token is for")
+    ] = "api",
+    server: Server = DEFAULT_URL,
+) -> None:
+    """Create another API token for yourself and print it (it is shown only this once)."""
+    issued = _run(lambda c: c.create_token(description), server)
+    typer.echo(issued["token"])
+    typer.echo(
+        f"token/{issued['id']} created; it expires {issued.get('expiresAt') or 'never'}. "
+        "Revoke it with `raydeck token revoke`.",
+        err=True,
+    )
 
 
 @token_app.command("revoke")

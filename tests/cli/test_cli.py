@@ -218,6 +218,13 @@ def test_login_stores_a_token_that_later_commands_send_and_logout_revokes_it(
     assert code == 0 and out.strip() == "admin (platform-admin); namespaces: all"
     code, out, _ = run(server, "token", "list")
     assert code == 0 and "login" in out and token not in out
+    code, extra, err = run(server, "token", "create", "-d", "interactive")
+    assert code == 0 and extra.strip().startswith("rdk_") and "shown only" not in extra
+    assert "created" in err
+    monkeypatch.setenv("RAYDECK_TOKEN", extra.strip())
+    assert run(server, "whoami")[1].strip().startswith("admin")
+    monkeypatch.delenv("RAYDECK_TOKEN")
+    assert "interactive" in run(server, "token", "list")[1]
     code, out, _ = run(server, "logout")
     assert code == 0
     assert server not in json.loads(config.read_text())["servers"]

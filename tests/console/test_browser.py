@@ -7,6 +7,7 @@ order. Screenshots of the pages land in docs/screenshots/ (the README shows them
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -236,9 +237,9 @@ async def test_yaml_error_shows_its_line_and_upload_then_batch_delete(
     assert (await api_get(server, token, CLUSTERS)).json()["total"] == 0
 
 
-async def test_overview_shows_the_counters_and_draws_charts(
-    server: str, token: str, page: Page
-) -> None:
+@pytest.fixture(scope="module")
+async def charted(server: str, token: str) -> AsyncIterator[str]:
+    """A head-only RayCluster running for the module's last steps; stopped after them."""
     async with httpx.AsyncClient(base_url=server, timeout=30, headers=auth(token)) as api:
         created = await api.post(CLUSTERS, json=raycluster("charted", workers=0))
         assert created.status_code == 201, created.text
@@ -248,20 +249,53 @@ async def test_overview_shows_the_counters_and_draws_charts(
             return status.get("state") == "ready"
 
         await eventually(ready, timeout=180, what="the charted cluster to be ready")
-        await page.goto(server)
-        await expect(page.get_by_text("Overview").first).to_be_visible()
-        main = page.get_by_role("main")
-        for kind in ("RayClusters", "RayJobs", "RayServices"):
-            await expect(main.get_by_role("link", name=kind, exact=True)).to_be_visible()
-        running = page.locator(".q-card", has_text="Ray clusters running")
-        await expect(running).to_contain_text("1", timeout=30_000)
-        cpu = page.locator(".q-card", has_text="CPU").filter(has_text="cores").first
-        await expect(cpu).not_to_contain_text("of 0 cores", timeout=30_000)
-        # Ray's own figures arrive once its metrics agent exports them (seconds after ready).
-        logical = page.locator(".q-card", has_text="Ray logical CPU")
-        await expect(logical).not_to_contain_text("of 0 in use", timeout=120_000)
-        await assert_charts(page)
+        yield "charted"
         await api.post(f"{CLUSTERS}/charted/stop")
+
+
+async def test_overview_shows_the_counters_and_draws_charts(
+    server: str, charted: str, page: Page
+) -> None:
+    await page.goto(server)
+    await expect(page.get_by_text("Overview").first).to_be_visible()
+    main = page.get_by_role("main")
+    for kind in ("RayClusters", "RayJobs", "RayServices"):
+        await expect(main.get_by_role("link", name=kind, exact=True)).to_be_visible()
+    running = page.locator(".q-card", has_text="Ray clusters running")
+    await expect(running).to_contain_text("1", timeout=30_000)
+    cpu = page.locator(".q-card", has_text="CPU").filter(has_text="cores").first
+    await expect(cpu).not_to_contain_text("of 0 cores", timeout=30_000)
+    # Ray's own figures arrive once its metrics agent exports them (seconds after ready).
+    logical = page.locator(".q-card", has_text="Ray logical CPU")
+    await expect(logical).not_to_contain_text("of 0 in use", timeout=120_000)
+    await assert_charts(page)
+
+
+async def test_ray_job_submit_reaches_a_cluster_through_the_proxy(
+    server: str, token: str, charted: str
+) -> None:
+    """Ray's own CLI, as an InteractiveMode user runs it: raydeck's token, never Ray's."""
+    ray = Path(sys.executable).parent / "ray"
+    address = f"{server}/rayclusters/default/{charted}/dashboard"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+    submitted = await asyncio.to_thread(
+        subprocess.run,
+        [
+            str(ray), "job", "submit", "--address", address,
+            "--headers", json.dumps(auth(token)),
+            "--submission-id", "through-proxy", "--", "echo", "hello-through-proxy",
+        ],
+        capture_output=True, text=True, timeout=180, env=env,
+    )  # fmt: skip
+    output = submitted.stdout + submitted.stderr
+    assert submitted.returncode == 0, output
+    assert "hello-through-proxy" in output and "succeeded" in output
+    anonymous = await asyncio.to_thread(
+        subprocess.run,
+        [str(ray), "job", "list", "--address", address],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert anonymous.returncode != 0  # no raydeck token: the proxy refuses
 
 
 async def assert_charts(page: Page) -> None:

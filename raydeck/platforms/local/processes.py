@@ -22,6 +22,11 @@ from raydeck.errors import PlatformUnavailable
 
 TAG_ENV = "RAYDECK_PROCESS_TAG"
 
+#: Ray retitles its processes (``ray::DashboardAgent``) with setproctitle, which by default
+#: takes over the memory /proc/<pid>/environ shows, wiping a random part of it and, with it,
+#: sometimes the tag: such a process would be unfindable once its raylet is gone. With
+#: SPT_NOENV set, setproctitle leaves the environment alone (titles fit the argv area).
+_KEEP_ENVIRON = {"SPT_NOENV": "1"}
 _PROC = Path("/proc")
 _TAG_PREFIX = TAG_ENV.encode() + b"="
 _POLL_STEP = 0.05
@@ -233,7 +238,7 @@ class ProcessSupervisor:
             with log_path.open("ab") as out:
                 proc = subprocess.Popen(
                     list(argv),
-                    env={**env, TAG_ENV: tag},
+                    env={**env, TAG_ENV: tag, **_KEEP_ENVIRON},
                     cwd=cwd,
                     stdin=subprocess.DEVNULL,
                     stdout=out,

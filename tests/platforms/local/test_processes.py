@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -32,6 +33,23 @@ time.sleep(120)
 '''
 subprocess.Popen([sys.executable, "-c", code, sys.argv[1]])
 time.sleep(120)
+"""
+
+# As Ray's agents do: a grandchild leaves the group, then retitles itself with Ray's own
+# setproctitle, and its parent exits, so only the environment still says whose it is.
+RETITLED_ORPHAN = """
+import subprocess, sys
+code = '''
+import os, sys, time
+os.setsid()
+from ray._raylet import setproctitle
+setproctitle("ray::StandInAgent")
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(os.getpid()))
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(120)
+'''
+subprocess.Popen([sys.executable, "-c", code, sys.argv[1]])
 """
 
 IGNORES_SIGTERM = """
@@ -117,6 +135,27 @@ async def test_terminate_kills_the_group_and_a_grandchild_that_left_it(
     assert not _running(grandchild)
     assert supervisor.is_alive(bystander)
     assert supervisor.tagged_pids(f"{tag_prefix}node") == [bystander.pid]
+
+
+async def test_a_retitled_orphan_keeps_its_tag_and_is_stopped_with_its_node(
+    supervisor: ProcessSupervisor, tag_prefix: str, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "agent.pid"
+    tag = f"{tag_prefix}retitled"
+    node = _spawn(supervisor, RETITLED_ORPHAN, tag=tag, tmp_path=tmp_path, args=(str(pid_file),))
+    await _until(pid_file.exists, what="the stand-in agent to report its pid", within=30)
+    agent = int(pid_file.read_text())
+    try:
+        await _until(lambda: not supervisor.is_alive(node), what="the node's own process to end")
+        assert Path(f"/proc/{agent}/cmdline").read_bytes().startswith(b"ray::StandInAgent")
+        assert supervisor.tags(tag_prefix) == {agent: tag}
+
+        await supervisor.terminate(node, grace=1.0)
+
+        assert not _running(agent)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(agent, signal.SIGKILL)  # a failed check must not leave the stand-in behind
 
 
 async def test_terminate_sigkills_a_process_that_ignores_sigterm_after_the_grace(
