@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
+from starlette.requests import HTTPConnection
 
-from raydeck.errors import Unauthorized
+from raydeck.errors import Forbidden, Unauthorized
 from raydeck.managers.access import Principal
 from raydeck.managers.audit import AuditLog
 from raydeck.managers.auth import AuthManager
@@ -49,19 +50,25 @@ def get_context(request: Request) -> AppContext:
     return context
 
 
-async def authenticated(request: Request) -> Principal:
+async def authenticated(connection: HTTPConnection) -> Principal:
     """The caller, from ``Authorization: Bearer`` or the console's session cookie (401 if neither).
 
     A change made with a session cookie must also carry the session's CSRF token, in the
     ``X-CSRF-Token`` header or, for form posts, a ``csrf_token`` field. A route with a
     ``{namespace}`` in its path is checked against the caller's grants before its body is
     read: reading needs the namespace granted, anything else needs write access there
-    (managers check again; this makes the refusal come first, whatever the body).
+    (managers check again; this makes the refusal come first, whatever the body). A
+    websocket (the dashboard proxy's log tails) counts as reading.
     """
-    principal = await _caller(request)
-    namespace = request.path_params.get("namespace")
+    if not isinstance(connection, Request):
+        principal = await _credentials(connection)
+        method = "GET"
+    else:
+        principal = await _caller(connection)
+        method = connection.method
+    namespace = connection.path_params.get("namespace")
     if isinstance(namespace, str):
-        if request.method in _SAFE_METHODS:
+        if method in _SAFE_METHODS:
             principal.require_read(namespace)
         else:
             principal.require_write(namespace)
@@ -69,23 +76,29 @@ async def authenticated(request: Request) -> Principal:
 
 
 async def _caller(request: Request) -> Principal:
-    auth = get_context(request).auth
-    header = request.headers.get("authorization", "")
+    principal = await _credentials(request)
+    if principal.via == "session" and request.method not in _SAFE_METHODS:
+        get_context(request).auth.check_csrf(principal, await _presented_csrf(request))
+    return principal
+
+
+async def _credentials(connection: HTTPConnection) -> Principal:
+    """Who the bearer token or the session cookie says the caller is (401 if neither)."""
+    context: AppContext = connection.app.state.context
+    auth = context.auth
+    header = connection.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
         return await auth.authenticate(secret.strip(), via="token")
     if header:
         raise Unauthorized("the Authorization header must be 'Bearer <token>'")
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = connection.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise Unauthorized(
             "log in first: send 'Authorization: Bearer <token>' (POST /api/v1/login or "
             "`raydeck login` gives one)"
         )
-    principal = await auth.authenticate(cookie, via="session")
-    if request.method not in _SAFE_METHODS:
-        auth.check_csrf(principal, await _presented_csrf(request))
-    return principal
+    return await auth.authenticate(cookie, via="session")
 
 
 async def _presented_csrf(request: Request) -> str | None:
@@ -111,6 +124,19 @@ async def authorize_dashboard(request: Request, namespace: str, name: str) -> Pr
         principal.require_read(namespace)
     else:
         principal.require_write(namespace)
+    return principal
+
+
+async def authorize_dashboard_socket(websocket: WebSocket, namespace: str) -> Principal:
+    """A websocket of the Ray Dashboard proxy (job log tails): a caller who may read the
+    namespace. A session cookie only counts from a page of this origin, so another site's
+    page cannot open the socket with it (its cookie is SameSite=Strict as well)."""
+    principal = await _credentials(websocket)
+    if principal.via == "session":
+        origin = websocket.headers.get("origin")
+        if origin is not None and origin.split("://", 1)[-1] != websocket.headers.get("host"):
+            raise Forbidden("the websocket comes from another site's page")
+    principal.require_read(namespace)
     return principal
 
 

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
@@ -296,6 +297,14 @@ async def test_ray_job_submit_reaches_a_cluster_through_the_proxy(
         capture_output=True, text=True, timeout=60, env=env,
     )  # fmt: skip
     assert anonymous.returncode != 0  # no raydeck token: the proxy refuses
+    tail = f"{address}/api/jobs/through-proxy/logs/tail".replace("http", "ws", 1)
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await session.ws_connect(tail)
+        assert refused.value.status == 401
+        async with session.ws_connect(tail, headers=auth(token)) as socket:
+            text = "".join([m.data async for m in socket if m.type == aiohttp.WSMsgType.TEXT])
+        assert "hello-through-proxy" in text
 
 
 async def assert_charts(page: Page) -> None:

@@ -7,18 +7,24 @@ first; the proxy never decides who may look.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from raydeck.api.deps import ContextDep, DashboardAccessDep
-from raydeck.errors import PlatformUnavailable
+from raydeck.api.deps import ContextDep, DashboardAccessDep, authorize_dashboard_socket
+from raydeck.errors import PlatformUnavailable, RaydeckError
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 PREFIX = "/rayclusters/{namespace}/{name}/dashboard"
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+#: Websocket close codes (RFC 6455 §7.4.1): refused, and upstream unavailable.
+_POLICY_VIOLATION = 1008
+_TRY_AGAIN_LATER = 1013
 #: Hop-by-hop headers (RFC 9110 §7.6.1) and those httpx recomputes.
 _DROPPED = {
     "connection",
@@ -77,6 +83,62 @@ async def dashboard(
     if location.startswith("/") and not location.startswith("//"):
         kept["location"] = f"/rayclusters/{namespace}/{name}/dashboard{location}"
     return StreamingResponse(_body(response), status_code=response.status_code, headers=kept)
+
+
+@router.websocket(PREFIX + "/{path:path}")
+async def dashboard_socket(websocket: WebSocket, namespace: str, name: str, path: str) -> None:
+    """Websockets of the dashboard (``ray job logs --follow``, ``ray job submit`` tailing)."""
+    context = websocket.app.state.context
+    try:
+        await authorize_dashboard_socket(websocket, namespace)
+        base, ray_headers = await context.monitoring.dashboard(namespace, name)
+    except RaydeckError as e:
+        await websocket.close(code=_POLICY_VIOLATION, reason=e.message[:120])
+        return
+    target = "ws" + base.removeprefix("http") + "/" + path
+    if websocket.url.query:
+        target += "?" + websocket.url.query
+    async with aiohttp.ClientSession() as session:
+        try:
+            upstream = await session.ws_connect(target, headers=ray_headers)
+        except (aiohttp.ClientError, OSError) as e:
+            await websocket.close(code=_TRY_AGAIN_LATER, reason=f"Ray does not answer: {e}"[:120])
+            return
+        await websocket.accept()
+        async with upstream:
+            await _pump(websocket, upstream)
+
+
+async def _pump(websocket: WebSocket, upstream: aiohttp.ClientWebSocketResponse) -> None:
+    """Messages both ways until either side closes."""
+
+    async def down() -> None:
+        async for message in upstream:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                await websocket.send_text(message.data)
+            elif message.type == aiohttp.WSMsgType.BINARY:
+                await websocket.send_bytes(message.data)
+        await websocket.close()
+
+    async def up() -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                if message.get("text") is not None:
+                    await upstream.send_str(message["text"])
+                elif message.get("bytes") is not None:
+                    await upstream.send_bytes(message["bytes"])
+        await upstream.close()
+
+    tasks = [asyncio.create_task(down()), asyncio.create_task(up())]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _body(response: httpx.Response) -> AsyncIterator[bytes]:
