@@ -169,7 +169,7 @@ class MonitoringManager:
                     "group": node.group,
                     "nodeType": node.node_type,
                     "running": node.running,
-                    "series": ov.node_points(series.get(node.instance or "", []), window),
+                    "series": ov.node_points(series.get(node.key, []), window),
                 }
                 for node in target.nodes
             ],
@@ -195,7 +195,7 @@ class MonitoringManager:
             return None
         now = time.time()
         window = TimeRange(now - HEALTH_WINDOW_SECONDS, now, HEALTH_WINDOW_SECONDS)
-        points = (await self.source.node_series([head], window)).get(head.instance) or []
+        points = (await self.source.node_series([head], window)).get(head.key) or []
         return points[0][1] if points else None
 
     async def dashboard(self, namespace: str, name: str) -> tuple[str, dict[str, str]]:

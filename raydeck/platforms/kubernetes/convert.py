@@ -167,8 +167,10 @@ def to_pod_view(raw: dict[str, Any]) -> PodView:
 
 def to_node_target(raw: dict[str, Any]) -> NodeTarget:
     """A Ray pod as monitoring sees it: what its containers request (requests, else limits, as
-    Kubernetes defaults them), its IP, and the metrics port KubeRay opens (8080 by default)."""
+    Kubernetes defaults them), its IP, the metrics port KubeRay opens (8080 by default), and
+    its cluster and namespace, by which a Prometheus finds its series."""
     view = to_pod_view(raw)
+    meta = raw.get("metadata") or {}
     requests = Totals()
     for container in ((raw.get("spec") or {}).get("containers")) or []:
         requests += container_requests(container)
@@ -180,6 +182,8 @@ def to_node_target(raw: dict[str, Any]) -> NodeTarget:
         requests=requests,
         host=view.ip or "127.0.0.1",
         metrics_port=view.ports.get("metrics", DEFAULT_METRICS_PORT) if view.ip else None,
+        cluster=str((meta.get("labels") or {}).get(CLUSTER_LABEL) or ""),
+        namespace=str(meta.get("namespace") or ""),
     )
 
 

@@ -155,7 +155,12 @@ def test_a_ray_pod_as_a_monitoring_target_counts_its_containers_requests() -> No
     pod = {
         "metadata": {
             "name": "c-head-x",
-            "labels": {"ray.io/group": "headgroup", "ray.io/node-type": "head"},
+            "namespace": "team-a",
+            "labels": {
+                "ray.io/cluster": "c",
+                "ray.io/group": "headgroup",
+                "ray.io/node-type": "head",
+            },
         },
         "spec": {
             "containers": [
@@ -173,5 +178,7 @@ def test_a_ray_pod_as_a_monitoring_target_counts_its_containers_requests() -> No
     assert (target.node_type, target.group, target.running) == ("head", "headgroup", True)
     assert target.requests == Totals(cpu_millis=750, memory_bytes=1024**3, gpu=1)
     assert target.instance == "10.0.0.7:8081"
+    # Prometheus finds its series by the labels KubeRay's PodMonitor relabeling writes.
+    assert (target.namespace, target.cluster, target.key) == ("team-a", "c", "team-a/c-head-x")
     pending = to_node_target({**pod, "status": {"phase": "Pending"}})
     assert not pending.running and pending.instance is None  # no IP yet: nothing to scrape
