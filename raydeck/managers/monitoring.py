@@ -23,7 +23,7 @@ from raydeck.monitoring.prometheus_server import write_file_sd
 from raydeck.monitoring.sampler import Sampler
 from raydeck.monitoring.sources import MetricSource, TimeRange
 from raydeck.monitoring.targets import ClusterTarget
-from raydeck.platforms.base import Platform
+from raydeck.platforms.base import DashboardUpstream, Platform
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources.kinds import KINDS
@@ -198,12 +198,10 @@ class MonitoringManager:
         points = (await self.source.node_series([head], window)).get(head.key) or []
         return points[0][1] if points else None
 
-    async def dashboard(self, namespace: str, name: str) -> tuple[str, dict[str, str]]:
-        """The loopback address of a running cluster's Ray Dashboard and the headers it wants."""
+    async def dashboard(self, namespace: str, name: str) -> DashboardUpstream:
+        """How to reach a running cluster's Ray Dashboard (the platform knows the way)."""
         target = await self.running_cluster(namespace, name)
-        if target.dashboard_url is None:
-            raise InvalidState(f"RayCluster {namespace}/{name} has no dashboard yet")
-        return target.dashboard_url, dict(target.dashboard_headers)
+        return await self._platform.dashboard_upstream(target)
 
     # -- raydeck's own metrics --------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import httpx
+
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget
 from raydeck.store.records import ObjectKey, StoredObject
@@ -49,6 +51,20 @@ class PodView:
         }
 
 
+@dataclass(frozen=True)
+class DashboardUpstream:
+    """Where raydeck's dashboard proxy sends the requests for one running cluster's Ray Dashboard."""
+
+    #: The dashboard's root, without a trailing slash.
+    base_url: str
+    #: Headers the dashboard wants from raydeck (e.g. the cluster's Ray token).
+    headers: dict[str, str]
+    #: How the requests get there, in words, for messages about failures.
+    via: str
+    #: The HTTP client carrying the platform's own credentials; None: raydeck's plain one.
+    client: httpx.AsyncClient | None = None
+
+
 class Platform(Protocol):
     name: str
 
@@ -77,6 +93,9 @@ class Platform(Protocol):
     async def endpoints(self, obj: StoredObject) -> dict[str, str]:
         """URLs of an instance: ``serve`` (a RayService's stable endpoint, a cluster's Serve
         port) and ``dashboard`` (the Ray Dashboard of the cluster it runs on), where they exist."""
+
+    async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
+        """How raydeck reaches the Ray Dashboard of a running cluster, on the user's behalf."""
 
     def logs(
         self, obj: StoredObject, *, pod: str | None, tail: int | None, follow: bool

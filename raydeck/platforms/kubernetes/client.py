@@ -38,6 +38,7 @@ REQUEST_TIMEOUT = 30.0
 class KubeClient:
     def __init__(self, api: kr8s.asyncio.Api) -> None:
         self._api = api
+        self._forwarding: httpx.AsyncClient | None = None
 
     @classmethod
     async def connect(cls, settings: KubernetesSettings) -> KubeClient:
@@ -124,10 +125,33 @@ class KubeClient:
         except Exception as e:
             raise translate(e) from e
 
+    async def forwarding_client(self) -> httpx.AsyncClient:
+        """An HTTP client of the API server with raydeck's credentials, for passing requests
+        through it as they are (the service proxy): redirects come back, no default headers."""
+        if self._forwarding is None:
+            auth = self._api.auth
+            headers = {"Authorization": f"Bearer {auth.token}"} if auth.token else {}
+            try:
+                verify = await auth.ssl_context()  # type: ignore[no-untyped-call]
+            except Exception as e:
+                raise translate(e) from e
+            self._forwarding = httpx.AsyncClient(
+                base_url=self.server,
+                headers=headers,
+                verify=verify,
+                proxy=auth.proxy,
+                follow_redirects=False,
+                timeout=httpx.Timeout(60.0, connect=5.0),
+            )
+        return self._forwarding
+
     async def close(self) -> None:
         session = getattr(self._api, "_session", None)
         if session is not None and not session.is_closed:
             await session.aclose()
+        if self._forwarding is not None:
+            await self._forwarding.aclose()
+            self._forwarding = None
 
 
 def translate(error: Exception) -> RaydeckError:

@@ -18,7 +18,7 @@ from typing import Any
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, StaleResourceVersion
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget
-from raydeck.platforms.base import PodView
+from raydeck.platforms.base import DashboardUpstream, PodView
 from raydeck.platforms.kubernetes.client import KubeClient
 from raydeck.platforms.kubernetes.convert import (
     CLUSTER_LABEL,
@@ -319,12 +319,30 @@ class KubernetesPlatform:
                     urls.setdefault(port, f"{services}/{head}:{port}/proxy/")
         return urls
 
-    async def _head_service(self, namespace: str, cluster: str) -> tuple[str, set[str]]:
-        """The head Service KubeRay made for a cluster and its port names (none if not there)."""
-        name = f"{cluster}-head-svc"
+    async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
+        """The head Service's ``dashboard`` port through the API server's service proxy, with
+        raydeck's own credentials: users need none of their own for Kubernetes."""
+        service = await self._head_service_name(target.namespace, target.name)
+        path = f"/api/v1/namespaces/{target.namespace}/services/{service}:dashboard/proxy"
+        return DashboardUpstream(
+            base_url=self.client.server.rstrip("/") + path,
+            headers={},
+            via=f"through the Kubernetes API server's proxy of service {target.namespace}/{service}",
+            client=await self.client.forwarding_client(),
+        )
+
+    async def _head_service_name(self, namespace: str, cluster: str) -> str:
+        """The name of the head Service KubeRay made (its status says; else KubeRay's default)."""
         with contextlib.suppress(NotFound):
             obj = await self._store.get(ObjectKey(RAYCLUSTER.kind, namespace, cluster))
-            name = str(((obj.status or {}).get("head") or {}).get("serviceName") or name)
+            name = ((obj.status or {}).get("head") or {}).get("serviceName")
+            if name:
+                return str(name)
+        return f"{cluster}-head-svc"
+
+    async def _head_service(self, namespace: str, cluster: str) -> tuple[str, set[str]]:
+        """The head Service KubeRay made for a cluster and its port names (none if not there)."""
+        name = await self._head_service_name(namespace, cluster)
         try:
             service = await self.client.request(
                 "GET", "v1", namespace=namespace, url=f"services/{name}"
