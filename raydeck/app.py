@@ -126,7 +126,7 @@ def create_app(
             k.plural: ObjectManager(kind=k, store=store, platform=platform, audit=audit_log)
             for k in KINDS
         },
-        namespaces=NamespaceManager(store, audit_log),
+        namespaces=NamespaceManager(store, platform, audit_log),
         auth=AuthManager(store=store, settings=settings.auth, audit=audit_log),
         audit=audit_log,
         quotas=QuotaManager(

@@ -16,7 +16,7 @@ import httpx
 
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget
-from raydeck.store.records import ObjectKey, StoredObject
+from raydeck.store.records import NamespaceRecord, ObjectKey, StoredObject
 
 
 @dataclass
@@ -93,6 +93,12 @@ class Platform(Protocol):
     async def endpoints(self, obj: StoredObject) -> dict[str, str]:
         """URLs of an instance: ``serve`` (a RayService's stable endpoint, a cluster's Serve
         port) and ``dashboard`` (the Ray Dashboard of the cluster it runs on), where they exist."""
+
+    async def create_namespace(self, name: str) -> NamespaceRecord:
+        """Create a namespace where the platform keeps them (AlreadyExists if it is there)."""
+
+    async def delete_namespace(self, name: str) -> None:
+        """Delete a namespace that holds nothing raydeck knows of (InvalidState otherwise)."""
 
     async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
         """How raydeck reaches the Ray Dashboard of a running cluster, on the user's behalf."""

@@ -15,7 +15,7 @@ from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget, NodeTarget
 from raydeck.platforms.base import DashboardUpstream, PodView
 from raydeck.resources.summary import pod_requests
-from raydeck.store.records import ObjectKey, StoredObject
+from raydeck.store.records import NamespaceRecord, ObjectKey, StoredObject
 from raydeck.store.store import Store
 
 
@@ -100,6 +100,13 @@ class MemoryPlatform:
                 "endpoints": {"serve": "18000"},
             }
         return await self._store.write_status(obj.key, status, uid=obj.uid)
+
+    async def create_namespace(self, name: str) -> NamespaceRecord:
+        """Namespaces are raydeck's own here: a row in the store."""
+        return await self._store.create_namespace(name)
+
+    async def delete_namespace(self, name: str) -> None:
+        await self._store.delete_namespace(name)
 
     async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
         if target.dashboard_url is None:

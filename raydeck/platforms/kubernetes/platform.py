@@ -263,6 +263,29 @@ class KubernetesPlatform:
         await self._forget(key, current.uid)
         return current
 
+    # -- namespaces -----------------------------------------------------------------------
+
+    async def create_namespace(self, name: str) -> NamespaceRecord:
+        """A real Namespace on the API server, in the store at once (the watch confirms it)."""
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        raw = await self.client.request("POST", NAMESPACE, url=NAMESPACE.plural, body=body)
+        await self._namespace_event("ADDED", raw)
+        return to_namespace(raw)
+
+    async def delete_namespace(self, name: str) -> None:
+        """The store refuses first if raydeck holds anything in it (objects, templates); then the
+        API server deletes the Namespace and, as Kubernetes does, whatever else is in it."""
+        await self._store.delete_namespace(name)
+        try:
+            await self.client.request("DELETE", NAMESPACE, url=NAMESPACE.url(name))
+        except NotFound:
+            pass
+        except Exception:
+            # Still there: show it again.
+            await self._store.mirror_namespaces(list(self._namespaces.values()))
+            raise
+        self._namespaces.pop(name, None)
+
     # -- pods and logs --------------------------------------------------------------------
 
     async def pods(self, obj: StoredObject) -> list[PodView]:

@@ -41,7 +41,7 @@ from raydeck.resources import rayjob as rj
 from raydeck.resources import rayservice as rs
 from raydeck.resources.summary import Totals, pod_requests
 from raydeck.settings import LocalPlatformSettings, Settings
-from raydeck.store.records import ObjectKey, PodRecord, StoredObject
+from raydeck.store.records import NamespaceRecord, ObjectKey, PodRecord, StoredObject
 from raydeck.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -275,6 +275,13 @@ class LocalPlatform:
         if "dashboard" in ports:
             urls["dashboard"] = f"http://127.0.0.1:{ports['dashboard']}"
         return urls
+
+    async def create_namespace(self, name: str) -> NamespaceRecord:
+        """Namespaces are raydeck's own here: a row in the store."""
+        return await self._store.create_namespace(name)
+
+    async def delete_namespace(self, name: str) -> None:
+        await self._store.delete_namespace(name)
 
     async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
         """The head's dashboard port on loopback, with the cluster's Ray token."""
