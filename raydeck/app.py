@@ -131,6 +131,7 @@ def create_app(
         audit=audit_log,
         quotas=QuotaManager(
             store=store,
+            platform=platform,
             admission=AdmissionQueue(
                 store, capacity_from(settings.local.capacity_cpu, settings.local.capacity_memory)
             ),

@@ -100,6 +100,10 @@ class Platform(Protocol):
     async def delete_namespace(self, name: str) -> None:
         """Delete a namespace that holds nothing raydeck knows of (InvalidState otherwise)."""
 
+    async def admission_queue(self, namespace: str) -> list[dict[str, Any]] | None:
+        """What waits for admission in the namespace as a queue outside raydeck sees it (Kueue
+        on Kubernetes), as ``GET …/queue`` lists it; None where raydeck's own queue decides."""
+
     async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
         """How raydeck reaches the Ray Dashboard of a running cluster, on the user's behalf."""
 

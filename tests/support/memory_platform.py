@@ -108,6 +108,10 @@ class MemoryPlatform:
     async def delete_namespace(self, name: str) -> None:
         await self._store.delete_namespace(name)
 
+    async def admission_queue(self, namespace: str) -> list[dict[str, Any]] | None:
+        """None: raydeck's own admission queue decides here."""
+        return None
+
     async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
         if target.dashboard_url is None:
             raise InvalidState(f"RayCluster {target.namespace}/{target.name} has no dashboard yet")

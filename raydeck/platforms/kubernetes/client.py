@@ -9,6 +9,7 @@ edge. It knows nothing about the store or about RayClusters.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import AsyncIterator
 from typing import Any
@@ -184,9 +185,40 @@ def _from_status(code: int, status: dict[str, Any], fallback: str) -> RaydeckErr
         return InvalidInput("the Kubernetes API server rejected the object", errors or None)
     if code in (400, 410, 413, 415):
         return BadRequest(message)
+    if code == 403 and WEBHOOK_DENIAL.match(message):
+        return InvalidInput(
+            "an admission webhook of the Kubernetes API server rejected the object",
+            webhook_field_errors(message),
+        )
     if code in (401, 403):
         return Forbidden(f"the Kubernetes API server refused: {message}")
     return PlatformUnavailable(f"the Kubernetes API server answered {code}: {message}")
+
+
+#: How the API server words a validating webhook's refusal (a 403 that is about the object,
+#: not about who sent it).
+WEBHOOK_DENIAL = re.compile(r'admission webhook "([^"]+)" denied the request: ')
+#: One error of a Kubernetes field.ErrorList as it prints: ``path: Invalid value: …``.
+_FIELD_ERROR = re.compile(
+    r"(?:^|\[|, )([A-Za-z][\w.\[\]/-]*): (?=(?:Invalid value|Required value|Unsupported value|"
+    r"Forbidden|Duplicate value|Not found|Too long|Too many|Internal error))"
+)
+
+
+def webhook_field_errors(message: str) -> list[FieldError]:
+    """The fields a webhook's refusal names, each with its part of the message; one error
+    about no field when it names none."""
+    denial = WEBHOOK_DENIAL.match(message)
+    text = message[denial.end() :] if denial else message
+    starts = list(_FIELD_ERROR.finditer(text))
+    if not starts:
+        return [FieldError("", text)]
+    errors = []
+    for i, found in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
+        detail = text[found.end() : end].rstrip("], ")
+        errors.append(FieldError(found.group(1), detail))
+    return errors
 
 
 def _field(value: object) -> str:

@@ -32,17 +32,22 @@ from raydeck.platforms.kubernetes.convert import (
     RAYCLUSTER,
     RAYJOB,
     RAYSERVICE,
+    WORKLOAD,
     ApiType,
+    KueueAdmission,
     api_type,
     cluster_names,
+    to_admission,
     to_cluster_target,
     to_event,
     to_namespace,
     to_pod_view,
     to_request,
     to_stored,
+    with_admission,
 )
 from raydeck.platforms.kubernetes.reflector import FunctionSink, Reflector
+from raydeck.resources.quantity import format_bytes, format_cpu
 from raydeck.settings import Settings
 from raydeck.store.records import EventRecord, NamespaceRecord, ObjectKey, StoredObject
 from raydeck.store.store import Store
@@ -77,6 +82,12 @@ class KubernetesPlatform:
         #: annotations, data), and that view. A write based on a version at least that new is
         #: not stale, whatever status updates came since.
         self._user_changes: dict[str, tuple[int, dict[str, Any]]] = {}
+        #: Kueue's admission of each object it manages, by the object's uid; and the owner
+        #: uid of each Workload, by the Workload's uid.
+        self._admissions: dict[str, KueueAdmission] = {}
+        self._workload_owners: dict[str, str] = {}
+        #: Whether the API server serves Kueue's Workloads (and raydeck mirrors them).
+        self._kueue = False
 
     @property
     def client(self) -> KubeClient:
@@ -90,6 +101,12 @@ class KubernetesPlatform:
         self._client = await KubeClient.connect(self._settings)
         served = await served_types(self.client)
         await self._reflect(NAMESPACE, FunctionSink(self._namespaces_listed, self._namespace_event))
+        self._kueue = await serves(self.client, WORKLOAD)
+        if self._kueue:
+            # Before the objects, so they are mirrored with their admission from the start.
+            await self._reflect(
+                WORKLOAD, FunctionSink(self._workloads_listed, self._workload_event)
+            )
         for api in OBJECT_TYPES:
             if api in served:
                 await self._reflect(api, self._object_sink(api))
@@ -149,6 +166,7 @@ class KubernetesPlatform:
 
     async def _mirror(self, api: ApiType, raw: dict[str, Any]) -> StoredObject:
         obj = to_stored(api, raw)
+        obj = with_admission(obj, self._admissions.get(obj.uid))
         view = user_view(obj.body)
         previous = self._user_changes.get(obj.uid)
         if previous is None or (previous[1] != view and obj.resource_version > previous[0]):
@@ -161,6 +179,76 @@ class KubernetesPlatform:
         self._events.pop(uid, None)
         with contextlib.suppress(NotFound):
             await self._store.delete(key, uid=uid)
+
+    async def _workloads_listed(self, items: list[dict[str, Any]]) -> None:
+        before = set(self._admissions)
+        self._admissions.clear()
+        self._workload_owners.clear()
+        for raw in items:
+            self._index_workload(raw, deleted=False)
+        for uid in before | set(self._admissions):
+            await self._show_admission(uid)
+
+    async def _workload_event(self, event_type: str, raw: dict[str, Any]) -> None:
+        uid = self._index_workload(raw, deleted=event_type == "DELETED")
+        if uid is not None:
+            await self._show_admission(uid)
+
+    def _index_workload(self, raw: dict[str, Any], *, deleted: bool) -> str | None:
+        """Record (or forget) a Workload's admission; the uid of the object it is about."""
+        workload_uid = str((raw.get("metadata") or {}).get("uid") or "")
+        found = to_admission(raw)
+        owner = found[0] if found else self._workload_owners.get(workload_uid)
+        if owner is None:
+            return None
+        if deleted or found is None:
+            self._workload_owners.pop(workload_uid, None)
+            self._admissions.pop(owner, None)
+        else:
+            self._workload_owners[workload_uid] = owner
+            self._admissions[owner] = found[1]
+        return owner
+
+    async def _show_admission(self, uid: str) -> None:
+        """Mirror the object with ``uid`` again with its admission as it is now."""
+        admission = self._admissions.get(uid)
+        for obj in await self._instances_with_uid(uid, admission):
+            await self._store.mirror(with_admission(obj, admission), refresh=True)
+
+    async def _instances_with_uid(
+        self, uid: str, admission: KueueAdmission | None
+    ) -> list[StoredObject]:
+        if admission is not None:
+            with contextlib.suppress(NotFound):
+                key = ObjectKey(admission.owner_kind, admission.namespace, admission.owner_name)
+                obj = await self._store.get(key)
+                return [obj] if obj.uid == uid else []
+            return []
+        return [
+            o
+            for t in (RAYJOB, RAYCLUSTER, RAYSERVICE)
+            for o in await self._store.instances(t.kind)
+            if o.uid == uid
+        ]
+
+    async def admission_queue(self, namespace: str) -> list[dict[str, Any]] | None:
+        """Kueue's Workloads of the namespace that are not finished: waiting ones first, in the
+        order Kueue tries them (priority, then age), then admitted ones (position 0)."""
+        if not self._kueue:
+            return None
+        current = [
+            a
+            for a in self._admissions.values()
+            if a.namespace == namespace and a.state != "finished"
+        ]
+        waiting = sorted(
+            (a for a in current if a.state != "admitted"), key=lambda a: (-a.priority, a.created_at)
+        )
+        admitted = sorted((a for a in current if a.state == "admitted"), key=lambda a: a.created_at)
+        return [
+            queue_entry(a, position=i + 1 if a.state != "admitted" else 0)
+            for i, a in enumerate([*waiting, *admitted])
+        ]
 
     async def _namespaces_listed(self, items: list[dict[str, Any]]) -> None:
         self._namespaces = {r.name: r for r in map(to_namespace, items)}
@@ -408,6 +496,34 @@ class KubernetesPlatform:
         if pod is None:
             raise NotFound(f"{what} has no running head pod")
         raise NotFound(f"pod {pod!r} of {what} not found")
+
+
+def queue_entry(admission: KueueAdmission, *, position: int) -> dict[str, Any]:
+    """A Workload as ``GET …/queue`` lists it: the local queue's fields plus Kueue's view."""
+    return {
+        "kind": admission.owner_kind,
+        "name": admission.owner_name,
+        "namespace": admission.namespace,
+        "position": position,
+        "priority": admission.priority,
+        "createdAt": admission.created_at,
+        "reason": admission.reason,
+        "requests": {
+            "cpu": format_cpu(admission.requests.cpu_millis),
+            "memory": format_bytes(admission.requests.memory_bytes),
+            "gpu": admission.requests.gpu,
+        },
+        "kueue": admission.to_status(),
+    }
+
+
+async def serves(client: KubeClient, api: ApiType) -> bool:
+    """Whether the API server serves ``api`` (an optional CRD such as Kueue's Workload)."""
+    try:
+        resources = await client.request("GET", api.api_version)
+    except NotFound:
+        return False
+    return api.plural in {r.get("name") for r in resources.get("resources") or []}
 
 
 async def served_types(client: KubeClient) -> set[ApiType]:

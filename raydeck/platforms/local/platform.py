@@ -283,6 +283,10 @@ class LocalPlatform:
     async def delete_namespace(self, name: str) -> None:
         await self._store.delete_namespace(name)
 
+    async def admission_queue(self, namespace: str) -> list[dict[str, Any]] | None:
+        """None: raydeck's own admission queue decides here."""
+        return None
+
     async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
         """The head's dashboard port on loopback, with the cluster's Ray token."""
         if target.dashboard_url is None:
