@@ -255,7 +255,12 @@ def cluster_names(obj: StoredObject) -> list[str]:
 
 # -- Kueue ----------------------------------------------------------------------------------
 
-WORKLOAD = ApiType("Workload", "kueue.x-k8s.io/v1beta2", "workloads")
+#: Kueue's Workload, newest API version first (v1beta1 before Kueue 0.15; the fields raydeck
+#: reads are the same in both).
+WORKLOADS = (
+    ApiType("Workload", "kueue.x-k8s.io/v1beta2", "workloads"),
+    ApiType("Workload", "kueue.x-k8s.io/v1beta1", "workloads"),
+)
 QUEUE_NAME_LABEL = "kueue.x-k8s.io/queue-name"
 #: Kueue's Workload conditions raydeck reads, in the order they happen.
 KUEUE_CONDITIONS = ("QuotaReserved", "Admitted", "Evicted", "Finished")

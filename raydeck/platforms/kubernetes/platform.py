@@ -32,7 +32,7 @@ from raydeck.platforms.kubernetes.convert import (
     RAYCLUSTER,
     RAYJOB,
     RAYSERVICE,
-    WORKLOAD,
+    WORKLOADS,
     ApiType,
     KueueAdmission,
     api_type,
@@ -101,12 +101,13 @@ class KubernetesPlatform:
         self._client = await KubeClient.connect(self._settings)
         served = await served_types(self.client)
         await self._reflect(NAMESPACE, FunctionSink(self._namespaces_listed, self._namespace_event))
-        self._kueue = await serves(self.client, WORKLOAD)
-        if self._kueue:
-            # Before the objects, so they are mirrored with their admission from the start.
-            await self._reflect(
-                WORKLOAD, FunctionSink(self._workloads_listed, self._workload_event)
-            )
+        for workloads in WORKLOADS:
+            if await serves(self.client, workloads):
+                # Before the objects, so they are mirrored with their admission from the start.
+                self._kueue = True
+                sink = FunctionSink(self._workloads_listed, self._workload_event)
+                await self._reflect(workloads, sink)
+                break
         for api in OBJECT_TYPES:
             if api in served:
                 await self._reflect(api, self._object_sink(api))
