@@ -234,9 +234,10 @@ class KubernetesPlatform:
 
     async def admission_queue(self, namespace: str) -> list[dict[str, Any]] | None:
         """Kueue's Workloads of the namespace that are not finished: waiting ones first, in the
-        order Kueue tries them (priority, then age), then admitted ones (position 0)."""
+        order Kueue tries them (priority, then age), then admitted ones (position 0). Nothing
+        without Kueue: raydeck's own queue does not hold anything back on Kubernetes."""
         if not self._kueue:
-            return None
+            return []
         current = [
             a
             for a in self._admissions.values()
