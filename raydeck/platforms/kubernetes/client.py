@@ -40,6 +40,8 @@ class KubeClient:
     def __init__(self, api: kr8s.asyncio.Api) -> None:
         self._api = api
         self._forwarding: httpx.AsyncClient | None = None
+        self._forwarding_token: str | None = None
+        self._retired: list[httpx.AsyncClient] = []
 
     @classmethod
     async def connect(cls, settings: KubernetesSettings) -> KubeClient:
@@ -129,8 +131,14 @@ class KubeClient:
     async def forwarding_client(self) -> httpx.AsyncClient:
         """An HTTP client of the API server with raydeck's credentials, for passing requests
         through it as they are (the service proxy): redirects come back, no default headers."""
+        auth = self._api.auth
+        if self._forwarding is not None and self._forwarding_token != auth.token:
+            # kr8s renewed its credentials (a 401 on its own requests): follow it. The old
+            # client may still stream a response; it is closed with this one.
+            self._retired.append(self._forwarding)
+            self._forwarding = None
         if self._forwarding is None:
-            auth = self._api.auth
+            self._forwarding_token = auth.token
             headers = {"Authorization": f"Bearer {auth.token}"} if auth.token else {}
             try:
                 verify = await auth.ssl_context()  # type: ignore[no-untyped-call]
@@ -150,9 +158,10 @@ class KubeClient:
         session = getattr(self._api, "_session", None)
         if session is not None and not session.is_closed:
             await session.aclose()
-        if self._forwarding is not None:
-            await self._forwarding.aclose()
-            self._forwarding = None
+        for client in [*self._retired, *([self._forwarding] if self._forwarding else [])]:
+            await client.aclose()
+        self._retired.clear()
+        self._forwarding = None
 
 
 def translate(error: Exception) -> RaydeckError:
