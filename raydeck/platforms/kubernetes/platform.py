@@ -3,7 +3,8 @@
 ``create_app`` builds it when ``platform`` is ``kubernetes``. Writes go to the
 API server (the KubeRay operator does the running); reflectors list and watch
 namespaces, RayClusters, RayJobs, RayServices, ConfigMaps and events into the
-store, which stays the read model for lists, search and sort. Pods and logs are
+store (and Kueue's Workloads, when served, into each owner's ``status.kueue``),
+which stays the read model for lists, search and sort. Pods and logs are
 read from the API server when asked. Templates never reach the API server.
 """
 
@@ -204,7 +205,10 @@ class KubernetesPlatform:
             return None
         if deleted or found is None:
             self._workload_owners.pop(workload_uid, None)
-            self._admissions.pop(owner, None)
+            current = self._admissions.get(owner)
+            # Kueue may have made the owner a new Workload already; keep that one.
+            if current is not None and current.workload == raw["metadata"].get("name"):
+                del self._admissions[owner]
         else:
             self._workload_owners[workload_uid] = owner
             self._admissions[owner] = found[1]
