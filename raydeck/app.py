@@ -128,11 +128,12 @@ def create_app(
             k.plural: ObjectManager(kind=k, store=store, platform=platform, audit=audit_log)
             for k in KINDS
         },
-        namespaces=NamespaceManager(store, audit_log),
+        namespaces=NamespaceManager(store, platform, audit_log),
         auth=AuthManager(store=store, settings=settings.auth, audit=audit_log),
         audit=audit_log,
         quotas=QuotaManager(
             store=store,
+            platform=platform,
             admission=AdmissionQueue(
                 store, capacity_from(settings.local.capacity_cpu, settings.local.capacity_memory)
             ),

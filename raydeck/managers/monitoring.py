@@ -23,7 +23,7 @@ from raydeck.monitoring.prometheus_server import write_file_sd
 from raydeck.monitoring.sampler import Sampler
 from raydeck.monitoring.sources import MetricSource, TimeRange
 from raydeck.monitoring.targets import ClusterTarget
-from raydeck.platforms.base import Platform
+from raydeck.platforms.base import DashboardUpstream, Platform
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources.kinds import KINDS
@@ -169,7 +169,7 @@ class MonitoringManager:
                     "group": node.group,
                     "nodeType": node.node_type,
                     "running": node.running,
-                    "series": ov.node_points(series.get(node.instance or "", []), window),
+                    "series": ov.node_points(series.get(node.key, []), window),
                 }
                 for node in target.nodes
             ],
@@ -195,15 +195,13 @@ class MonitoringManager:
             return None
         now = time.time()
         window = TimeRange(now - HEALTH_WINDOW_SECONDS, now, HEALTH_WINDOW_SECONDS)
-        points = (await self.source.node_series([head], window)).get(head.instance) or []
+        points = (await self.source.node_series([head], window)).get(head.key) or []
         return points[0][1] if points else None
 
-    async def dashboard(self, namespace: str, name: str) -> tuple[str, dict[str, str]]:
-        """The loopback address of a running cluster's Ray Dashboard and the headers it wants."""
+    async def dashboard(self, namespace: str, name: str) -> DashboardUpstream:
+        """How to reach a running cluster's Ray Dashboard (the platform knows the way)."""
         target = await self.running_cluster(namespace, name)
-        if target.dashboard_url is None:
-            raise InvalidState(f"RayCluster {namespace}/{name} has no dashboard yet")
-        return target.dashboard_url, dict(target.dashboard_headers)
+        return await self._platform.dashboard_upstream(target)
 
     # -- raydeck's own metrics --------------------------------------------------------------
 

@@ -434,8 +434,12 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 class NamespaceManager:
-    def __init__(self, store: Store, audit: AuditLog) -> None:
+    """Namespaces live where the platform keeps them (the store locally, the API server on
+    Kubernetes); reads come from the store, which mirrors them."""
+
+    def __init__(self, store: Store, platform: Platform, audit: AuditLog) -> None:
         self._store = store
+        self._platform = platform
         self._audit = audit
 
     async def list(self, actor: Principal) -> list[dict[str, Any]]:
@@ -451,14 +455,14 @@ class NamespaceManager:
         errors = check_namespace_name(name, "metadata.name")
         if errors:
             raise InvalidInput("the namespace is invalid", errors)
-        created = _namespace_wire(await self._store.create_namespace(name))
+        created = _namespace_wire(await self._platform.create_namespace(name))
         await self._audit.record(actor.username, "create", kind="Namespace", name=name)
         return created
 
     async def delete(self, actor: Principal, name: str) -> None:
         actor.require_read(name)
         actor.require_admin("delete namespaces")
-        await self._store.delete_namespace(name)
+        await self._platform.delete_namespace(name)
         await self._audit.record(actor.username, "delete", kind="Namespace", name=name)
 
 

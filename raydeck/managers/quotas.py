@@ -15,6 +15,7 @@ from raydeck.errors import FieldError, InvalidInput
 from raydeck.managers.access import Principal
 from raydeck.managers.audit import AuditLog
 from raydeck.platforms.admission import AdmissionQueue, Demand
+from raydeck.platforms.base import Platform
 from raydeck.resources.quantity import format_bytes, format_cpu, to_int_ceil, to_millis
 from raydeck.store import accounts
 from raydeck.store.accounts import QuotaRecord
@@ -24,8 +25,11 @@ QUOTA_FIELDS = ("cpu", "memory", "gpu", "clusters")
 
 
 class QuotaManager:
-    def __init__(self, *, store: Store, admission: AdmissionQueue, audit: AuditLog) -> None:
-        self._store, self._admission, self._audit = store, admission, audit
+    def __init__(
+        self, *, store: Store, platform: Platform, admission: AdmissionQueue, audit: AuditLog
+    ) -> None:
+        self._store, self._platform = store, platform
+        self._admission, self._audit = admission, audit
 
     async def get(self, actor: Principal, namespace: str) -> dict[str, Any]:
         actor.require_read(namespace)
@@ -50,9 +54,13 @@ class QuotaManager:
         return await self._wire(quota)
 
     async def queue(self, actor: Principal, namespace: str) -> list[dict[str, Any]]:
-        """Clusters of the namespace waiting to start, in the order they will be tried."""
+        """Clusters of the namespace waiting to start, in the order they will be tried; where a
+        queue outside raydeck admits them (Kueue on Kubernetes), that queue's view."""
         actor.require_read(namespace)
         await self._store.get_namespace(namespace)
+        outside = await self._platform.admission_queue(namespace)
+        if outside is not None:
+            return outside
         decided, order = await self._admission.decisions()
         waiting = [d for d in order if d.namespace == namespace and not decided[d.key].admitted]
         return [_queue_entry(d, decided[d.key].position, decided[d.key].reason) for d in waiting]

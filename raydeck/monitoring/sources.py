@@ -40,7 +40,7 @@ class MetricSource(Protocol):
     async def node_series(
         self, nodes: Sequence[NodeTarget], window: TimeRange
     ) -> dict[str, NodeSeries]:
-        """Figures of each node (keyed by ``NodeTarget.instance``) within ``window``."""
+        """Figures of each node (keyed by ``NodeTarget.key``) within ``window``."""
         ...
 
     async def sample(self, nodes: Sequence[NodeTarget]) -> None:
@@ -83,10 +83,8 @@ class EmbeddedSource:
         results = await asyncio.gather(*(scrape(self._http, n) for n in running))
         now = time.time()
         for node, figures in zip(running, results, strict=True):
-            if figures is not None and node.instance is not None:
-                self._series.setdefault(node.instance, deque(maxlen=self._maxlen)).append(
-                    (now, figures)
-                )
+            if figures is not None:
+                self._series.setdefault(node.key, deque(maxlen=self._maxlen)).append((now, figures))
         self._forget_older_than(now - self._retention)
 
     def _forget_older_than(self, cutoff: float) -> None:
@@ -100,11 +98,9 @@ class EmbeddedSource:
     ) -> dict[str, NodeSeries]:
         found: dict[str, NodeSeries] = {}
         for node in nodes:
-            points = self._series.get(node.instance or "")
+            points = self._series.get(node.key)
             if points:
-                found[node.instance or ""] = [
-                    (t, f) for t, f in points if window.start <= t <= window.end
-                ]
+                found[node.key] = [(t, f) for t, f in points if window.start <= t <= window.end]
         return found
 
     @property

@@ -25,11 +25,24 @@ class NodeTarget:
     node_manager_port: int | None = None
     #: Epoch milliseconds when this incarnation of the node was started (0 if unknown).
     started_ms: int = 0
+    #: The node's RayCluster and namespace as a Prometheus on Kubernetes labels its series
+    #: (``ray_io_cluster`` from KubeRay's PodMonitor relabeling, ``namespace`` and ``pod`` from
+    #: the Prometheus operator). Empty where Prometheus knows the node only by its ``instance``.
+    cluster: str = ""
+    namespace: str = ""
 
     @property
     def instance(self) -> str | None:
         """The node's metrics endpoint as Prometheus names it (``host:port``)."""
         return f"{self.host}:{self.metrics_port}" if self.metrics_port else None
+
+    @property
+    def key(self) -> str:
+        """How metric sources key this node's series: ``namespace/pod`` for a node known by its
+        cluster's labels, else its metrics endpoint (empty when it has none)."""
+        if self.cluster:
+            return f"{self.namespace}/{self.pod}"
+        return self.instance or ""
 
 
 @dataclass(frozen=True)

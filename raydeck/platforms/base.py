@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import httpx
+
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget
-from raydeck.store.records import ObjectKey, StoredObject
+from raydeck.store.records import NamespaceRecord, ObjectKey, StoredObject
 
 
 @dataclass
@@ -49,6 +51,20 @@ class PodView:
         }
 
 
+@dataclass(frozen=True)
+class DashboardUpstream:
+    """Where raydeck's dashboard proxy sends the requests for one running cluster's Ray Dashboard."""
+
+    #: The dashboard's root, without a trailing slash.
+    base_url: str
+    #: Headers the dashboard wants from raydeck (e.g. the cluster's Ray token).
+    headers: dict[str, str]
+    #: How the requests get there, in words, for messages about failures.
+    via: str
+    #: The HTTP client carrying the platform's own credentials; None: raydeck's plain one.
+    client: httpx.AsyncClient | None = None
+
+
 class Platform(Protocol):
     name: str
 
@@ -77,6 +93,19 @@ class Platform(Protocol):
     async def endpoints(self, obj: StoredObject) -> dict[str, str]:
         """URLs of an instance: ``serve`` (a RayService's stable endpoint, a cluster's Serve
         port) and ``dashboard`` (the Ray Dashboard of the cluster it runs on), where they exist."""
+
+    async def create_namespace(self, name: str) -> NamespaceRecord:
+        """Create a namespace where the platform keeps them (AlreadyExists if it is there)."""
+
+    async def delete_namespace(self, name: str) -> None:
+        """Delete a namespace that holds nothing raydeck knows of (InvalidState otherwise)."""
+
+    async def admission_queue(self, namespace: str) -> list[dict[str, Any]] | None:
+        """What waits for admission in the namespace as a queue outside raydeck sees it (Kueue
+        on Kubernetes), as ``GET …/queue`` lists it; None where raydeck's own queue decides."""
+
+    async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
+        """How raydeck reaches the Ray Dashboard of a running cluster, on the user's behalf."""
 
     def logs(
         self, obj: StoredObject, *, pod: str | None, tail: int | None, follow: bool

@@ -6,6 +6,7 @@ functions of the object: recomputed on every write, never edited by hand.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,20 @@ def _desired(group: Mapping[str, Any]) -> int:
 
 def summarize(kind: str, body: Mapping[str, Any], status: Mapping[str, Any] | None) -> Summary:
     spec = body.get("spec") or {}
+    summary = _summarize(kind, spec, status)
+    if spec.get("suspend") and kueue_holds(status):
+        return dataclasses.replace(summary, state="queued")
+    return summary
+
+
+def kueue_holds(status: Mapping[str, Any] | None) -> bool:
+    """Whether Kueue keeps the object suspended until it admits it (its Workload as the
+    kubernetes platform shows it in ``status.kueue``)."""
+    state = ((status or {}).get("kueue") or {}).get("state")
+    return state in ("pending", "quotaReserved", "evicted")
+
+
+def _summarize(kind: str, spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> Summary:
     if kind == "RayCluster":
         state = str((status or {}).get("state") or "")
         # Between "stop" and the last process gone, KubeRay's state is empty: say so, not

@@ -370,18 +370,20 @@ class Store:
 
     # -- mirroring (the kubernetes platform) ------------------------------------------------
 
-    async def mirror(self, obj: StoredObject) -> StoredObject | None:
+    async def mirror(self, obj: StoredObject, *, refresh: bool = False) -> StoredObject | None:
         """Keep ``obj`` as another system reported it: its uid, resourceVersion and timestamps.
 
-        A report older than the stored copy is ignored; a template of the same name wins
-        (None is returned) because templates exist only here. The namespace is added if needed.
+        A report older than the stored copy is ignored, and so is one of the same version
+        unless ``refresh`` (what raydeck shows beside it changed, e.g. Kueue's admission); a
+        template of the same name wins (None is returned) because templates exist only here.
+        The namespace is added if needed.
         """
-        result, changed = await self._run(self._mirror, obj)
+        result, changed = await self._run(self._mirror, obj, refresh)
         if changed:
             self._notify(obj.key)
         return result
 
-    def _mirror(self, obj: StoredObject) -> tuple[StoredObject | None, bool]:
+    def _mirror(self, obj: StoredObject, refresh: bool) -> tuple[StoredObject | None, bool]:
         with self._tx() as conn:
             if not conn.execute(
                 sa.select(schema.namespaces.c.name).where(schema.namespaces.c.name == obj.namespace)
@@ -399,7 +401,9 @@ class Store:
                 current = _from_row(row)
                 if current.is_template:
                     return None, False
-                if current.uid == obj.uid and current.resource_version >= obj.resource_version:
+                newer = current.resource_version > obj.resource_version
+                same = current.resource_version == obj.resource_version
+                if current.uid == obj.uid and (newer or (same and not refresh)):
                     return current, False
                 conn.execute(schema.objects.delete().where(schema.objects.c.uid == current.uid))
             conn.execute(schema.objects.delete().where(schema.objects.c.uid == obj.uid))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from raydeck.api.routes.dashboard import gateway_reason, local_location
 from raydeck.settings import Settings
 from tests.support.samples import raycluster, rayjob
 
@@ -78,3 +79,21 @@ async def test_own_metrics_report_requests_by_route_and_resources_by_state(
         in text
     )
     assert 'raydeck_resources{kind="RayCluster",state="ready",type="instance"} 1.0' in text
+
+
+def test_a_dashboard_redirect_stays_under_raydecks_prefix_whatever_proxy_wrote_it() -> None:
+    via_api_server = (
+        "https://127.0.0.1:6443/api/v1/namespaces/ns/services/c-head-svc:dashboard/proxy"
+    )
+    prefix = "/rayclusters/ns/c/dashboard"
+    assert local_location("/#/jobs", "http://127.0.0.1:8265", "ns", "c") == prefix + "/#/jobs"
+    for written in (via_api_server + "/jobs", httpx.URL(via_api_server).path + "/jobs"):
+        assert local_location(written, via_api_server, "ns", "c") == prefix + "/jobs"
+    assert local_location("https://ray.io/", via_api_server, "ns", "c") == "https://ray.io/"
+
+
+def test_only_a_kubernetes_status_counts_as_the_gateway_failing() -> None:
+    status = b'{"kind":"Status","code":503,"message":"no endpoints available for service \\"s\\""}'
+    assert gateway_reason(status) == 'no endpoints available for service "s"'
+    assert gateway_reason(b'{"result": false, "msg": "Serve is not running"}') is None
+    assert gateway_reason(b"<html>busy</html>") is None

@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -17,13 +18,17 @@ from tests.support.auth import ADMIN_PASSWORD, login
 
 
 @asynccontextmanager
-async def kube_raydeck(kubeconfig: Path, **kubernetes: int) -> AsyncIterator[httpx.AsyncClient]:
+async def kube_raydeck(
+    kubeconfig: Path, *, monitoring: dict[str, Any] | None = None, **kubernetes: int
+) -> AsyncIterator[httpx.AsyncClient]:
     """An API client of raydeck (platform kubernetes) on a fresh data dir, removed afterwards."""
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
     settings = get_settings(data_dir=data_dir, platform="kubernetes", admin_password=ADMIN_PASSWORD)
     settings.kubernetes.kubeconfig = kubeconfig
     for name, value in kubernetes.items():
         setattr(settings.kubernetes, name, value)
+    for name, value in (monitoring or {}).items():
+        setattr(settings.monitoring, name, value)
     app = create_app(settings, stop_clusters_on_exit=False)
     try:
         async with app.router.lifespan_context(app):

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from raydeck.errors import InvalidState
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget, NodeTarget
-from raydeck.platforms.base import PodView
+from raydeck.platforms.base import DashboardUpstream, PodView
 from raydeck.resources.summary import pod_requests
-from raydeck.store.records import ObjectKey, StoredObject
+from raydeck.store.records import NamespaceRecord, ObjectKey, StoredObject
 from raydeck.store.store import Store
 
 
@@ -99,6 +100,22 @@ class MemoryPlatform:
                 "endpoints": {"serve": "18000"},
             }
         return await self._store.write_status(obj.key, status, uid=obj.uid)
+
+    async def create_namespace(self, name: str) -> NamespaceRecord:
+        """Namespaces are raydeck's own here: a row in the store."""
+        return await self._store.create_namespace(name)
+
+    async def delete_namespace(self, name: str) -> None:
+        await self._store.delete_namespace(name)
+
+    async def admission_queue(self, namespace: str) -> list[dict[str, Any]] | None:
+        """None: raydeck's own admission queue decides here."""
+        return None
+
+    async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
+        if target.dashboard_url is None:
+            raise InvalidState(f"RayCluster {target.namespace}/{target.name} has no dashboard yet")
+        return DashboardUpstream(target.dashboard_url, dict(target.dashboard_headers), via="here")
 
     async def endpoints(self, obj: StoredObject) -> dict[str, str]:
         urls = {"dashboard": "http://127.0.0.1:18265"}

@@ -1,14 +1,16 @@
-"""The Ray Dashboard reverse proxy: ``/rayclusters/{ns}/{name}/dashboard/…`` to the head's loopback port.
+"""The Ray Dashboard reverse proxy: ``/rayclusters/{ns}/{name}/dashboard/…`` to the cluster's head.
 
-Ray's dashboard binds to 127.0.0.1 and uses relative asset and API paths, so a
-prefix proxy serves it whole. Every request passes ``authorize_dashboard``
-first; the proxy never decides who may look.
+The platform says where the dashboard is (locally the head's loopback port; on
+Kubernetes the API server's service proxy, with raydeck's credentials). Ray's
+dashboard uses relative asset and API paths, so a prefix proxy serves it whole.
+Every request passes ``authorize_dashboard`` first; the proxy never decides who may look.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -40,6 +42,9 @@ _DROPPED = {
     "cookie",
     "authorization",
 }
+#: Statuses with which a gateway in between (the Kubernetes API server's proxy) says it could
+#: not reach the dashboard.
+_UNREACHABLE = frozenset({502, 503, 504})
 
 
 @router.api_route(PREFIX, methods=METHODS)
@@ -59,29 +64,38 @@ async def dashboard(
     path: str,
     _allowed: DashboardAccessDep,
 ) -> Response:
-    base, ray_headers = await context.monitoring.dashboard(namespace, name)
-    client: httpx.AsyncClient = request.app.state.proxy_client
+    upstream = await context.monitoring.dashboard(namespace, name)
+    client: httpx.AsyncClient = upstream.client or request.app.state.proxy_client
     # The caller's own credentials stay with raydeck; Ray gets the cluster's, if it has any.
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED}
-    headers.update(ray_headers)
-    upstream = client.build_request(
+    headers.update(upstream.headers)
+    outgoing = client.build_request(
         request.method,
-        f"{base}/{path}",
+        f"{upstream.base_url}/{path}",
         params=request.query_params,
         headers=headers,
         content=await request.body(),
     )
+    cluster = f"RayCluster {namespace}/{name}"
     try:
-        response = await client.send(upstream, stream=True)
+        response = await client.send(outgoing, stream=True, follow_redirects=False)
     except httpx.HTTPError as e:
         raise PlatformUnavailable(
-            f"the Ray Dashboard of RayCluster {namespace}/{name} does not answer: {e}"
+            f"the Ray Dashboard of {cluster} does not answer ({upstream.via}): {e}"
         ) from e
     kept = {k: v for k, v in response.headers.items() if k.lower() not in _DROPPED}
     kept.pop("content-encoding", None)
-    location = kept.get("location", "")
-    if location.startswith("/") and not location.startswith("//"):
-        kept["location"] = f"/rayclusters/{namespace}/{name}/dashboard{location}"
+    if "location" in kept:
+        kept["location"] = local_location(kept["location"], upstream.base_url, namespace, name)
+    if response.status_code in _UNREACHABLE:
+        content = await _read(response)
+        reason = gateway_reason(content)
+        if reason is not None:
+            raise PlatformUnavailable(
+                f"the Ray Dashboard of {cluster} cannot be reached ({upstream.via}): "
+                f"{response.status_code} {reason}"
+            )
+        return Response(content, status_code=response.status_code, headers=kept)
     return StreamingResponse(_body(response), status_code=response.status_code, headers=kept)
 
 
@@ -91,11 +105,19 @@ async def dashboard_socket(websocket: WebSocket, namespace: str, name: str, path
     context = websocket.app.state.context
     try:
         await authorize_dashboard_socket(websocket, namespace)
-        base, ray_headers = await context.monitoring.dashboard(namespace, name)
+        upstream_at = await context.monitoring.dashboard(namespace, name)
     except RaydeckError as e:
         await websocket.close(code=_POLICY_VIOLATION, reason=e.message[:120])
         return
-    target = "ws" + base.removeprefix("http") + "/" + path
+    if upstream_at.client is not None:
+        # The platform's credentials live in its own HTTP client, which speaks no websocket.
+        await websocket.close(
+            code=_TRY_AGAIN_LATER,
+            reason=f"no websockets {upstream_at.via}; poll the HTTP endpoint instead"[:120],
+        )
+        return
+    ray_headers = upstream_at.headers
+    target = "ws" + upstream_at.base_url.removeprefix("http") + "/" + path
     if websocket.url.query:
         target += "?" + websocket.url.query
     async with aiohttp.ClientSession() as session:
@@ -139,6 +161,38 @@ async def _pump(websocket: WebSocket, upstream: aiohttp.ClientWebSocketResponse)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def local_location(location: str, base_url: str, namespace: str, name: str) -> str:
+    """A redirect of the dashboard's as a path under raydeck's prefix: the dashboard's root
+    (``base_url``, or its path, as a proxy in between writes it) becomes the prefix."""
+    prefix = f"/rayclusters/{namespace}/{name}/dashboard"
+    base_path = httpx.URL(base_url).path.rstrip("/")
+    for root in (base_url.rstrip("/"), base_path):
+        if root and (location == root or location.startswith(root + "/")):
+            return prefix + location[len(root) :]
+    if location.startswith("/") and not location.startswith("//"):
+        return prefix + location
+    return location
+
+
+def gateway_reason(content: bytes) -> str | None:
+    """The message of a Kubernetes ``Status`` (what the API server's proxy answers when it cannot
+    reach the service); None for anything else, which is the dashboard's own answer."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return None
+    if isinstance(body, dict) and body.get("kind") == "Status":
+        return str(body.get("message") or body.get("reason") or "no reason given")
+    return None
+
+
+async def _read(response: httpx.Response) -> bytes:
+    try:
+        return await response.aread()
+    finally:
+        await response.aclose()
 
 
 async def _body(response: httpx.Response) -> AsyncIterator[bytes]:

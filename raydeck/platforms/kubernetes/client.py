@@ -9,6 +9,7 @@ edge. It knows nothing about the store or about RayClusters.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import AsyncIterator
 from typing import Any
@@ -38,6 +39,9 @@ REQUEST_TIMEOUT = 30.0
 class KubeClient:
     def __init__(self, api: kr8s.asyncio.Api) -> None:
         self._api = api
+        self._forwarding: httpx.AsyncClient | None = None
+        self._forwarding_token: str | None = None
+        self._retired: list[httpx.AsyncClient] = []
 
     @classmethod
     async def connect(cls, settings: KubernetesSettings) -> KubeClient:
@@ -124,10 +128,40 @@ class KubeClient:
         except Exception as e:
             raise translate(e) from e
 
+    async def forwarding_client(self) -> httpx.AsyncClient:
+        """An HTTP client of the API server with raydeck's credentials, for passing requests
+        through it as they are (the service proxy): redirects come back, no default headers."""
+        auth = self._api.auth
+        if self._forwarding is not None and self._forwarding_token != auth.token:
+            # kr8s renewed its credentials (a 401 on its own requests): follow it. The old
+            # client may still stream a response; it is closed with this one.
+            self._retired.append(self._forwarding)
+            self._forwarding = None
+        if self._forwarding is None:
+            self._forwarding_token = auth.token
+            headers = {"Authorization": f"Bearer {auth.token}"} if auth.token else {}
+            try:
+                verify = await auth.ssl_context()  # type: ignore[no-untyped-call]
+            except Exception as e:
+                raise translate(e) from e
+            self._forwarding = httpx.AsyncClient(
+                base_url=self.server,
+                headers=headers,
+                verify=verify,
+                proxy=auth.proxy,
+                follow_redirects=False,
+                timeout=httpx.Timeout(60.0, connect=5.0),
+            )
+        return self._forwarding
+
     async def close(self) -> None:
         session = getattr(self._api, "_session", None)
         if session is not None and not session.is_closed:
             await session.aclose()
+        for client in [*self._retired, *([self._forwarding] if self._forwarding else [])]:
+            await client.aclose()
+        self._retired.clear()
+        self._forwarding = None
 
 
 def translate(error: Exception) -> RaydeckError:
@@ -160,9 +194,40 @@ def _from_status(code: int, status: dict[str, Any], fallback: str) -> RaydeckErr
         return InvalidInput("the Kubernetes API server rejected the object", errors or None)
     if code in (400, 410, 413, 415):
         return BadRequest(message)
+    if code == 403 and WEBHOOK_DENIAL.match(message):
+        return InvalidInput(
+            "an admission webhook of the Kubernetes API server rejected the object",
+            webhook_field_errors(message),
+        )
     if code in (401, 403):
         return Forbidden(f"the Kubernetes API server refused: {message}")
     return PlatformUnavailable(f"the Kubernetes API server answered {code}: {message}")
+
+
+#: How the API server words a validating webhook's refusal (a 403 that is about the object,
+#: not about who sent it).
+WEBHOOK_DENIAL = re.compile(r'admission webhook "([^"]+)" denied the request: ')
+#: One error of a Kubernetes field.ErrorList as it prints: ``path: Invalid value: …``.
+_FIELD_ERROR = re.compile(
+    r"(?:^|\[|, )([A-Za-z][\w.\[\]/-]*): (?=(?:Invalid value|Required value|Unsupported value|"
+    r"Forbidden|Duplicate value|Not found|Too long|Too many|Internal error))"
+)
+
+
+def webhook_field_errors(message: str) -> list[FieldError]:
+    """The fields a webhook's refusal names, each with its part of the message; one error
+    about no field when it names none."""
+    denial = WEBHOOK_DENIAL.match(message)
+    text = message[denial.end() :] if denial else message
+    starts = list(_FIELD_ERROR.finditer(text))
+    if not starts:
+        return [FieldError("", text)]
+    errors = []
+    for i, found in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
+        detail = text[found.end() : end].rstrip("], ")
+        errors.append(FieldError(found.group(1), detail))
+    return errors
 
 
 def _field(value: object) -> str:

@@ -8,6 +8,7 @@ resourceVersion, timestamps) and what a pod or an event looks like to raydeck.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,8 +168,10 @@ def to_pod_view(raw: dict[str, Any]) -> PodView:
 
 def to_node_target(raw: dict[str, Any]) -> NodeTarget:
     """A Ray pod as monitoring sees it: what its containers request (requests, else limits, as
-    Kubernetes defaults them), its IP, and the metrics port KubeRay opens (8080 by default)."""
+    Kubernetes defaults them), its IP, the metrics port KubeRay opens (8080 by default), and
+    its cluster and namespace, by which a Prometheus finds its series."""
     view = to_pod_view(raw)
+    meta = raw.get("metadata") or {}
     requests = Totals()
     for container in ((raw.get("spec") or {}).get("containers")) or []:
         requests += container_requests(container)
@@ -180,6 +183,8 @@ def to_node_target(raw: dict[str, Any]) -> NodeTarget:
         requests=requests,
         host=view.ip or "127.0.0.1",
         metrics_port=view.ports.get("metrics", DEFAULT_METRICS_PORT) if view.ip else None,
+        cluster=str((meta.get("labels") or {}).get(CLUSTER_LABEL) or ""),
+        namespace=str(meta.get("namespace") or ""),
     )
 
 
@@ -246,3 +251,131 @@ def cluster_names(obj: StoredObject) -> list[str]:
         ]
         return [str(n) for n in names if n]
     return []
+
+
+# -- Kueue ----------------------------------------------------------------------------------
+
+#: Kueue's Workload, newest API version first (v1beta1 before Kueue 0.15; the fields raydeck
+#: reads are the same in both).
+WORKLOADS = (
+    ApiType("Workload", "kueue.x-k8s.io/v1beta2", "workloads"),
+    ApiType("Workload", "kueue.x-k8s.io/v1beta1", "workloads"),
+)
+QUEUE_NAME_LABEL = "kueue.x-k8s.io/queue-name"
+#: Kueue's Workload conditions raydeck reads, in the order they happen.
+KUEUE_CONDITIONS = ("QuotaReserved", "Admitted", "Evicted", "Finished")
+
+
+@dataclass(frozen=True)
+class KueueAdmission:
+    """What Kueue's Workload says about one RayJob, RayCluster or RayService (its owner)."""
+
+    owner_kind: str
+    owner_name: str
+    namespace: str
+    workload: str
+    queue_name: str
+    cluster_queue: str
+    state: str
+    priority: int
+    created_at: str
+    reason: str
+    conditions: tuple[dict[str, str], ...]
+    requests: Totals
+
+    def to_status(self) -> dict[str, Any]:
+        """The ``status.kueue`` raydeck shows beside the object's own status."""
+        return {
+            "workload": self.workload,
+            "queueName": self.queue_name,
+            "clusterQueue": self.cluster_queue,
+            "state": self.state,
+            "reason": self.reason,
+            "conditions": list(self.conditions),
+        }
+
+
+def to_admission(raw: dict[str, Any]) -> tuple[str, KueueAdmission] | None:
+    """A Kueue Workload as (uid of the object it admits, its admission); None if it has no
+    RayJob, RayCluster or RayService owner."""
+    meta, spec, status = (raw.get(k) or {} for k in ("metadata", "spec", "status"))
+    owner = next(
+        (
+            o
+            for o in meta.get("ownerReferences") or []
+            if o.get("kind") in (RAYJOB.kind, RAYCLUSTER.kind, RAYSERVICE.kind) and o.get("uid")
+        ),
+        None,
+    )
+    if owner is None:
+        return None
+    found = {c.get("type"): c for c in status.get("conditions") or []}
+    conditions = tuple(
+        {k: str(found[t].get(k) or "") for k in ("type", "status", "reason", "message")}
+        for t in KUEUE_CONDITIONS
+        if t in found
+    )
+    state = kueue_state({t: found[t].get("status") == "True" for t in found})
+    return str(owner["uid"]), KueueAdmission(
+        owner_kind=str(owner["kind"]),
+        owner_name=str(owner.get("name") or ""),
+        namespace=str(meta.get("namespace") or ""),
+        workload=str(meta.get("name") or ""),
+        queue_name=str(spec.get("queueName") or ""),
+        cluster_queue=str((status.get("admission") or {}).get("clusterQueue") or ""),
+        state=state,
+        priority=int(spec.get("priority") or 0),
+        created_at=str(meta.get("creationTimestamp") or ""),
+        reason=_kueue_reason(state, found),
+        conditions=conditions,
+        requests=_pod_set_requests(spec.get("podSets") or []),
+    )
+
+
+def kueue_state(true: dict[str, bool]) -> str:
+    """One word for where a Workload stands, from which of Kueue's conditions are True."""
+    if true.get("Finished"):
+        return "finished"
+    if true.get("Admitted"):
+        return "admitted"
+    if true.get("Evicted"):
+        return "evicted"
+    if true.get("QuotaReserved"):
+        return "quotaReserved"
+    return "pending"
+
+
+def _kueue_reason(state: str, found: dict[str, dict[str, Any]]) -> str:
+    """The message of the condition that explains ``state`` (why it waits, above all)."""
+    for type_ in {
+        "finished": ("Finished",),
+        "admitted": ("Admitted",),
+        "evicted": ("Evicted",),
+        "quotaReserved": ("Admitted", "QuotaReserved"),
+        "pending": ("QuotaReserved",),
+    }[state]:
+        if found.get(type_, {}).get("message"):
+            return str(found[type_]["message"])
+    return "waiting for Kueue to look at it" if state == "pending" else ""
+
+
+def _pod_set_requests(pod_sets: list[dict[str, Any]]) -> Totals:
+    total = Totals()
+    for pod_set in pod_sets:
+        pod = Totals()
+        for container in ((pod_set.get("template") or {}).get("spec") or {}).get(
+            "containers"
+        ) or []:
+            pod += container_requests(container)
+        total += pod.scaled(int(pod_set.get("count") or 0))
+    return total
+
+
+def with_admission(obj: StoredObject, admission: KueueAdmission | None) -> StoredObject:
+    """``obj`` with Kueue's admission in ``status.kueue`` (removed when there is none)."""
+    status = {k: v for k, v in (obj.status or {}).items() if k != "kueue"}
+    if admission is not None:
+        status["kueue"] = admission.to_status()
+    if obj.status is None and admission is None:
+        return obj
+    return dataclasses.replace(obj, status=status)

@@ -3,7 +3,8 @@
 ``create_app`` builds it when ``platform`` is ``kubernetes``. Writes go to the
 API server (the KubeRay operator does the running); reflectors list and watch
 namespaces, RayClusters, RayJobs, RayServices, ConfigMaps and events into the
-store, which stays the read model for lists, search and sort. Pods and logs are
+store (and Kueue's Workloads, when served, into each owner's ``status.kueue``),
+which stays the read model for lists, search and sort. Pods and logs are
 read from the API server when asked. Templates never reach the API server.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, StaleResourceVersion
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget
-from raydeck.platforms.base import PodView
+from raydeck.platforms.base import DashboardUpstream, PodView
 from raydeck.platforms.kubernetes.client import KubeClient
 from raydeck.platforms.kubernetes.convert import (
     CLUSTER_LABEL,
@@ -32,17 +33,22 @@ from raydeck.platforms.kubernetes.convert import (
     RAYCLUSTER,
     RAYJOB,
     RAYSERVICE,
+    WORKLOADS,
     ApiType,
+    KueueAdmission,
     api_type,
     cluster_names,
+    to_admission,
     to_cluster_target,
     to_event,
     to_namespace,
     to_pod_view,
     to_request,
     to_stored,
+    with_admission,
 )
 from raydeck.platforms.kubernetes.reflector import FunctionSink, Reflector
+from raydeck.resources.quantity import format_bytes, format_cpu
 from raydeck.settings import Settings
 from raydeck.store.records import EventRecord, NamespaceRecord, ObjectKey, StoredObject
 from raydeck.store.store import Store
@@ -77,6 +83,12 @@ class KubernetesPlatform:
         #: annotations, data), and that view. A write based on a version at least that new is
         #: not stale, whatever status updates came since.
         self._user_changes: dict[str, tuple[int, dict[str, Any]]] = {}
+        #: Kueue's admission of each object it manages, by the object's uid; and the owner
+        #: uid of each Workload, by the Workload's uid.
+        self._admissions: dict[str, KueueAdmission] = {}
+        self._workload_owners: dict[str, str] = {}
+        #: Whether the API server serves Kueue's Workloads (and raydeck mirrors them).
+        self._kueue = False
 
     @property
     def client(self) -> KubeClient:
@@ -90,6 +102,13 @@ class KubernetesPlatform:
         self._client = await KubeClient.connect(self._settings)
         served = await served_types(self.client)
         await self._reflect(NAMESPACE, FunctionSink(self._namespaces_listed, self._namespace_event))
+        for workloads in WORKLOADS:
+            if await serves(self.client, workloads):
+                # Before the objects, so they are mirrored with their admission from the start.
+                self._kueue = True
+                sink = FunctionSink(self._workloads_listed, self._workload_event)
+                await self._reflect(workloads, sink)
+                break
         for api in OBJECT_TYPES:
             if api in served:
                 await self._reflect(api, self._object_sink(api))
@@ -149,6 +168,7 @@ class KubernetesPlatform:
 
     async def _mirror(self, api: ApiType, raw: dict[str, Any]) -> StoredObject:
         obj = to_stored(api, raw)
+        obj = with_admission(obj, self._admissions.get(obj.uid))
         view = user_view(obj.body)
         previous = self._user_changes.get(obj.uid)
         if previous is None or (previous[1] != view and obj.resource_version > previous[0]):
@@ -161,6 +181,80 @@ class KubernetesPlatform:
         self._events.pop(uid, None)
         with contextlib.suppress(NotFound):
             await self._store.delete(key, uid=uid)
+
+    async def _workloads_listed(self, items: list[dict[str, Any]]) -> None:
+        before = set(self._admissions)
+        self._admissions.clear()
+        self._workload_owners.clear()
+        for raw in items:
+            self._index_workload(raw, deleted=False)
+        for uid in before | set(self._admissions):
+            await self._show_admission(uid)
+
+    async def _workload_event(self, event_type: str, raw: dict[str, Any]) -> None:
+        uid = self._index_workload(raw, deleted=event_type == "DELETED")
+        if uid is not None:
+            await self._show_admission(uid)
+
+    def _index_workload(self, raw: dict[str, Any], *, deleted: bool) -> str | None:
+        """Record (or forget) a Workload's admission; the uid of the object it is about."""
+        workload_uid = str((raw.get("metadata") or {}).get("uid") or "")
+        found = to_admission(raw)
+        owner = found[0] if found else self._workload_owners.get(workload_uid)
+        if owner is None:
+            return None
+        if deleted or found is None:
+            self._workload_owners.pop(workload_uid, None)
+            current = self._admissions.get(owner)
+            # Kueue may have made the owner a new Workload already; keep that one.
+            if current is not None and current.workload == raw["metadata"].get("name"):
+                del self._admissions[owner]
+        else:
+            self._workload_owners[workload_uid] = owner
+            self._admissions[owner] = found[1]
+        return owner
+
+    async def _show_admission(self, uid: str) -> None:
+        """Mirror the object with ``uid`` again with its admission as it is now."""
+        admission = self._admissions.get(uid)
+        for obj in await self._instances_with_uid(uid, admission):
+            await self._store.mirror(with_admission(obj, admission), refresh=True)
+
+    async def _instances_with_uid(
+        self, uid: str, admission: KueueAdmission | None
+    ) -> list[StoredObject]:
+        if admission is not None:
+            with contextlib.suppress(NotFound):
+                key = ObjectKey(admission.owner_kind, admission.namespace, admission.owner_name)
+                obj = await self._store.get(key)
+                return [obj] if obj.uid == uid else []
+            return []
+        return [
+            o
+            for t in (RAYJOB, RAYCLUSTER, RAYSERVICE)
+            for o in await self._store.instances(t.kind)
+            if o.uid == uid
+        ]
+
+    async def admission_queue(self, namespace: str) -> list[dict[str, Any]] | None:
+        """Kueue's Workloads of the namespace that are not finished: waiting ones first, in the
+        order Kueue tries them (priority, then age), then admitted ones (position 0). Nothing
+        without Kueue: raydeck's own queue does not hold anything back on Kubernetes."""
+        if not self._kueue:
+            return []
+        current = [
+            a
+            for a in self._admissions.values()
+            if a.namespace == namespace and a.state != "finished"
+        ]
+        waiting = sorted(
+            (a for a in current if a.state != "admitted"), key=lambda a: (-a.priority, a.created_at)
+        )
+        admitted = sorted((a for a in current if a.state == "admitted"), key=lambda a: a.created_at)
+        return [
+            queue_entry(a, position=i + 1 if a.state != "admitted" else 0)
+            for i, a in enumerate([*waiting, *admitted])
+        ]
 
     async def _namespaces_listed(self, items: list[dict[str, Any]]) -> None:
         self._namespaces = {r.name: r for r in map(to_namespace, items)}
@@ -263,6 +357,29 @@ class KubernetesPlatform:
         await self._forget(key, current.uid)
         return current
 
+    # -- namespaces -----------------------------------------------------------------------
+
+    async def create_namespace(self, name: str) -> NamespaceRecord:
+        """A real Namespace on the API server, in the store at once (the watch confirms it)."""
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        raw = await self.client.request("POST", NAMESPACE, url=NAMESPACE.plural, body=body)
+        await self._namespace_event("ADDED", raw)
+        return to_namespace(raw)
+
+    async def delete_namespace(self, name: str) -> None:
+        """The store refuses first if raydeck holds anything in it (objects, templates); then the
+        API server deletes the Namespace and, as Kubernetes does, whatever else is in it."""
+        await self._store.delete_namespace(name)
+        try:
+            await self.client.request("DELETE", NAMESPACE, url=NAMESPACE.url(name))
+        except NotFound:
+            pass
+        except Exception:
+            # Still there: show it again.
+            await self._store.mirror_namespaces(list(self._namespaces.values()))
+            raise
+        self._namespaces.pop(name, None)
+
     # -- pods and logs --------------------------------------------------------------------
 
     async def pods(self, obj: StoredObject) -> list[PodView]:
@@ -319,12 +436,30 @@ class KubernetesPlatform:
                     urls.setdefault(port, f"{services}/{head}:{port}/proxy/")
         return urls
 
-    async def _head_service(self, namespace: str, cluster: str) -> tuple[str, set[str]]:
-        """The head Service KubeRay made for a cluster and its port names (none if not there)."""
-        name = f"{cluster}-head-svc"
+    async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
+        """The head Service's ``dashboard`` port through the API server's service proxy, with
+        raydeck's own credentials: users need none of their own for Kubernetes."""
+        service = await self._head_service_name(target.namespace, target.name)
+        path = f"/api/v1/namespaces/{target.namespace}/services/{service}:dashboard/proxy"
+        return DashboardUpstream(
+            base_url=self.client.server.rstrip("/") + path,
+            headers={},
+            via=f"through the Kubernetes API server's proxy of service {target.namespace}/{service}",
+            client=await self.client.forwarding_client(),
+        )
+
+    async def _head_service_name(self, namespace: str, cluster: str) -> str:
+        """The name of the head Service KubeRay made (its status says; else KubeRay's default)."""
         with contextlib.suppress(NotFound):
             obj = await self._store.get(ObjectKey(RAYCLUSTER.kind, namespace, cluster))
-            name = str(((obj.status or {}).get("head") or {}).get("serviceName") or name)
+            name = ((obj.status or {}).get("head") or {}).get("serviceName")
+            if name:
+                return str(name)
+        return f"{cluster}-head-svc"
+
+    async def _head_service(self, namespace: str, cluster: str) -> tuple[str, set[str]]:
+        """The head Service KubeRay made for a cluster and its port names (none if not there)."""
+        name = await self._head_service_name(namespace, cluster)
         try:
             service = await self.client.request(
                 "GET", "v1", namespace=namespace, url=f"services/{name}"
@@ -367,6 +502,34 @@ class KubernetesPlatform:
         if pod is None:
             raise NotFound(f"{what} has no running head pod")
         raise NotFound(f"pod {pod!r} of {what} not found")
+
+
+def queue_entry(admission: KueueAdmission, *, position: int) -> dict[str, Any]:
+    """A Workload as ``GET …/queue`` lists it: the local queue's fields plus Kueue's view."""
+    return {
+        "kind": admission.owner_kind,
+        "name": admission.owner_name,
+        "namespace": admission.namespace,
+        "position": position,
+        "priority": admission.priority,
+        "createdAt": admission.created_at,
+        "reason": admission.reason,
+        "requests": {
+            "cpu": format_cpu(admission.requests.cpu_millis),
+            "memory": format_bytes(admission.requests.memory_bytes),
+            "gpu": admission.requests.gpu,
+        },
+        "kueue": admission.to_status(),
+    }
+
+
+async def serves(client: KubeClient, api: ApiType) -> bool:
+    """Whether the API server serves ``api`` (an optional CRD such as Kueue's Workload)."""
+    try:
+        resources = await client.request("GET", api.api_version)
+    except NotFound:
+        return False
+    return api.plural in {r.get("name") for r in resources.get("resources") or []}
 
 
 async def served_types(client: KubeClient) -> set[ApiType]:

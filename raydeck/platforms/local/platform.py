@@ -19,11 +19,11 @@ import httpx
 
 from raydeck.controller.clock import Clock, SystemClock
 from raydeck.controller.loop import Controller
-from raydeck.errors import FieldError, InvalidInput, NotFound
+from raydeck.errors import FieldError, InvalidInput, InvalidState, NotFound
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget, NodeTarget
 from raydeck.platforms.admission import AdmissionQueue, Capacity, capacity_from
-from raydeck.platforms.base import PodView
+from raydeck.platforms.base import DashboardUpstream, PodView
 from raydeck.platforms.local.jobs import JobReconciler
 from raydeck.platforms.local.logs import (
     follow_directory,
@@ -41,7 +41,7 @@ from raydeck.resources import rayjob as rj
 from raydeck.resources import rayservice as rs
 from raydeck.resources.summary import Totals, pod_requests
 from raydeck.settings import LocalPlatformSettings, Settings
-from raydeck.store.records import ObjectKey, PodRecord, StoredObject
+from raydeck.store.records import NamespaceRecord, ObjectKey, PodRecord, StoredObject
 from raydeck.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -275,6 +275,25 @@ class LocalPlatform:
         if "dashboard" in ports:
             urls["dashboard"] = f"http://127.0.0.1:{ports['dashboard']}"
         return urls
+
+    async def create_namespace(self, name: str) -> NamespaceRecord:
+        """Namespaces are raydeck's own here: a row in the store."""
+        return await self._store.create_namespace(name)
+
+    async def delete_namespace(self, name: str) -> None:
+        await self._store.delete_namespace(name)
+
+    async def admission_queue(self, namespace: str) -> list[dict[str, Any]] | None:
+        """None: raydeck's own admission queue decides here."""
+        return None
+
+    async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
+        """The head's dashboard port on loopback, with the cluster's Ray token."""
+        if target.dashboard_url is None:
+            raise InvalidState(f"RayCluster {target.namespace}/{target.name} has no dashboard yet")
+        return DashboardUpstream(
+            target.dashboard_url, dict(target.dashboard_headers), via="on this machine"
+        )
 
     async def _job_log(
         self, obj: StoredObject, *, tail: int | None, follow: bool

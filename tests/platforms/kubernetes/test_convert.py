@@ -16,13 +16,15 @@ from raydeck.platforms.kubernetes.convert import (
     RAYCLUSTER,
     RAYSERVICE,
     cluster_names,
+    kueue_state,
+    to_admission,
     to_event,
     to_node_target,
     to_pod_view,
     to_request,
     to_stored,
 )
-from raydeck.resources.summary import Totals
+from raydeck.resources.summary import Totals, summarize
 
 LIVE: dict[str, Any] = {
     "apiVersion": "ray.io/v1",
@@ -155,7 +157,12 @@ def test_a_ray_pod_as_a_monitoring_target_counts_its_containers_requests() -> No
     pod = {
         "metadata": {
             "name": "c-head-x",
-            "labels": {"ray.io/group": "headgroup", "ray.io/node-type": "head"},
+            "namespace": "team-a",
+            "labels": {
+                "ray.io/cluster": "c",
+                "ray.io/group": "headgroup",
+                "ray.io/node-type": "head",
+            },
         },
         "spec": {
             "containers": [
@@ -173,5 +180,73 @@ def test_a_ray_pod_as_a_monitoring_target_counts_its_containers_requests() -> No
     assert (target.node_type, target.group, target.running) == ("head", "headgroup", True)
     assert target.requests == Totals(cpu_millis=750, memory_bytes=1024**3, gpu=1)
     assert target.instance == "10.0.0.7:8081"
+    # Prometheus finds its series by the labels KubeRay's PodMonitor relabeling writes.
+    assert (target.namespace, target.cluster, target.key) == ("team-a", "c", "team-a/c-head-x")
     pending = to_node_target({**pod, "status": {"phase": "Pending"}})
     assert not pending.running and pending.instance is None  # no IP yet: nothing to scrape
+
+
+def test_a_webhooks_refusal_is_invalid_input_naming_its_fields() -> None:
+    message = (
+        'admission webhook "vrayjob.kb.io" denied the request: [spec.shutdownAfterJobFinishes: '
+        "Invalid value: false: must delete the cluster, spec.clusterSelector: Required value: "
+        "needed]"
+    )
+    refused = translate(_server_error(403, {"reason": "Forbidden", "message": message}))
+    assert isinstance(refused, InvalidInput)
+    assert [(e.path, e.message) for e in refused.errors] == [
+        ("spec.shutdownAfterJobFinishes", "Invalid value: false: must delete the cluster"),
+        ("spec.clusterSelector", "Required value: needed"),
+    ]
+    # A refusal about who asks stays one.
+    denied = translate(_server_error(403, {"reason": "Forbidden", "message": "user cannot"}))
+    assert isinstance(denied, Forbidden)
+
+
+def test_a_kueue_workload_is_read_as_its_owners_admission() -> None:
+    workload = {
+        "metadata": {
+            "name": "rayjob-j-1a2b3",
+            "namespace": "team-a",
+            "creationTimestamp": "2026-01-02T03:04:05Z",
+            "ownerReferences": [{"kind": "RayJob", "name": "j", "uid": "u-1", "controller": True}],
+        },
+        "spec": {
+            "queueName": "team",
+            "priority": 5,
+            "podSets": [
+                {
+                    "name": "head",
+                    "count": 2,
+                    "template": {
+                        "spec": {"containers": [{"resources": {"requests": {"cpu": "1"}}}]}
+                    },
+                }
+            ],
+        },
+        "status": {
+            "conditions": [
+                {
+                    "type": "QuotaReserved",
+                    "status": "False",
+                    "reason": "Pending",
+                    "message": "couldn't assign flavors: insufficient quota for cpu",
+                }
+            ]
+        },
+    }
+    found = to_admission(workload)
+    assert found is not None
+    owner, admission = found
+    assert owner == "u-1" and (admission.owner_kind, admission.owner_name) == ("RayJob", "j")
+    assert admission.state == "pending" and "insufficient quota" in admission.reason
+    assert admission.requests == Totals(cpu_millis=2000) and admission.priority == 5
+    status = admission.to_status()
+    assert (status["queueName"], status["clusterQueue"]) == ("team", "")
+    assert kueue_state({"QuotaReserved": True, "Admitted": True}) == "admitted"
+    assert kueue_state({"Admitted": True, "Finished": True}) == "finished"
+    assert kueue_state({"Evicted": True}) == "evicted"
+    held = summarize("RayJob", {"spec": {"suspend": True}}, {"kueue": {"state": "pending"}})
+    assert held.state == "queued"
+    orphan = {**workload, "metadata": {**workload["metadata"], "ownerReferences": []}}
+    assert to_admission(orphan) is None
