@@ -169,7 +169,7 @@ async def test_a_session_cookie_is_not_a_bearer_token_and_back(
 async def test_first_start_prints_a_generated_admin_password_once(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = get_settings(data_dir=data_dir, admin_password=None)
+    settings = get_settings(data_dir=data_dir, admin_password=None, console=False)
     printed = []
     for _ in range(2):
         app = create_app(settings, platform_factory=lambda store, _s: MemoryPlatform(store))

@@ -30,7 +30,7 @@ SELF_ENDING = {("POST", "/api/v1/logout"), ("DELETE", "/api/v1/session")}
 @pytest.fixture(scope="module")
 def api() -> Iterator[tuple[str, dict[str, str], list[Any]]]:
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
-    settings = get_settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD)
+    settings = get_settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD, console=False)
     # Generated logins fail on purpose; they must not lock the test's own address out.
     settings.auth.login_max_failures = 1_000_000
     try:

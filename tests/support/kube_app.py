@@ -23,7 +23,9 @@ async def kube_raydeck(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An API client of raydeck (platform kubernetes) on a fresh data dir, removed afterwards."""
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
-    settings = get_settings(data_dir=data_dir, platform="kubernetes", admin_password=ADMIN_PASSWORD)
+    settings = get_settings(
+        data_dir=data_dir, platform="kubernetes", admin_password=ADMIN_PASSWORD, console=False
+    )
     settings.kubernetes.kubeconfig = kubeconfig
     for name, value in kubernetes.items():
         setattr(settings.kubernetes, name, value)
