@@ -130,7 +130,10 @@ def _run_server(settings: Settings, *, keep_running: bool) -> None:
     except RaydeckError as e:
         typer.echo(f"Error: {e.message}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"raydeck is starting at {url}  (API docs: {url}/docs, data: {settings.data_dir})")
+    where = f"console: {url}/, " if settings.console else ""
+    typer.echo(
+        f"raydeck is starting at {url}  ({where}API docs: {url}/docs, data: {settings.data_dir})"
+    )
     typer.echo(
         "Press Ctrl-C to stop"
         + (
