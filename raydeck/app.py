@@ -100,6 +100,18 @@ def metric_source(settings: Settings) -> MetricSource:
     return EmbeddedSource(retention=config.retention_seconds, interval=config.sample_interval)
 
 
+def console_context(context: AppContext) -> ConsoleContext:
+    """The console's view of the app: the same managers the API uses."""
+    return ConsoleContext(
+        settings=context.settings,
+        objects=context.objects,
+        namespaces=context.namespaces,
+        auth=context.auth,
+        monitoring=context.monitoring,
+        quotas=context.quotas,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -178,14 +190,7 @@ def create_app(
     if settings.console:
         mount_console(
             app,
-            ConsoleContext(
-                settings=settings,
-                objects=context.objects,
-                namespaces=context.namespaces,
-                auth=context.auth,
-                monitoring=context.monitoring,
-                quotas=context.quotas,
-            ),
+            console_context(context),
         )
     else:
 

@@ -10,23 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from raydeck.resources.codec import dump_yaml
+from raydeck.resources.meta import age
 from raydeck.resources.summary import service_state
 
 TYPE_ANNOTATION = "raydeck.io/type"
-
-
-def age(timestamp: str | None, *, now: datetime | None = None) -> str:
-    if not timestamp:
-        return "-"
-    try:
-        then = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return "-"
-    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{max(seconds, 0)}s"
 
 
 def cluster_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:

@@ -19,6 +19,7 @@ from raydeck.console.widgets import notify_error, status_color
 from raydeck.errors import RaydeckError
 from raydeck.managers.objects import ObjectManager
 from raydeck.resources.kinds import Kind
+from raydeck.resources.meta import age
 from raydeck.resources.quantity import format_bytes, format_cpu
 from raydeck.resources.summary import summarize
 from raydeck.store.records import ListQuery, StoredObject
@@ -246,7 +247,7 @@ class ListView:
             "memory": format_bytes(totals.memory_bytes) if totals.memory_bytes else "-",
             "gpu": str(totals.gpu) if totals.gpu else "-",
             "creator": obj.creator or "-",
-            "age": _age(obj.created_at),
+            "age": age(obj.created_at),
             "href": f"/{self._kind.plural}/{obj.namespace}/{obj.name}",
             "canStart": suspended or self._kind.name == "RayJob",
             "canStop": not suspended,
@@ -341,17 +342,3 @@ class ListView:
 
     async def _create(self) -> None:
         await open_create_dialog(self._session, self._kind, on_created=self.refresh)
-
-
-def _age(created: str | None) -> str:
-    if not created:
-        return "-"
-    try:
-        then = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return "-"
-    seconds = int((datetime.now(UTC) - then).total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{max(seconds, 0)}s"

@@ -26,6 +26,21 @@ def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def age(timestamp: str | None, *, now: datetime | None = None) -> str:
+    """How long ago an RFC 3339 timestamp was, as kubectl prints it: ``45s``, ``12m``, ``3d``."""
+    if not timestamp:
+        return "-"
+    try:
+        then = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return "-"
+    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{max(seconds, 0)}s"
+
+
 class KubeModel(BaseModel):
     """Base of all resource models: camelCase on the wire, unknown fields kept."""
 

@@ -15,7 +15,7 @@ import pytest
 from nicegui.testing.user import User
 from nicegui.testing.user_simulation import user_simulation
 
-from raydeck.app import create_app
+from raydeck.app import console_context, create_app
 from raydeck.console.context import SESSION_COOKIE, ConsoleContext
 from raydeck.console.root import build_root
 from raydeck.managers.access import Principal
@@ -65,14 +65,7 @@ async def anonymous_console(
     app = create_app(settings, platform_factory=lambda store, _s: MemoryPlatform(store))
     async with app.router.lifespan_context(app):
         shared = app.state.context
-        context = ConsoleContext(
-            settings=settings,
-            objects=shared.objects,
-            namespaces=shared.namespaces,
-            auth=shared.auth,
-            monitoring=shared.monitoring,
-            quotas=shared.quotas,
-        )
+        context = console_context(shared)
         admin = await shared.auth.admin_principal()
         async with user_simulation(root=build_root(context)) as user:
             yield Console(user, context, admin)
