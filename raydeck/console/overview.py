@@ -17,8 +17,8 @@ from nicegui import ui
 from raydeck.console.context import ConsoleSession
 from raydeck.console.widgets import human_bytes, notify_error, status_color
 from raydeck.errors import RaydeckError
+from raydeck.managers.access import Principal
 from raydeck.resources.kinds import RAYCLUSTER, RAYJOB, RAYSERVICE
-from raydeck.resources.summary import summarize
 from raydeck.store.records import ListQuery
 
 REFRESH_SECONDS = 5.0
@@ -131,23 +131,16 @@ class OverviewView:
             self._grafana.props(f'href="{grafana}"')
         self._source.set_text(f"Figures from {figures.get('source', '?')}; range {self._range}.")
 
-    async def _counts(self, actor: Any) -> dict[str, Counter[str]]:
-        counts: dict[str, Counter[str]] = {}
-        for kind in (RAYCLUSTER, RAYJOB, RAYSERVICE):
-            states: Counter[str] = Counter()
-            query = ListQuery(kind=kind.name, type="instance", limit=1000)
-            while True:
-                page = await self._session.manager(kind).list_objects(actor, query)
-                states.update(
-                    summarize(o.kind, o.body, o.status).state or "pending" for o in page.items
+    async def _counts(self, actor: Principal) -> dict[str, Counter[str]]:
+        """Instances per kind and state: one counting query per kind, however many exist."""
+        return {
+            kind.plural: Counter(
+                await self._session.manager(kind).count_states(
+                    actor, ListQuery(kind=kind.name, type="instance")
                 )
-                if not page.continue_token:
-                    break
-                query = ListQuery(
-                    kind=kind.name, type="instance", limit=1000, continue_token=page.continue_token
-                )
-            counts[kind.plural] = states
-        return counts
+            )
+            for kind in (RAYCLUSTER, RAYJOB, RAYSERVICE)
+        }
 
     def _draw_counters(self, counts: dict[str, Counter[str]], figures: dict[str, Any]) -> None:
         active = (figures.get("counts") or {}).get("activeClusters", 0)

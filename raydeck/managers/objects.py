@@ -95,6 +95,14 @@ class ObjectManager:
         page.items = [_shown_to(actor, o) for o in page.items]
         return page
 
+    async def count_states(self, actor: Principal, query: ListQuery) -> dict[str, int]:
+        """How many of the objects the caller may see match ``query``, per state."""
+        if query.namespace is not None:
+            actor.require_read(query.namespace)
+        return await self._store.count_states(
+            dataclasses.replace(query, visible_namespaces=actor.visible_filter())
+        )
+
     async def export_yaml(self, actor: Principal, namespace: str, name: str) -> str:
         return dump_yaml((await self.get(actor, namespace, name)).to_wire())
 

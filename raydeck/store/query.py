@@ -39,6 +39,11 @@ def build_list_statement(query: ListQuery) -> tuple[sa.Select[Any], sa.Select[An
     return statement, count
 
 
+def build_state_count_statement(query: ListQuery) -> sa.Select[Any]:
+    """How many objects the query matches, per state (``""`` stands for pending)."""
+    return sa.select(_T.c.state, sa.func.count()).where(*_conditions(query)).group_by(_T.c.state)
+
+
 def _conditions(query: ListQuery) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = [_T.c.kind == query.kind]
     if query.namespace is not None:

@@ -33,7 +33,7 @@ from raydeck.errors import (
 from raydeck.resources.meta import now_rfc3339
 from raydeck.resources.summary import summarize
 from raydeck.store import schema
-from raydeck.store.query import build_list_statement
+from raydeck.store.query import build_list_statement, build_state_count_statement
 from raydeck.store.records import (
     SERVER_META_FIELDS,
     TYPE_ANNOTATION,
@@ -337,6 +337,15 @@ class Store:
         more = bool(query.limit) and offset + len(items) < total
         token = _encode_continue(offset + len(items)) if more else None
         return ListPage(items, total, token)
+
+    async def count_states(self, query: ListQuery) -> dict[str, int]:
+        """What ``list_objects(query)`` would match, counted per state, in one query."""
+        return await self._run(self._count_states, query)
+
+    def _count_states(self, query: ListQuery) -> dict[str, int]:
+        with self._tx() as conn:
+            rows = conn.execute(build_state_count_statement(query)).all()
+        return {str(state) or "pending": int(count) for state, count in rows}
 
     async def instances(self, kind: str) -> list[StoredObject]:
         page = await self.list_objects(ListQuery(kind=kind, type="instance"))

@@ -134,3 +134,22 @@ async def test_a_namespace_with_objects_cannot_be_deleted(store: Store) -> None:
     await store.create(KIND, "busy", raycluster("x"), is_template=False, creator="")
     with pytest.raises(InvalidState):
         await store.delete_namespace("busy")
+
+
+async def test_states_are_counted_as_the_list_would_filter_them(store: Store) -> None:
+    await store.create_namespace("team-b")
+    for name, namespace, state in (
+        ("a", "default", "ready"),
+        ("b", "default", "ready"),
+        ("c", "default", ""),
+        ("d", "team-b", "ready"),
+    ):
+        obj = await store.create(KIND, namespace, raycluster(name), is_template=False, creator="")
+        if state:
+            await store.write_status(obj.key, {"state": state}, uid=obj.uid)
+    await store.create(KIND, "default", raycluster("t"), is_template=True, creator="")
+    instances = ListQuery("RayCluster", type="instance")
+    assert await store.count_states(instances) == {"ready": 3, "pending": 1}
+    only_default = ListQuery("RayCluster", type="instance", visible_namespaces=("default",))
+    assert await store.count_states(only_default) == {"ready": 2, "pending": 1}
+    assert await store.count_states(ListQuery("RayJob")) == {}
