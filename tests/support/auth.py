@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 ADMIN_PASSWORD = "admin-password-for-tests"
 
@@ -18,6 +21,18 @@ async def login(
     token: str = response.json()["token"]
     client.headers["Authorization"] = f"Bearer {token}"
     return token
+
+
+@asynccontextmanager
+async def running_as_admin(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """``app`` started (lifespan), and a client of it logged in as admin."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://raydeck", timeout=60
+        ) as client:
+            await login(client)
+            yield client
 
 
 def login_sync(url: str, username: str = "admin", password: str = ADMIN_PASSWORD) -> str:

@@ -14,7 +14,7 @@ import httpx
 from raydeck.api.deps import AppContext
 from raydeck.app import create_app
 from raydeck.settings import get_settings
-from tests.support.auth import ADMIN_PASSWORD, login
+from tests.support.auth import ADMIN_PASSWORD, running_as_admin
 
 
 @asynccontextmanager
@@ -31,15 +31,9 @@ async def kube_raydeck(
         setattr(settings.kubernetes, name, value)
     for name, value in (monitoring or {}).items():
         setattr(settings.monitoring, name, value)
-    app = create_app(settings, stop_clusters_on_exit=False)
     try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://raydeck", timeout=60
-            ) as client:
-                await login(client)
-                yield client
+        async with running_as_admin(create_app(settings, stop_clusters_on_exit=False)) as client:
+            yield client
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

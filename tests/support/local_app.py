@@ -14,7 +14,7 @@ import httpx
 from raydeck.app import create_app
 from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.settings import get_settings
-from tests.support.auth import ADMIN_PASSWORD, login
+from tests.support.auth import ADMIN_PASSWORD, running_as_admin
 
 
 @asynccontextmanager
@@ -30,15 +30,9 @@ async def local_raydeck(
         setattr(settings.local, name, value)
     for name, value in (monitoring or {}).items():
         setattr(settings.monitoring, name, value)
-    app = create_app(settings)
     try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://raydeck", timeout=60
-            ) as client:
-                await login(client)
-                yield client
+        async with running_as_admin(create_app(settings)) as client:
+            yield client
     finally:
         instance = data_dir / "instance-id"
         if instance.exists():
