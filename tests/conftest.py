@@ -24,6 +24,9 @@ from tests.support.auth import ADMIN_PASSWORD, login
 from tests.support.memory_platform import MemoryPlatform
 from tests.support.procs import pids_with_environ
 
+# The `server` fixture (a real raydeck process) for every tier that needs one.
+pytest_plugins = ["tests.support.server"]
+
 
 @pytest.fixture
 def data_dir() -> Iterator[Path]:
