@@ -22,6 +22,9 @@ TESTBED_CACHE = Path(
     os.environ.get("RAYDECK_TESTBED_CACHE", str(Path.home() / ".cache" / "raydeck-testbed"))
 )
 HELM = TESTBED_CACHE / "bin" / "helm"
+IMAGE_CACHE = Path(
+    os.environ.get("RAYDECK_IMAGE_CACHE", str(Path.home() / ".cache" / "raydeck-image"))
+)
 
 
 def helm(

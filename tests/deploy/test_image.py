@@ -22,7 +22,7 @@ import pytest
 
 from raydeck.platforms.kubernetes.client import KubeClient
 from raydeck.platforms.kubernetes.convert import RAYCLUSTER
-from tests.deploy.support import ROOT, TESTBED_CACHE
+from tests.deploy.support import IMAGE_CACHE, ROOT, TESTBED_CACHE
 from tests.support.auth import ADMIN_PASSWORD, login
 from tests.support.samples import raycluster
 from tests.support.waiting import eventually
@@ -75,6 +75,14 @@ def flat_kubeconfig(kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory) 
     return path
 
 
+def podman(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """podman with the settings scripts/image wrote for this machine (runc, resource limits)."""
+    env = {**os.environ, "CONTAINERS_CONF": str(IMAGE_CACHE / "containers.conf")}
+    return subprocess.run(
+        ["podman", *args], capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -86,9 +94,9 @@ def free_port() -> int:
 def container_url(image: str, flat_kubeconfig: Path) -> Iterator[str]:
     port, name = free_port(), f"raydeck-test-{uuid.uuid4().hex[:8]}"
     argv = [
-        "podman", "run", "--detach", "--name", name, "--pull=never",
+        "run", "--detach", "--name", name, "--pull=never",
         "--network", "host",  # the host's loopback: the bed's API server, nothing else
-        "--read-only", "--tmpfs", "/var/lib/raydeck:rw,mode=0700,uid=10001,gid=0",
+        "--read-only", "--tmpfs", "/var/lib/raydeck:rw,mode=0700,U",
         "--tmpfs", "/tmp:rw,mode=1777", "--cap-drop", "ALL",
         "--security-opt", "no-new-privileges",
         "-e", "RAYDECK_HOST=127.0.0.1", "-e", f"RAYDECK_PORT={port}",
@@ -96,18 +104,14 @@ def container_url(image: str, flat_kubeconfig: Path) -> Iterator[str]:
         "-v", f"{flat_kubeconfig}:/etc/raydeck/kubeconfig:ro",
         image, "serve", "--kubeconfig", "/etc/raydeck/kubeconfig",
     ]  # fmt: skip
-    started = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    started = podman(*argv)
     assert started.returncode == 0, started.stderr
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        logs = subprocess.run(["podman", "logs", name], capture_output=True, text=True, check=False)
-        subprocess.run(
-            ["podman", "rm", "--force", "--time", "10", name],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
+        logs = podman("logs", name)
+        podman("rm", "--force", "--time", "10", name)
+        # Shown with a failing test's output: what raydeck said inside the container.
         print(logs.stdout[-3000:], logs.stderr[-3000:])
 
 
