@@ -7,6 +7,7 @@ tests leave nothing in the user's.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ TESTBED_CACHE = Path(
     os.environ.get("RAYDECK_TESTBED_CACHE", str(Path.home() / ".cache" / "raydeck-testbed"))
 )
 HELM = TESTBED_CACHE / "bin" / "helm"
+KUBECTL = TESTBED_CACHE / "bin" / "kubectl"
 IMAGE_CACHE = Path(
     os.environ.get("RAYDECK_IMAGE_CACHE", str(Path.home() / ".cache" / "raydeck-image"))
 )
@@ -79,3 +81,16 @@ def rules(role: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
             for resource in rule["resources"]:
                 table.setdefault((group, resource), set()).update(rule["verbs"])
     return table
+
+
+def kubectl(kubeconfig: Path, *args: str) -> Any:
+    """Run the test bed's kubectl; its output parsed when JSON was asked for."""
+    done = subprocess.run(
+        [str(KUBECTL), "--kubeconfig", str(kubeconfig), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if "json" in args else done.stdout

@@ -2,8 +2,9 @@
 
 ``scripts/image build`` makes the image (cached layers: quick when only raydeck changed); the
 container runs it the way the chart does (non-root, read-only root, writable tmpfs only for the
-data directory and /tmp, no capabilities) on the host's loopback network, with the bed's
-kubeconfig mounted read-only. A RayCluster created through the container's API appears on the
+data directory and /tmp, no capabilities) on the host's loopback network, with a kubeconfig
+holding only a token of the chart's ServiceAccount mounted read-only, so the chart's RBAC is
+proven enough for what it does. A RayCluster created through the container's API appears on the
 API server, KubeRay's status comes back through it, and stop and delete reach the API server.
 """
 
@@ -19,10 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from raydeck.platforms.kubernetes.client import KubeClient
 from raydeck.platforms.kubernetes.convert import RAYCLUSTER
-from tests.deploy.support import IMAGE_CACHE, ROOT, TESTBED_CACHE
+from tests.deploy.support import CHART, IMAGE_CACHE, ROOT, helm, kubectl
 from tests.support.auth import ADMIN_PASSWORD, login
 from tests.support.samples import raycluster
 from tests.support.waiting import eventually
@@ -52,27 +54,43 @@ def image() -> str:
 
 
 @pytest.fixture(scope="module")
-def flat_kubeconfig(kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bed's kubeconfig with its certificates inline: one file to mount read-only."""
-    path = tmp_path_factory.mktemp("image") / "kubeconfig"
-    done = subprocess.run(
-        [
-            str(TESTBED_CACHE / "bin" / "kubectl"),
-            "--kubeconfig",
-            str(kubeconfig),
-            "config",
-            "view",
-            "--flatten",
-            "--minify",
+def account_kubeconfig(
+    kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """A kubeconfig holding only a token of the chart's ServiceAccount (TokenRequest), from a
+    release in a namespace of its own: the container can do what the chart grants, no more."""
+    home = tmp_path_factory.mktemp("image")
+    ns = f"rd-sa-{uuid.uuid4().hex[:6]}"
+    kubectl(kubeconfig, "create", "namespace", ns)
+    try:
+        kubectl(kubeconfig, "-n", ns, "create", "secret", "generic", "raydeck-admin",
+                "--from-literal=password=unused-here")  # fmt: skip
+        installed = helm(["install", "raydeck", str(CHART), "-n", ns], home=home,
+                         kubeconfig=kubeconfig)  # fmt: skip
+        assert installed.returncode == 0, installed.stderr
+        token = kubectl(kubeconfig, "-n", ns, "create", "token", "raydeck", "--duration", "1h")
+        admin = kubectl(kubeconfig, "config", "view", "--flatten", "--minify", "-o", "json")
+        path = home / "kubeconfig"
+        path.write_text(yaml.safe_dump(account_config(admin["clusters"][0], token.strip())))
+        path.chmod(0o644)  # the container's user (uid 10001) reads it
+        yield path
+        helm(["uninstall", "raydeck", "-n", ns], home=home, kubeconfig=kubeconfig)
+    finally:
+        kubectl(kubeconfig, "delete", "namespace", ns, "--wait=false")
+
+
+def account_config(cluster: dict[str, Any], token: str) -> dict[str, Any]:
+    """A kubeconfig (Kubernetes' own format: a dict at this edge) of one cluster and a token."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [cluster],
+        "users": [{"name": "raydeck", "user": {"token": token}}],
+        "contexts": [
+            {"name": "raydeck", "context": {"cluster": cluster["name"], "user": "raydeck"}}
         ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    path.write_text(done.stdout)
-    path.chmod(0o644)  # the container's user (uid 10001) reads it
-    return path
+        "current-context": "raydeck",
+    }
 
 
 def podman(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -91,7 +109,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def container_url(image: str, flat_kubeconfig: Path) -> Iterator[str]:
+def container_url(image: str, account_kubeconfig: Path) -> Iterator[str]:
     port, name = free_port(), f"raydeck-test-{uuid.uuid4().hex[:8]}"
     argv = [
         "run", "--detach", "--name", name, "--pull=never",
@@ -101,7 +119,7 @@ def container_url(image: str, flat_kubeconfig: Path) -> Iterator[str]:
         "--security-opt", "no-new-privileges",
         "-e", "RAYDECK_HOST=127.0.0.1", "-e", f"RAYDECK_PORT={port}",
         "-e", f"RAYDECK_ADMIN_PASSWORD={ADMIN_PASSWORD}",
-        "-v", f"{flat_kubeconfig}:/etc/raydeck/kubeconfig:ro",
+        "-v", f"{account_kubeconfig}:/etc/raydeck/kubeconfig:ro",
         image, "serve", "--kubeconfig", "/etc/raydeck/kubeconfig",
     ]  # fmt: skip
     started = podman(*argv)

@@ -6,33 +6,17 @@ Running as kwok reports it. The release goes into a fresh namespace and is unins
 
 from __future__ import annotations
 
-import json
 import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from tests.deploy.support import CHART, FULL_VALUES, TESTBED_CACHE, helm
+from tests.deploy.support import CHART, FULL_VALUES, KUBECTL, helm, kubectl
 
 pytestmark = pytest.mark.kubernetes
-KUBECTL = TESTBED_CACHE / "bin" / "kubectl"
-
-
-def kubectl(kubeconfig: Path, *args: str, stdin: str | None = None) -> Any:
-    done = subprocess.run(
-        [str(KUBECTL), "--kubeconfig", str(kubeconfig), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout) if "json" in args else done.stdout
 
 
 @pytest.fixture
