@@ -105,6 +105,8 @@ def kueue_holds(status: Mapping[str, Any] | None) -> bool:
 def _summarize(kind: str, spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> Summary:
     if kind == "RayCluster":
         state = str((status or {}).get("state") or "")
+        if not state and not spec.get("suspend") and (status or {}).get("queue"):
+            state = "queued"  # raydeck's admission queue holds it (local platform)
         # Between "stop" and the last process gone, KubeRay's state is empty: say so, not
         # "suspended", which would promise a delete that is still refused.
         label = state or ("suspending" if spec.get("suspend") and status else "pending")
