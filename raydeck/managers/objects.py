@@ -307,7 +307,7 @@ class ObjectManager:
         what = f"{self.kind.name} {namespace}/{body['metadata'].get('name')}"
         asks = describe_need(demand)
         if preview.never and not (body.get("spec") or {}).get("suspend"):
-            message = f"{what} can never start as it is: it asks {asks}; {preview.never}"
+            message = f"{what} can never start as it is: it asks {asks}"
             field = ".".join(["spec", *path]) if path else "spec"
             raise InvalidInput(message, [FieldError(field, preview.never)])
         if preview.never:
