@@ -269,13 +269,14 @@ def _cpu(millis: int) -> str:
 
 
 def _bytes(count: int) -> str:
-    """Exact in binary units where it divides (``3Gi``), else to a tenth of a GiB or MiB."""
+    """Exact where a large binary unit divides it (``3Gi``, ``512Mi``), else to a tenth of a
+    GiB (``23.5Gi``) or MiB: a machine's memory is rarely a round number."""
     exact = format_bytes(count)
-    if not exact.isdigit() or count < 2**20:
+    if exact.endswith(("Gi", "Ti", "Pi", "Ei")) or (exact.endswith("Mi") and count < 2**30):
         return exact
     if count >= 2**30:
         return f"{count / 2**30:.1f}Gi"
-    return f"{count / 2**20:.1f}Mi"
+    return f"{count / 2**20:.1f}Mi" if count >= 2**20 else exact
 
 
 def machine_capacity() -> Capacity:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from raydeck.platforms.admission import (
     Capacity,
@@ -21,6 +24,7 @@ from raydeck.store.accounts import QuotaRecord
 from raydeck.store.records import ObjectKey
 
 UNLIMITED = Capacity(None, None, None)
+EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "raycluster.yaml"
 
 
 def demand(
@@ -161,15 +165,22 @@ def test_with_nothing_set_cpu_is_no_limit_and_memory_and_nodes_follow_the_machin
 
 
 def test_the_readme_example_on_two_cores_is_admitted_by_default() -> None:
-    two_cores = cluster_need(_spec(head_cpu="1", workers=[("1", 2)]), detected_cpus=2)
-    assert two_cores.cpu_millis == 3000
-    decided = decide(
-        running=[],
-        waiting=[demand("example", cpu=3, nodes=3, memory=6 * 2**30)],
-        quotas={},
-        machine=capacity_from(LocalPlatformSettings()),
+    example = yaml.safe_load(EXAMPLE.read_text())
+    need = cluster_need(example["spec"], detected_cpus=2)
+    assert (need.cpu_millis, need.nodes) == (3000, 3)
+    asked = Demand(
+        ObjectKey("RayCluster", "default", "raycluster-sample"),
+        0,
+        "2026-01-01T00:00:00Z",
+        need.cpu_millis,
+        need.memory_bytes,
+        need.gpu,
+        nodes=need.nodes,
     )
-    assert decided[ObjectKey("RayCluster", "team", "example")].admitted
+    decided = decide(
+        running=[], waiting=[asked], quotas={}, machine=capacity_from(LocalPlatformSettings())
+    )
+    assert decided[asked.key].admitted
 
 
 def test_capacity_settings_are_hard_limits_when_set() -> None:
@@ -351,3 +362,12 @@ def test_while_both_clusters_of_an_upgrade_run_others_wait() -> None:
     )
     assert decided[ObjectKey("RayCluster", "team", "svc-new")].admitted
     assert "has 0 of 4 free" in decided[ObjectKey("RayCluster", "team", "plain")].reason
+
+
+def test_memory_in_messages_is_exact_where_round_and_a_tenth_of_a_gib_otherwise() -> None:
+    machine = Capacity(None, memory_bytes=24683664 * 1024, gpu=None)
+    reason = never_admitted(demand("big", memory=32 * 2**30), QuotaRecord("team"), machine)
+    assert reason == (
+        "it needs 32Gi memory and this machine (setting RAYDECK_LOCAL__CAPACITY_MEMORY) has "
+        "23.5Gi of 23.5Gi free (more than it will ever have)"
+    )
