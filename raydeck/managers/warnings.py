@@ -33,7 +33,7 @@ def warn(text: str) -> None:
 
 def header_value(text: str) -> str:
     """``299 - "text"``: a Warning header as the Kubernetes API server writes it (RFC 7234
-    quoting; characters a header cannot carry become spaces)."""
-    clean = "".join(c if c.isprintable() and ord(c) < 256 else " " for c in text)
+    quoting; what is not printable ASCII, which every client reads alike, becomes ``?``)."""
+    clean = "".join(c if c.isprintable() and c.isascii() else "?" for c in text)
     escaped = clean.replace("\\", "\\\\").replace('"', '\\"')
     return f'299 - "{escaped}"'

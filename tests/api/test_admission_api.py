@@ -10,6 +10,7 @@ import pytest
 
 from raydeck.app import create_app
 from raydeck.cli.client import warning_text
+from raydeck.managers.warnings import header_value
 from raydeck.platforms.admission import Capacity
 from raydeck.settings import Settings
 from tests.support.auth import login
@@ -149,3 +150,32 @@ async def test_templates_are_never_held_to_admission(small: httpx.AsyncClient) -
     )
     assert response.status_code == 201, response.text
     assert warnings_of(response) == []
+
+
+async def test_changing_a_running_cluster_warns_of_nothing_but_growing_past_the_quota_is_refused(
+    small: httpx.AsyncClient,
+) -> None:
+    await small.put("/api/v1/namespaces/default/quota", json={"cpu": "3"})
+    created = await small.post(CLUSTERS, json=raycluster("running", workers=2))
+    assert warnings_of(created) == []
+    labelled = await small.patch(
+        f"{CLUSTERS}/running",
+        json={"metadata": {"labels": {"team": "a"}}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert labelled.status_code == 200, labelled.text
+    assert warnings_of(labelled) == []
+    grown = raycluster("running", workers=3)
+    refused = await small.put(f"{CLUSTERS}/running", json=grown)
+    assert refused.status_code == 422, refused.text
+    assert "it asks 4 CPU" in refused.json()["message"]
+    kept = (await small.get(f"{CLUSTERS}/running")).json()
+    assert kept["spec"]["workerGroupSpecs"][0]["replicas"] == 2
+
+
+def test_warning_headers_carry_quotes_and_backslashes_as_the_api_server_quotes_them() -> None:
+    text = 'it needs "3" CPU \\ and naïve → arrows'
+    value = header_value(text)
+    assert value == '299 - "it needs \\"3\\" CPU \\\\ and na?ve ? arrows"'
+    assert warning_text(value) == 'it needs "3" CPU \\ and na?ve ? arrows'
+    assert warning_text("199 misc") == "199 misc"
