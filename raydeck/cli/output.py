@@ -43,10 +43,20 @@ def _waiting(spec: dict[str, Any], status: dict[str, Any]) -> str:
 
 
 def queue_reason(obj: dict[str, Any]) -> str:
-    """Why a queued cluster waits, with its place in the queue; empty for any other."""
+    """Why a cluster (or a RayJob's or RayService's) waits in the admission queue, with its
+    place; empty when nothing waits."""
     status, spec = obj.get("status") or {}, obj.get("spec") or {}
-    queue = status.get("queue") or {}
-    if obj.get("kind") != "RayCluster" or not queue or status.get("state") or spec.get("suspend"):
+    kind = obj.get("kind")
+    queue: dict[str, Any] = {}
+    if spec.get("suspend"):
+        return ""
+    if kind == "RayCluster" and not status.get("state"):
+        queue = status.get("queue") or {}
+    elif kind == "RayJob" and status.get("jobDeploymentStatus") == "Initializing":
+        queue = (status.get("rayClusterStatus") or {}).get("queue") or {}
+    elif kind == "RayService":
+        queue = status.get("queue") or {}
+    if not queue:
         return ""
     return f"position {queue.get('position')}: {queue.get('reason')}"
 
@@ -87,7 +97,7 @@ def job_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
         meta["name"],
         annotations.get(TYPE_ANNOTATION, "instance"),
         status.get("jobStatus") or "-",
-        status.get("jobDeploymentStatus") or "-",
+        ("Queued" if queue_reason(obj) else status.get("jobDeploymentStatus")) or "-",
         status.get("rayClusterName") or "-",
         start or "-",
         end or "-",

@@ -522,7 +522,7 @@ def _progress_text(kind: str, state: str, status: dict[str, Any]) -> str | None:
         text += f": {ready or 0} of {desired} workers ready"
     reason = status.get("reason") or ""
     queued = status.get("message") or ""
-    queue = status.get("queue") or {}
+    queue = status.get("queue") or (status.get("rayClusterStatus") or {}).get("queue") or {}
     if state.lower() == "queued" and queue:
         text += f" at position {queue.get('position')}: {queue.get('reason')}"
     elif state.lower() == "pending" and queued:
