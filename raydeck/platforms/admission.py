@@ -312,13 +312,11 @@ def capacity_from(local: LocalPlatformSettings) -> Capacity:
 
 @dataclass(frozen=True)
 class Preview:
-    """What admission will make of an object about to be written: ``never`` when it can
-    never start as it is, else ``waits`` when it would queue now; empty when it starts."""
+    """What admission will make of a cluster about to be written: ``never`` when it can never
+    start as it is, else ``waits`` (its place and why) when it would queue; empty when it starts."""
 
     never: str = ""
     waits: str = ""
-    #: The figures the messages quote: what it asks, and the cluster it is about.
-    demand: Demand | None = None
 
 
 class AdmissionQueue:
@@ -374,27 +372,25 @@ class AdmissionQueue:
         decided, _ = await self.decisions()
         return decided.get(key, Decision(True))
 
-    async def preview(
-        self, demand: Demand, *, suspended: bool, replacing: ObjectKey | None = None
-    ) -> Preview:
-        """What would become of a cluster asking ``demand`` if it were written now, in
-        place of ``replacing`` (the cluster it replaces, if any)."""
+    async def preview(self, demand: Demand, *, suspended: bool) -> Preview:
+        """What would become of a cluster asking ``demand`` if it were written now (in place
+        of the stored cluster with the same key, if there is one)."""
         quota = await self._store.transact(accounts.get_quota, demand.namespace)
         never = never_admitted(demand, quota, self.capacity)
         if never or suspended:
-            return Preview(never=never or "", demand=demand)
+            return Preview(never=never or "")
         running, waiting = await self._split()
-        if any(d.key in (demand.key, replacing) for d in running):
-            return Preview(demand=demand)  # it runs already: admitted once, not again
-        waiting = [d for d in waiting if d.key not in (demand.key, replacing)]
+        if any(d.key == demand.key for d in running):
+            return Preview()  # it runs already: admitted once, not again
+        waiting = [d for d in waiting if d.key != demand.key]
         quotas = await self._store.transact(accounts.list_quotas)
         decided = decide(
             running=running, waiting=[*waiting, demand], quotas=quotas, machine=self.capacity
         )
         verdict = decided[demand.key]
         if verdict.admitted:
-            return Preview(demand=demand)
-        return Preview(waits=f"position {verdict.position}: {verdict.reason}", demand=demand)
+            return Preview()
+        return Preview(waits=f"position {verdict.position}: {verdict.reason}")
 
 
 def describe_need(demand: Demand) -> str:
