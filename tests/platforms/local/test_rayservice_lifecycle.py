@@ -202,7 +202,7 @@ async def test_cluster_upgrade_under_load_fails_no_request(api: httpx.AsyncClien
             return condition(await service(api), "UpgradeInProgress").get("status") == "True"
 
         await eventually(upgrading, timeout=30, what="UpgradeInProgress")
-        await answers(url, "hi from v2", timeout=300)
+        await answers(url, "hi from v2", timeout=150)
         await asyncio.sleep(1)  # keep the load on after the switch
     assert load.failures() == {}, load.outcomes
     assert load.outcomes["200 hi from v1"] > 0
