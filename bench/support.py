@@ -63,8 +63,6 @@ class RaydeckServer:
             "RAYDECK_ADMIN_PASSWORD": password,
             # `up` logs the CLI in: keep that token out of the user's own CLI config.
             "RAYDECK_CONFIG": str(self.data_dir / "cli-config.json"),
-            # Admit by what Ray is told, not by this machine's cores (benchmark boxes are small).
-            "RAYDECK_LOCAL__CAPACITY_CPU": "64",
         }
         #: The admin's bearer token, for the benchmarks' API calls.
         self.headers: dict[str, str] = {}

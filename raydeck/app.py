@@ -146,9 +146,7 @@ def create_app(
         quotas=QuotaManager(
             store=store,
             platform=platform,
-            admission=AdmissionQueue(
-                store, capacity_from(settings.local.capacity_cpu, settings.local.capacity_memory)
-            ),
+            admission=platform.admission or AdmissionQueue(store, capacity_from(settings.local)),
             audit=audit_log,
         ),
         monitoring=monitor,

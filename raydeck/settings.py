@@ -38,10 +38,14 @@ class LocalPlatformSettings(BaseModel):
     node_start_timeout: float = Field(default=120.0, gt=0)
     #: How often running clusters are re-checked when nothing changes.
     resync_seconds: float = Field(default=2.0, gt=0)
-    #: What the admission queue may hand out on this machine: CPUs (default: its cores) and
-    #: memory as a quantity such as "16Gi" (default: its physical memory).
+    #: What the admission queue may hand out on this machine (docs/local-platform.md): CPUs
+    #: (default: no limit, Ray's CPUs are logical), memory as a quantity such as "16Gi"
+    #: (default: the physical memory), GPUs (default: no limit) and node processes
+    #: (default: one per 512 MiB of physical memory, at least 4). Set, each is a hard limit.
     capacity_cpu: float | None = Field(default=None, gt=0)
     capacity_memory: str | None = None
+    capacity_gpu: int | None = Field(default=None, ge=0)
+    capacity_nodes: int | None = Field(default=None, ge=1)
     #: Ray's own token authentication for local clusters (Ray >= 2.52): "token" starts every
     #: node with RAY_AUTH_MODE=token and a per-cluster token only raydeck holds.
     ray_auth: Literal["token", "disabled"] = "token"

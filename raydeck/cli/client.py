@@ -7,12 +7,29 @@ Every method is written once, async. Errors from the server come back as
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 
 DEFAULT_URL = "http://127.0.0.1:8480"
+
+
+def warning_text(value: str) -> str:
+    """The text of a ``Warning`` header (``299 - "text"``, RFC 7234 quoting); any other form
+    as it came."""
+    value = value.strip()
+    prefix = '299 - "'
+    if not (value.startswith(prefix) and value.endswith('"')):
+        return value
+    body, out, escaped = value[len(prefix) : -1], [], False
+    for char in body:
+        if escaped or char != "\\":
+            out.append(char)
+            escaped = False
+        else:
+            escaped = True
+    return "".join(out)
 
 
 class ApiError(Exception):
@@ -42,8 +59,11 @@ class Client:
         *,
         token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        on_warning: Callable[[str], None] | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        #: Called with the text of each ``Warning`` header an answer carries.
+        self._on_warning = on_warning
         self._http = httpx.AsyncClient(
             base_url=base_url, timeout=30.0, transport=transport, headers=headers
         )
@@ -65,12 +85,19 @@ class Client:
                 "is it running? (start it with `raydeck up`)",
                 [],
             ) from e
+        self._warnings(response)
         if response.status_code >= 400:
             error = ApiError.from_response(response)
             if error.code == 401 and not url.endswith("/login"):
                 error.message += " (log in with `raydeck login`)"
             raise error
         return response
+
+    def _warnings(self, response: httpx.Response) -> None:
+        if self._on_warning is None:
+            return
+        for value in response.headers.get_list("warning"):
+            self._on_warning(warning_text(value))
 
     async def _json(self, method: str, url: str, **kwargs: Any) -> Any:
         return (await self._request(method, url, **kwargs)).json()

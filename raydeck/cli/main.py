@@ -45,7 +45,7 @@ Output = Annotated[str, typer.Option("--output", "-o", help="table, yaml or json
 
 def _run(work: Callable[[Client], Awaitable[T]], server: str) -> T:
     async def main() -> T:
-        async with Client(server, token=token_for(server)) as client:
+        async with Client(server, token=token_for(server), on_warning=_print_warning) as client:
             return await work(client)
 
     try:
@@ -58,6 +58,11 @@ def _run(work: Callable[[Client], Awaitable[T]], server: str) -> T:
     except RaydeckError as e:
         typer.echo(f"Error: {e.message}", err=True)
         raise typer.Exit(1) from None
+
+
+def _print_warning(text: str) -> None:
+    """As kubectl prints the API server's warnings: on stderr, after "Warning: "."""
+    typer.echo(f"Warning: {text}", err=True)
 
 
 def _plural(kind: str) -> str:

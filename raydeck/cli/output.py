@@ -20,7 +20,7 @@ def cluster_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
     meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
     annotations = meta.get("annotations") or {}
     kind = annotations.get(TYPE_ANNOTATION, "instance")
-    state = "-" if kind == "template" else (status.get("state") or "pending")
+    state = "-" if kind == "template" else (status.get("state") or _waiting(spec, status))
     workers = f"{status.get('readyWorkerReplicas', 0)}/{status.get('desiredWorkerReplicas', 0)}"
     row = [
         meta["name"],
@@ -35,6 +35,30 @@ def cluster_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
         age(meta.get("creationTimestamp")),
     ]
     return [meta.get("namespace", ""), *row] if all_namespaces else row
+
+
+def _waiting(spec: dict[str, Any], status: dict[str, Any]) -> str:
+    """Queued (raydeck's admission queue holds it), else pending."""
+    return "Queued" if status.get("queue") and not spec.get("suspend") else "pending"
+
+
+def queue_reason(obj: dict[str, Any]) -> str:
+    """Why a cluster (or a RayJob's or RayService's) waits in the admission queue, with its
+    place; empty when nothing waits."""
+    status, spec = obj.get("status") or {}, obj.get("spec") or {}
+    kind = obj.get("kind")
+    queue: dict[str, Any] = {}
+    if spec.get("suspend"):
+        return ""
+    if kind == "RayCluster" and not status.get("state"):
+        queue = status.get("queue") or {}
+    elif kind == "RayJob" and status.get("jobDeploymentStatus") == "Initializing":
+        queue = (status.get("rayClusterStatus") or {}).get("queue") or {}
+    elif kind == "RayService":
+        queue = status.get("queue") or {}
+    if not queue:
+        return ""
+    return f"position {queue.get('position')}: {queue.get('reason')}"
 
 
 CLUSTER_HEADERS = [
@@ -73,7 +97,7 @@ def job_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
         meta["name"],
         annotations.get(TYPE_ANNOTATION, "instance"),
         status.get("jobStatus") or "-",
-        status.get("jobDeploymentStatus") or "-",
+        ("Queued" if queue_reason(obj) else status.get("jobDeploymentStatus")) or "-",
         status.get("rayClusterName") or "-",
         start or "-",
         end or "-",
@@ -151,7 +175,12 @@ def render(
         "ConfigMap": (DATA_HEADERS, data_row),
     }.get(str(kind), (CLUSTER_HEADERS, cluster_row))
     headers = ["NAMESPACE", *base] if all_namespaces else base
-    return table(headers, [row(o, all_namespaces=all_namespaces) for o in objects])
+    rows = [row(o, all_namespaces=all_namespaces) for o in objects]
+    reasons = [queue_reason(o) for o in objects]
+    if any(reasons):  # kubectl shows such a column only where something has a reason
+        headers = [*headers, "REASON"]
+        rows = [[*r, reason] for r, reason in zip(rows, reasons, strict=True)]
+    return table(headers, rows)
 
 
 DATA_HEADERS = ["NAME", "DATA", "AGE"]
@@ -174,6 +203,7 @@ def describe(obj: dict[str, Any], pods: list[dict[str, Any]], events: list[dict[
         f"Ray version:   {_ray_version(spec) or '-'}",
         f"Suspended:     {bool(spec.get('suspend'))}",
         f"State:         {_state(obj)}",
+        *([f"Queued:        {queue_reason(obj)}"] if queue_reason(obj) else []),
         f"Endpoints:     {status.get('endpoints') or {}}",
         "Conditions:",
     ]
@@ -204,4 +234,5 @@ def _state(obj: dict[str, Any]) -> str:
     status = obj.get("status") or {}
     if obj.get("kind") == "RayService":
         return service_state(obj.get("spec") or {}, status or None)
-    return str(status.get("state") or status.get("jobDeploymentStatus") or "pending")
+    found = status.get("state") or status.get("jobDeploymentStatus")
+    return str(found or _waiting(obj.get("spec") or {}, status))

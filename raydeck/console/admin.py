@@ -294,11 +294,13 @@ async def quotas_page(session: ConsoleSession) -> None:
                     ("memory", "Memory"),
                     ("gpu", "GPU"),
                     ("clusters", "Running clusters"),
+                    ("nodes", "Nodes"),
+                    ("nodesPerCluster", "Nodes per cluster"),
                 ):
                     value = hard.get(field)
                     inputs[field] = (
                         ui.input(label, value="" if value is None else str(value))
-                        .props(f'outlined dense hint="in use: {used.get(field)}"')
+                        .props(f'outlined dense hint="in use: {used.get(field, "-")}"')
                         .classes("w-40")
                         .mark(f"quota-{field}")
                     )
@@ -310,7 +312,9 @@ async def quotas_page(session: ConsoleSession) -> None:
                     text = (box.value or "").strip()
                     if not text:
                         wanted[field] = None
-                    elif field in ("gpu", "clusters") and text.isdigit():
+                    elif (
+                        field in ("gpu", "clusters", "nodes", "nodesPerCluster") and text.isdigit()
+                    ):
                         wanted[field] = int(text)
                     else:
                         wanted[field] = text

@@ -25,6 +25,7 @@ from raydeck.console.forms import (
 )
 from raydeck.console.widgets import error_lines, notify_error
 from raydeck.errors import FieldError, InvalidInput, RaydeckError, Unauthorized
+from raydeck.managers.warnings import collected
 from raydeck.resources.codec import dump_yaml, line_of, load_documents
 from raydeck.resources.kinds import Kind
 
@@ -152,9 +153,10 @@ class CreateDialog:
         namespace = str((document.get("metadata") or {}).get("namespace") or "default")
         manager = self._session.manager(self._kind)
         try:
-            created = await manager.create(
-                await self._session.actor(), namespace, document, as_template=not start
-            )
+            with collected() as warnings:
+                created = await manager.create(
+                    await self._session.actor(), namespace, document, as_template=not start
+                )
         except Unauthorized as e:
             notify_error(e)  # the session ended: to the login page
             return
@@ -163,10 +165,26 @@ class CreateDialog:
             return
         what = "started" if start else "saved as a template"
         ui.notify(f"{self._kind.name} {created.name} {what}", type="positive")
-        self._dialog.close()
         await self._on_created()
+        target = f"/{self._kind.plural}/{created.namespace}/{created.name}"
+        if warnings:
+            self._warn(warnings, target)  # stay: the user reads why it waits before going on
+            return
+        self._dialog.close()
         if start:
-            ui.navigate.to(f"/{self._kind.plural}/{created.namespace}/{created.name}")
+            ui.navigate.to(target)
+
+    def _warn(self, warnings: list[str], target: str) -> None:
+        """Show the admission warnings in the dialog, with a way on to the new object."""
+        self._problems.clear()
+        with self._problems:
+            for text in warnings:
+                with ui.row().classes("items-center gap-2 no-wrap").mark("create-warning"):
+                    ui.icon("warning", color="warning")
+                    ui.label(text).classes("text-sm")
+            ui.button("Open it", on_click=lambda: ui.navigate.to(target)).props("flat").mark(
+                "create-open"
+            )
 
     # -- the form -------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from raydeck.console.context import ConsoleSession
 from raydeck.console.widgets import error_lines, facts_table, notify_error, status_color
 from raydeck.errors import InvalidInput, NotFound, RaydeckError
 from raydeck.managers.access import Principal
+from raydeck.managers.warnings import collected
 from raydeck.resources.codec import line_of, load_documents
 from raydeck.resources.kinds import Kind
 from raydeck.resources.summary import summarize
@@ -165,11 +166,14 @@ class DetailPage:
 
     async def _act(self, action: str) -> None:
         try:
-            await getattr(self._manager, action)(*await self._as_actor())
+            with collected() as warnings:
+                await getattr(self._manager, action)(*await self._as_actor())
         except RaydeckError as e:
             notify_error(e)
             return
         ui.notify(f"{action.capitalize()} requested", type="positive")
+        for text in warnings:
+            ui.notify(text, type="warning", multi_line=True, timeout=0, close_button=True)
         await self.refresh()
 
     async def _save_template(self) -> None:
@@ -318,13 +322,16 @@ class DetailPage:
                     document.setdefault("metadata", {})["resourceVersion"] = current["metadata"][
                         "resourceVersion"
                     ]
-                await self._manager.replace(*await self._as_actor(), document)
+                with collected() as warnings:
+                    await self._manager.replace(*await self._as_actor(), document)
             except RaydeckError as e:
                 with problems:
                     for line in _lines_with_numbers(editor.value, e):
                         ui.label(line).classes("text-negative text-sm font-mono")
                 return
             ui.notify("Applied", type="positive")
+            for text in warnings:
+                ui.notify(text, type="warning", multi_line=True, timeout=0, close_button=True)
             editor.value = loaded["text"] = await self._manager.export_yaml(*await self._as_actor())
             await self.refresh()
 
@@ -491,6 +498,7 @@ class DetailPage:
 #: States in which work is under way, and how to say so.
 _BUSY = {
     "pending": "Waiting to start",
+    "queued": "Queued for admission",
     "new": "Waiting to start",
     "initializing": "Starting",
     "suspending": "Stopping: the last processes are ending",
@@ -514,7 +522,10 @@ def _progress_text(kind: str, state: str, status: dict[str, Any]) -> str | None:
         text += f": {ready or 0} of {desired} workers ready"
     reason = status.get("reason") or ""
     queued = status.get("message") or ""
-    if state.lower() == "pending" and queued:
+    queue = status.get("queue") or (status.get("rayClusterStatus") or {}).get("queue") or {}
+    if state.lower() == "queued" and queue:
+        text += f" at position {queue.get('position')}: {queue.get('reason')}"
+    elif state.lower() == "pending" and queued:
         text += f" ({queued})"
     elif reason:
         text += f" ({reason})"

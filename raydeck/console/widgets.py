@@ -16,6 +16,7 @@ _COLORS = {
     "upgrading": "info",
     "initializing": "info",
     "pending": "grey-6",
+    "queued": "warning",
     "new": "grey-6",
     "suspending": "warning",
     "suspended": "grey-7",

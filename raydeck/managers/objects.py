@@ -23,6 +23,8 @@ from raydeck.errors import (
 )
 from raydeck.managers.access import Principal
 from raydeck.managers.audit import AuditLog
+from raydeck.managers.warnings import warn
+from raydeck.platforms.admission import AdmissionQueue, Demand, describe_need, priority_of
 from raydeck.platforms.base import Platform, PodView
 from raydeck.resources.codec import dump_yaml
 from raydeck.resources.kinds import Kind
@@ -36,6 +38,13 @@ from raydeck.resources.secrets import masked
 from raydeck.resources.validation import check_name, check_namespace_name
 from raydeck.store.records import EventRecord, ListPage, ListQuery, ObjectKey, StoredObject
 from raydeck.store.store import Store
+
+#: Where each kind keeps the spec of the cluster it runs, below ``spec``.
+_CLUSTER_SPEC: dict[str, tuple[str, ...]] = {
+    "RayCluster": (),
+    "RayJob": ("rayClusterSpec",),
+    "RayService": ("rayClusterConfig",),
+}
 
 # How often a read-modify-write the server does on the caller's behalf (a patch
 # without resourceVersion, start, stop) is retried when a controller's status
@@ -150,6 +159,8 @@ class ObjectManager:
         await self._store.get_namespace(namespace)
         creator = actor.username
         _annotate(body, {CREATOR_ANNOTATION: creator})
+        if not as_template:
+            await self._admit(namespace, body, current=None)
         if as_template:
             created = await self._store.create(
                 self.kind.name, namespace, body, is_template=True, creator=creator
@@ -272,7 +283,60 @@ class ObjectManager:
     ) -> StoredObject:
         if current.is_template:
             return await self._store.replace(current.key, body, expected_version=expected)
+        await self._admit(current.namespace, body, current=current)
         return await self._platform.replace(current.key, body, expected_version=expected)
+
+    async def _admit(
+        self, namespace: str, body: dict[str, Any], *, current: StoredObject | None
+    ) -> None:
+        """Refuse (422) a cluster that can never start as it is, unless it is written stopped;
+        warn of one that will wait in the admission queue. Only where raydeck admits."""
+        queue = self._platform.admission
+        path = _CLUSTER_SPEC.get(self.kind.name)
+        if queue is None or path is None:
+            return
+        spec = _at(body.get("spec") or {}, path)
+        if not isinstance(spec, dict):
+            return  # a RayJob on an existing cluster (clusterSelector) starts none
+        if current is not None and _keeps_its_cluster(current, path, spec):
+            return
+        demand = self._demand(namespace, body, spec, queue, current)
+        preview = await queue.preview(
+            demand, suspended=bool((body.get("spec") or {}).get("suspend"))
+        )
+        what = f"{self.kind.name} {namespace}/{body['metadata'].get('name')}"
+        asks = describe_need(demand)
+        if preview.never and not (body.get("spec") or {}).get("suspend"):
+            message = f"{what} can never start as it is: it asks {asks}"
+            field = ".".join(["spec", *path]) if path else "spec"
+            raise InvalidInput(message, [FieldError(field, preview.never)])
+        if preview.never:
+            warn(f"{what} is stopped and cannot start as it is: it asks {asks}; {preview.never}")
+        elif preview.waits:
+            warn(f"{what} waits in the admission queue at {preview.waits} (it asks {asks})")
+
+    def _demand(
+        self,
+        namespace: str,
+        body: dict[str, Any],
+        spec: dict[str, Any],
+        queue: AdmissionQueue,
+        current: StoredObject | None,
+    ) -> Demand:
+        need = queue.need_of(spec)
+        name = str(body["metadata"].get("name") or "")
+        labels = body["metadata"].get("labels") or {}
+        own = self.kind.name == "RayCluster"
+        return Demand(
+            key=ObjectKey("RayCluster", namespace, name if own else f"{name} (its cluster)"),
+            priority=priority_of(labels) if own else 0,
+            created_at=current.created_at if own and current else now_rfc3339(),
+            cpu_millis=need.cpu_millis,
+            memory_bytes=need.memory_bytes,
+            gpu=need.gpu,
+            nodes=need.nodes,
+            service=current.uid if current and self.kind.name == "RayService" else "",
+        )
 
     async def delete(self, actor: Principal, namespace: str, name: str) -> StoredObject:
         actor.require_write(namespace)
@@ -372,6 +436,18 @@ class ObjectManager:
             name=obj.name,
             details={"resourceVersion": obj.resource_version, **details},
         )
+
+
+def _keeps_its_cluster(current: StoredObject, path: tuple[str, ...], spec: Any) -> bool:
+    """A running RayJob or RayService whose cluster spec is unchanged starts no new cluster."""
+    return bool(path) and _at(current.spec, path) == spec and not current.spec.get("suspend")
+
+
+def _at(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
+    found: Any = spec
+    for step in path:
+        found = found.get(step) if isinstance(found, dict) else None
+    return found
 
 
 def _shown_to(actor: Principal, obj: StoredObject) -> StoredObject:

@@ -1,6 +1,7 @@
 """Namespace quotas and the admission queue, as users see them.
 
-Platform admins set a namespace's quota (CPU, memory, GPU, running clusters);
+Platform admins set a namespace's quota (CPU, memory, GPU, running clusters, nodes in all
+and per cluster);
 anyone who sees the namespace reads it, with what is in use, and its queue.
 The admission decision itself is ``platforms/admission.py``'s, the same one the
 local platform's reconciler follows before it starts a cluster.
@@ -21,7 +22,9 @@ from raydeck.store import accounts
 from raydeck.store.accounts import QuotaRecord
 from raydeck.store.store import Store
 
-QUOTA_FIELDS = ("cpu", "memory", "gpu", "clusters")
+QUOTA_FIELDS = ("cpu", "memory", "gpu", "clusters", "nodes", "nodesPerCluster")
+#: Quota fields that count things, not quantities.
+_COUNTS = {"clusters": "clusters", "nodes": "nodes", "nodesPerCluster": "nodes_per_cluster"}
 
 
 class QuotaManager:
@@ -74,6 +77,8 @@ class QuotaManager:
                 "memory": None if quota.memory_bytes is None else format_bytes(quota.memory_bytes),
                 "gpu": quota.gpu,
                 "clusters": quota.clusters,
+                "nodes": quota.nodes,
+                "nodesPerCluster": quota.nodes_per_cluster,
             },
             "used": used,
         }
@@ -85,6 +90,7 @@ class QuotaManager:
             "memory": format_bytes(sum(d.memory_bytes for d in running)),
             "gpu": sum(d.gpu for d in running),
             "clusters": len(running),
+            "nodes": sum(d.nodes for d in running),
         }
 
 
@@ -101,6 +107,7 @@ def _queue_entry(demand: Demand, position: int, reason: str) -> dict[str, Any]:
             "cpu": format_cpu(demand.cpu_millis),
             "memory": format_bytes(demand.memory_bytes),
             "gpu": demand.gpu,
+            "nodes": demand.nodes,
         },
     }
 
@@ -114,15 +121,25 @@ def parse_quota(namespace: str, body: dict[str, Any]) -> QuotaRecord:
     values: dict[str, int | None] = {}
     for name, convert in (("cpu", to_millis), ("memory", to_int_ceil), ("gpu", to_int_ceil)):
         values[name] = _quantity(body.get(name), name, convert, errors)
-    clusters = body.get("clusters")
-    if clusters is not None and (
-        isinstance(clusters, bool) or not isinstance(clusters, int) or clusters < 0
-    ):
-        errors.append(FieldError("clusters", "must be a whole number >= 0, or null"))
-        clusters = None
+    counts = {attr: _count(body.get(name), name, errors) for name, attr in _COUNTS.items()}
     if errors:
         raise InvalidInput("the quota is invalid", errors)
-    return QuotaRecord(namespace, values["cpu"], values["memory"], values["gpu"], clusters)
+    return QuotaRecord(
+        namespace,
+        cpu_millis=values["cpu"],
+        memory_bytes=values["memory"],
+        gpu=values["gpu"],
+        **counts,
+    )
+
+
+def _count(value: Any, name: str, errors: list[FieldError]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        errors.append(FieldError(name, "must be a whole number >= 0, or null"))
+        return None
+    return value
 
 
 def _quantity(

@@ -16,6 +16,7 @@ import httpx
 
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget
+from raydeck.platforms.admission import AdmissionQueue
 from raydeck.store.records import NamespaceRecord, ObjectKey, StoredObject
 
 
@@ -67,6 +68,9 @@ class DashboardUpstream:
 
 class Platform(Protocol):
     name: str
+    #: raydeck's own admission queue where it decides which clusters start (the local
+    #: platform); None where something outside raydeck does (Kueue on Kubernetes).
+    admission: AdmissionQueue | None
 
     async def start(self) -> None:
         """Begin reconciling; re-adopt what an earlier run left running."""

@@ -105,6 +105,8 @@ def kueue_holds(status: Mapping[str, Any] | None) -> bool:
 def _summarize(kind: str, spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> Summary:
     if kind == "RayCluster":
         state = str((status or {}).get("state") or "")
+        if not state and not spec.get("suspend") and (status or {}).get("queue"):
+            state = "queued"  # raydeck's admission queue holds it (local platform)
         # Between "stop" and the last process gone, KubeRay's state is empty: say so, not
         # "suspended", which would promise a delete that is still refused.
         label = state or ("suspending" if spec.get("suspend") and status else "pending")
@@ -112,6 +114,10 @@ def _summarize(kind: str, spec: Mapping[str, Any], status: Mapping[str, Any] | N
     if kind == "RayJob":
         cluster = spec.get("rayClusterSpec") or {}
         deployment = str((status or {}).get("jobDeploymentStatus") or "new").lower()
+        if deployment == "initializing" and ((status or {}).get("rayClusterStatus") or {}).get(
+            "queue"
+        ):
+            deployment = "queued"  # its cluster waits in raydeck's admission queue
         job = str((status or {}).get("jobStatus") or "").lower()
         totals = cluster_spec_totals(cluster) if cluster else Totals()
         return Summary(deployment, str(cluster.get("rayVersion") or ""), totals, job)
@@ -136,6 +142,8 @@ def service_state(spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> 
         return "upgrading"
     if _true(conditions, "Ready"):
         return "ready"
+    if (status or {}).get("queue"):
+        return "queued"  # its cluster waits in raydeck's admission queue (local platform)
     if (conditions.get("Ready") or {}).get("reason") == "ZeroServeEndpoints":
         return "unavailable"
     return "initializing" if status else "pending"

@@ -61,6 +61,9 @@ class QuotaRecord:
     memory_bytes: int | None = None
     gpu: int | None = None
     clusters: int | None = None
+    #: Node processes running in the namespace at once, and in any one of its clusters.
+    nodes: int | None = None
+    nodes_per_cluster: int | None = None
 
 
 # -- users ------------------------------------------------------------------------------------
@@ -241,13 +244,25 @@ def list_audit(
 # -- quotas -----------------------------------------------------------------------------------
 
 
+def _quota(row: sa.Row[Any]) -> QuotaRecord:
+    return QuotaRecord(
+        row.namespace,
+        row.cpu_millis,
+        row.memory_bytes,
+        row.gpu,
+        row.clusters,
+        row.nodes,
+        row.nodes_per_cluster,
+    )
+
+
 def get_quota(conn: Connection, namespace: str) -> QuotaRecord:
     row = conn.execute(
         sa.select(schema.quotas).where(schema.quotas.c.namespace == namespace)
     ).first()
     if row is None:
         return QuotaRecord(namespace)
-    return QuotaRecord(row.namespace, row.cpu_millis, row.memory_bytes, row.gpu, row.clusters)
+    return _quota(row)
 
 
 def put_quota(conn: Connection, quota: QuotaRecord) -> QuotaRecord:
@@ -267,13 +282,12 @@ def put_quota(conn: Connection, quota: QuotaRecord) -> QuotaRecord:
             memory_bytes=quota.memory_bytes,
             gpu=quota.gpu,
             clusters=quota.clusters,
+            nodes=quota.nodes,
+            nodes_per_cluster=quota.nodes_per_cluster,
         )
     )
     return quota
 
 
 def list_quotas(conn: Connection) -> dict[str, QuotaRecord]:
-    return {
-        r.namespace: QuotaRecord(r.namespace, r.cpu_millis, r.memory_bytes, r.gpu, r.clusters)
-        for r in conn.execute(sa.select(schema.quotas))
-    }
+    return {r.namespace: _quota(r) for r in conn.execute(sa.select(schema.quotas))}

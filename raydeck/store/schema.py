@@ -158,4 +158,6 @@ quotas = Table(
     Column("memory_bytes", Integer, nullable=True),
     Column("gpu", Integer, nullable=True),
     Column("clusters", Integer, nullable=True),
+    Column("nodes", Integer, nullable=True),
+    Column("nodes_per_cluster", Integer, nullable=True),
 )

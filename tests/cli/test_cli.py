@@ -11,6 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from raydeck.cli.main import app as cli
+from raydeck.platforms.admission import Capacity
 from raydeck.settings import Settings
 from tests.support.auth import ADMIN_PASSWORD, login_sync
 from tests.support.http_server import serving
@@ -252,3 +253,30 @@ def test_user_create_gives_a_viewer_who_cannot_change_anything(
     assert run(server, "login", "-u", "val", "--password-stdin", input="val-password\n")[0] == 0
     code, _, err = run(server, "apply", "-f", str(write(tmp_path, raycluster("nope"))))
     assert code == 1 and "Error from server (Forbidden)" in err and "viewer" in err
+
+
+def test_apply_prints_the_servers_warning_and_get_shows_the_cluster_queued_with_why(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAYDECK_CONFIG", str(tmp_path / "cli-config.json"))
+    machine = Capacity(cpu_millis=4000, memory_bytes=None, gpu=None, nodes=None)
+    with serving(settings, capacity=machine) as url:
+        monkeypatch.setenv("RAYDECK_TOKEN", login_sync(url))
+        assert run(url, "apply", "-f", str(write(tmp_path, raycluster("first"))))[0] == 0
+        code, out, err = run(url, "apply", "-f", str(write(tmp_path, raycluster("second"))))
+        assert code == 0 and out == "rayclusters/second created\n"
+        assert err == (
+            "Warning: RayCluster default/second waits in the admission queue at position 1: it "
+            "needs 3 CPU and this machine (setting RAYDECK_LOCAL__CAPACITY_CPU) has 1 of 4 free "
+            "(it asks 3 CPU, 3Gi memory, 0 GPU on 3 nodes)\n"
+        )
+        listed = run(url, "get", "rayclusters")[1].splitlines()
+        assert listed[0].split()[-1] == "REASON"
+        second = next(line for line in listed if line.startswith("second"))
+        assert second.split()[2] == "Queued"
+        assert second.endswith(
+            "position 1: it needs 3 CPU and this machine (setting "
+            "RAYDECK_LOCAL__CAPACITY_CPU) has 1 of 4 free"
+        )
+        first = next(line for line in listed if line.startswith("first"))
+        assert first.split()[2] == "ready"

@@ -19,6 +19,7 @@ from raydeck.app import console_context, create_app
 from raydeck.console.context import SESSION_COOKIE, ConsoleContext
 from raydeck.console.root import build_root
 from raydeck.managers.access import Principal
+from raydeck.platforms.admission import Capacity
 from raydeck.resources.kinds import Kind
 from raydeck.settings import Settings
 from tests.support.auth import ADMIN_PASSWORD
@@ -48,8 +49,14 @@ PATIENCE = 50
 
 
 @pytest.fixture
+def console_capacity() -> Capacity | None:
+    """The machine the in-memory platform admits clusters to; None: every cluster runs."""
+    return None
+
+
+@pytest.fixture
 async def anonymous_console(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, console_capacity: Capacity | None
 ) -> AsyncIterator[Console]:
     """The console before anybody logged in."""
     should_see, should_not_see = User.should_see, User.should_not_see
@@ -62,7 +69,10 @@ async def anonymous_console(
 
     monkeypatch.setattr(User, "should_see", patient_see)
     monkeypatch.setattr(User, "should_not_see", patient_not_see)
-    app = create_app(settings, platform_factory=lambda store, _s: MemoryPlatform(store))
+    app = create_app(
+        settings,
+        platform_factory=lambda store, _s: MemoryPlatform(store, capacity=console_capacity),
+    )
     async with app.router.lifespan_context(app):
         shared = app.state.context
         context = console_context(shared)

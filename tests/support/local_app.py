@@ -24,8 +24,6 @@ async def local_raydeck(
     """An API client (logged in as admin) of raydeck on a fresh short data dir; nodes stopped after."""
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
     settings = get_settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD, console=False)
-    # The test machine may have 2 cores while samples ask for more: admit by quota, not cores.
-    settings.local.capacity_cpu = 64
     for name, value in local_settings.items():
         setattr(settings.local, name, value)
     for name, value in (monitoring or {}).items():

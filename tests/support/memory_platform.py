@@ -13,8 +13,10 @@ from typing import Any
 from raydeck.errors import InvalidState
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget, NodeTarget
+from raydeck.platforms.admission import AdmissionQueue, Capacity, capacity_from
 from raydeck.platforms.base import DashboardUpstream, PodView
 from raydeck.resources.summary import pod_requests
+from raydeck.settings import LocalPlatformSettings
 from raydeck.store.records import NamespaceRecord, ObjectKey, StoredObject
 from raydeck.store.store import Store
 
@@ -22,8 +24,13 @@ from raydeck.store.store import Store
 class MemoryPlatform:
     name = "memory"
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, capacity: Capacity | None = None) -> None:
+        """With a ``capacity``, clusters that do not fit wait as the local platform's do."""
         self._store = store
+        self._queues = capacity is not None
+        self.admission: AdmissionQueue | None = AdmissionQueue(
+            store, capacity or capacity_from(LocalPlatformSettings())
+        )
 
     async def start(self) -> None:
         return None
@@ -55,6 +62,13 @@ class MemoryPlatform:
         if obj.kind == "RayService":
             return await self._settle_service(obj)
         suspended = bool(obj.spec.get("suspend"))
+        if not suspended and self._queues and self.admission is not None:
+            decision = await self.admission.decision(obj.key)
+            if not decision.admitted:
+                queue = {"position": decision.position, "reason": decision.reason}
+                return await self._store.write_status(
+                    obj.key, {"queue": queue, "reason": decision.reason}, uid=obj.uid
+                )
         workers = sum(
             int(g.get("replicas", g.get("minReplicas", 0)) or 0)
             for g in obj.spec.get("workerGroupSpecs") or []

@@ -44,8 +44,6 @@ class Server:
             **os.environ,
             "RAYDECK_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "RAYDECK_CONFIG": str(data_dir / "cli-config.json"),
-            # The test machine may have 2 cores while samples ask for more.
-            "RAYDECK_LOCAL__CAPACITY_CPU": "64",
         }
 
     def start(self, command: str) -> None:
@@ -97,5 +95,3 @@ async def server() -> AsyncIterator[Server]:
         if (data_dir / "instance-id").exists():
             await ProcessSupervisor().terminate_tagged(running.tag_prefix, grace=0)
         shutil.rmtree(data_dir, ignore_errors=True)
-
-

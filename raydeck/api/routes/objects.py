@@ -7,7 +7,7 @@ rules live in the manager.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -18,8 +18,9 @@ from raydeck.api.body import OBJECT_BODY, read_object
 from raydeck.api.deps import ContextDep, PrincipalDep
 from raydeck.api.responses import json_response
 from raydeck.managers.objects import ObjectManager
+from raydeck.managers.warnings import collected, header_value
 from raydeck.resources.kinds import Kind
-from raydeck.store.records import ListPage, ListQuery
+from raydeck.store.records import ListPage, ListQuery, StoredObject
 
 NamespacePath = Annotated[str, Field(min_length=1, max_length=63)]
 Listed = Annotated[list[str] | None, Query()]
@@ -129,8 +130,9 @@ def object_router(kind: Kind) -> APIRouter:
         type: Literal["template", "instance"] = "instance",
     ) -> Response:
         body = await read_object(request)
-        obj = await manager(context).create(who, namespace, body, as_template=type == "template")
-        return json_response(obj.to_wire(), 201)
+        return await _answer(
+            manager(context).create(who, namespace, body, as_template=type == "template"), 201
+        )
 
     @router.delete(base, summary=f"Delete several {kind.plural}; reports the outcome per name")
     async def delete_many(
@@ -157,7 +159,7 @@ def object_router(kind: Kind) -> APIRouter:
         name: str,
     ) -> Response:
         body = await read_object(request)
-        return json_response((await manager(context).replace(who, namespace, name, body)).to_wire())
+        return await _answer(manager(context).replace(who, namespace, name, body))
 
     @router.patch(
         item, openapi_extra=OBJECT_BODY, summary=f"Change a {kind.name} with a JSON merge patch"
@@ -170,7 +172,7 @@ def object_router(kind: Kind) -> APIRouter:
         name: str,
     ) -> Response:
         body = await read_object(request)
-        return json_response((await manager(context).patch(who, namespace, name, body)).to_wire())
+        return await _answer(manager(context).patch(who, namespace, name, body))
 
     @router.delete(item, summary=f"Delete a {kind.name} (a running one must be stopped first)")
     async def delete(
@@ -182,7 +184,7 @@ def object_router(kind: Kind) -> APIRouter:
     async def start(
         context: ContextDep, who: PrincipalDep, namespace: NamespacePath, name: str
     ) -> Response:
-        return json_response((await manager(context).start(who, namespace, name)).to_wire())
+        return await _answer(manager(context).start(who, namespace, name))
 
     @router.post(
         f"{item}/stop",
@@ -276,10 +278,10 @@ def object_router(kind: Kind) -> APIRouter:
         name: str,
         new: Annotated[NewInstance, Body()],
     ) -> Response:
-        obj = await manager(context).instantiate(
-            who, namespace, name, name=new.name, suspend=new.suspend
+        return await _answer(
+            manager(context).instantiate(who, namespace, name, name=new.name, suspend=new.suspend),
+            201,
         )
-        return json_response(obj.to_wire(), 201)
 
     if not kind.runnable:
         router.routes[:] = [r for r in router.routes if not _runs_only(getattr(r, "path", ""))]
@@ -300,6 +302,17 @@ _RUNTIME_SUFFIXES = (
 
 def _runs_only(path: str) -> bool:
     return path.endswith(_RUNTIME_SUFFIXES)
+
+
+async def _answer(write: Awaitable[StoredObject], status_code: int = 200) -> Response:
+    """The written object, with a ``Warning`` header for each warning the write gave (as the
+    Kubernetes API server answers, so kubectl-style clients print them)."""
+    with collected() as warnings:
+        obj = await write
+    response = json_response(obj.to_wire(), status_code)
+    for text in warnings:
+        response.headers.append("Warning", header_value(text))
+    return response
 
 
 async def _prepend(first: str | None, rest: AsyncIterator[str]) -> AsyncIterator[str]:

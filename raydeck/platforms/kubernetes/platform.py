@@ -19,6 +19,7 @@ from typing import Any
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, StaleResourceVersion
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget
+from raydeck.platforms.admission import AdmissionQueue
 from raydeck.platforms.base import DashboardUpstream, PodView
 from raydeck.platforms.kubernetes.client import KubeClient
 from raydeck.platforms.kubernetes.convert import (
@@ -71,6 +72,8 @@ def user_view(body: dict[str, Any]) -> dict[str, Any]:
 
 class KubernetesPlatform:
     name = "kubernetes"
+    #: Kueue or the API server's ResourceQuota decide here, not raydeck.
+    admission: AdmissionQueue | None = None
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store

@@ -22,7 +22,13 @@ from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, RaydeckError
 from raydeck.platforms.local.job_timing import deadline_reason, deletion_plan
-from raydeck.platforms.local.owned import cluster_body, cluster_name, owned_clusters, owner_uid
+from raydeck.platforms.local.owned import (
+    cluster_body,
+    cluster_name,
+    owned_clusters,
+    owner_uid,
+    queued_problem,
+)
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.ray_jobs import RayJobsApi
 from raydeck.resources import raycluster as rc
@@ -129,6 +135,9 @@ class JobReconciler:
             cluster = await self._create_cluster(obj, job, status)
         status["rayClusterStatus"] = cluster.status or {}
         if (cluster.status or {}).get("state") != "ready":
+            queue = (cluster.status or {}).get("queue")
+            if isinstance(queue, dict):
+                status["message"] = queued_problem(cluster.name, queue)
             return POLL
         status["dashboardURL"] = _dashboard_url(cluster)
         status.pop("message", None)

@@ -16,11 +16,15 @@ import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from pydantic import ValidationError
+
+from raydeck.platforms.admission import Need
 from raydeck.resources import raycluster as rc
 from raydeck.resources.meta import Container
-from raydeck.resources.quantity import parse_quantity, to_int_ceil
-from raydeck.resources.summary import GPU_KEYS
+from raydeck.resources.quantity import parse_quantity, to_int_ceil, to_millis
+from raydeck.resources.summary import GPU_KEYS, pod_requests
 
 LOOPBACK = "127.0.0.1"
 HEAD_PORTS = (
@@ -114,6 +118,46 @@ def start_params(
                 params["num-gpus"] = str(to_int_ceil(limits[key]))
                 break
     return params, ignored
+
+
+def cluster_need(spec: Mapping[str, Any], *, detected_cpus: int) -> Need:
+    """What admission counts for a cluster spec: its head plus every desired worker, each node
+    the larger of what Ray is told (``--num-cpus``, ``--memory``, ``--num-gpus`` from
+    ``start_params``, as the node is launched) and what its pod requests; a node told no CPU
+    count gets what Ray detects, ``detected_cpus``."""
+    try:
+        parsed = rc.RayClusterSpec.model_validate(spec)
+    except ValidationError:
+        return Need(nodes=1)  # only a spec edited behind raydeck's back: validated on write
+    head = spec.get("headGroupSpec") or {}
+    total = _node_need(parsed.head_group_spec, head, "head", detected_cpus)
+    raw_workers = spec.get("workerGroupSpecs") or []
+    for group, raw in zip(parsed.worker_group_specs or [], raw_workers, strict=False):
+        need = _node_need(group, raw, "worker", detected_cpus)
+        total += need.times(group.desired_replicas())
+    return total
+
+
+def _node_need(
+    group: rc.HeadGroupSpec | rc.WorkerGroupSpec,
+    raw: Mapping[str, Any],
+    node_type: str,
+    detected_cpus: int,
+) -> Need:
+    requested = pod_requests(raw.get("template") or {})
+    try:
+        params, _ = start_params(group, node_type=node_type)
+        cpu = to_millis(params["num-cpus"]) if "num-cpus" in params else detected_cpus * 1000
+        memory = to_int_ceil(params["memory"]) if "memory" in params else 0
+        gpu = to_int_ceil(params["num-gpus"]) if "num-gpus" in params else 0
+    except (ValueError, ArithmeticError):
+        cpu, memory, gpu = detected_cpus * 1000, 0, 0  # Ray refuses such a node; count it whole
+    return Need(
+        max(cpu, requested.cpu_millis, 0),
+        max(memory, requested.memory_bytes, 0),
+        max(gpu, requested.gpu, 0),
+        1,
+    )
 
 
 def _apply_group_resources(params: dict[str, str], resources: Mapping[str, str]) -> None:

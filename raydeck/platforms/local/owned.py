@@ -74,3 +74,11 @@ async def owned_clusters(store: Store, owner: ObjectKey) -> list[StoredObject]:
         f"ray.io/originated-from-crd={owner.kind}",
     )
     return list((await store.list_objects(query)).items)
+
+
+def queued_problem(cluster: str, queue: Mapping[str, Any]) -> str:
+    """What an owner says while its cluster waits in the admission queue (``status.queue``)."""
+    return (
+        f"RayCluster {cluster} waits in the admission queue at position "
+        f"{queue.get('position')}: {queue.get('reason')}"
+    )

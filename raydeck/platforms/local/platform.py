@@ -9,7 +9,9 @@ stops Ray by name (no ``ray stop``): only process groups and tags it started.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,7 +24,7 @@ from raydeck.controller.loop import Controller
 from raydeck.errors import FieldError, InvalidInput, InvalidState, NotFound
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget, NodeTarget
-from raydeck.platforms.admission import AdmissionQueue, Capacity, capacity_from
+from raydeck.platforms.admission import AdmissionQueue, capacity_from
 from raydeck.platforms.base import DashboardUpstream, PodView
 from raydeck.platforms.local.jobs import JobReconciler
 from raydeck.platforms.local.logs import (
@@ -31,6 +33,7 @@ from raydeck.platforms.local.logs import (
     tail_directory,
     tail_lines,
 )
+from raydeck.platforms.local.nodes import cluster_need
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.platforms.local.ray_auth import RayAuth
@@ -40,7 +43,7 @@ from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources import rayservice as rs
 from raydeck.resources.summary import Totals, pod_requests
-from raydeck.settings import LocalPlatformSettings, Settings
+from raydeck.settings import Settings
 from raydeck.store.records import NamespaceRecord, ObjectKey, PodRecord, StoredObject
 from raydeck.store.store import Store
 
@@ -74,7 +77,12 @@ class LocalPlatform:
         local = settings.local
         self._tag_prefix = f"raydeck:{self._instance_id()}:"
         self._ports = PortAllocator(start=local.port_range_start, end=local.port_range_end)
-        self.admission = AdmissionQueue(store, _capacity(local))
+        self.admission: AdmissionQueue | None = AdmissionQueue(
+            store,
+            capacity_from(local),
+            need_of=functools.partial(cluster_need, detected_cpus=os.cpu_count() or 1),
+        )
+        queue = self.admission
         self.ray_auth = RayAuth(data_dir, enabled=local.ray_auth == "token")
         self._reconciler = ClusterReconciler(
             store=store,
@@ -85,7 +93,7 @@ class LocalPlatform:
             tag_prefix=self._tag_prefix,
             clock=self._clock,
             http=self._http,
-            admission=self.admission,
+            admission=queue,
             ray_auth=self.ray_auth,
         )
         self._services = ServiceReconciler(
@@ -393,13 +401,3 @@ def _group_requests(spec: dict[str, Any], group_name: str) -> Totals:
         if group.get("groupName") == group_name:
             return pod_requests(group.get("template") or {})
     return Totals()
-
-
-def _capacity(local: LocalPlatformSettings) -> Capacity:
-    try:
-        return capacity_from(local.capacity_cpu, local.capacity_memory)
-    except ValueError as e:
-        raise InvalidInput(
-            "the local platform settings are invalid",
-            [FieldError("local.capacity_memory", str(e))],
-        ) from None

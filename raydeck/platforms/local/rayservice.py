@@ -33,7 +33,13 @@ from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import AlreadyExists, Conflict, NotFound, PlatformUnavailable
 from raydeck.platforms.local.endpoint import ServeEndpoint
-from raydeck.platforms.local.owned import cluster_body, cluster_name, owned_clusters, owner_uid
+from raydeck.platforms.local.owned import (
+    cluster_body,
+    cluster_name,
+    owned_clusters,
+    owner_uid,
+    queued_problem,
+)
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.serve_api import AppState, DeployRejected, ServeApi, proxy_healthy
@@ -123,6 +129,8 @@ class Pass:
     status: dict[str, Any]
     now: float
     settling: bool = False
+    #: The admission queue's word on a cluster of the service that waits in it, if one does.
+    queue: dict[str, Any] | None = None
 
     @property
     def stamp(self) -> str:
@@ -388,6 +396,10 @@ class ServiceReconciler:
         ports = status.get("endpoints") or {}
         if status.get("state") != rc.ClusterState.READY or "dashboard" not in ports:
             run.settling = True
+            queue = status.get("queue")
+            if isinstance(queue, dict):
+                run.queue = {"rayClusterName": cluster.name, **queue}
+                return ServeView(problem=queued_problem(cluster.name, queue))
             return ServeView(problem=f"RayCluster {cluster.name} is not ready yet")
         api = ServeApi(
             self._http,
@@ -471,7 +483,7 @@ class ServiceReconciler:
             conditions, T.READY, False, R.SUSPEND_REQUESTED, run, "the RayService is suspended"
         )
         conditions = _put(conditions, T.UPGRADE_IN_PROGRESS, False, R.NO_ACTIVE_CLUSTER, run)
-        for name in ("activeServiceStatus", "pendingServiceStatus", "serviceStatus"):
+        for name in ("activeServiceStatus", "pendingServiceStatus", "serviceStatus", "queue"):
             run.status.pop(name, None)
         run.status["numServeEndpoints"] = 0
         run.status["conditions"] = [c.to_wire() for c in conditions]
@@ -495,6 +507,10 @@ class ServiceReconciler:
         pending_view: ServeView | None,
     ) -> None:
         status = run.status
+        if run.queue is not None:
+            status["queue"] = run.queue  # raydeck's own, as a RayCluster's: lists say queued
+        else:
+            status.pop("queue", None)
         endpoints = 1 if active_view is not None and active_view.proxy_up else 0
         status["numServeEndpoints"] = endpoints
         if active is not None and active_view is not None:

@@ -490,6 +490,8 @@ class ClusterReconciler:
                 f"waiting in the admission queue of namespace {obj.namespace!r} at position "
                 f"{queued.position}: {queued.reason}"
             )
+            # raydeck's own, as status.kueue is on Kubernetes: lists say "queued" and why.
+            status["queue"] = {"position": queued.position, "reason": queued.reason}
         if status == obj.status:
             return
         try:

@@ -2,7 +2,9 @@
 
 The steps share one RayService (module fixture) because each real cluster costs
 tens of seconds on this machine; they run in file order and each leaves the
-service serving for the next. The applications are in ``apps/serve_apps.py``,
+service serving for the next. The namespace's quota has room for one of its
+clusters only, so every upgrade also proves that the new cluster is admitted
+in place of the old one. The applications are in ``apps/serve_apps.py``,
 found by the Ray workers through ``PYTHONPATH`` in the cluster's container env.
 """
 
@@ -35,6 +37,10 @@ pytestmark = pytest.mark.ray
 @pytest.fixture(scope="module")
 async def api() -> AsyncIterator[httpx.AsyncClient]:
     async with local_raydeck() as client:
+        # Room for one cluster of the service (num-cpus 2) and no more, as an admin's quota
+        # sets it: an upgrade must still complete, its new cluster replacing the old one.
+        quota = {"cpu": "2", "clusters": 1}
+        assert (await client.put("/api/v1/namespaces/default/quota", json=quota)).is_success
         body = rayservice(
             NAME,
             env={"PYTHONPATH": APPS, "APP_VERSION": "v1"},
