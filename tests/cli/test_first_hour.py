@@ -61,7 +61,9 @@ async def printed(log: Path, pattern: re.Pattern[str]) -> re.Match[str]:
     async def found() -> re.Match[str] | None:
         return pattern.search(log.read_text()) if log.exists() else None
 
-    return await eventually(found, timeout=120, what=f"raydeck up to print {pattern.pattern!r}")
+    match = await eventually(found, timeout=120, what=f"raydeck up to print {pattern.pattern!r}")
+    assert match is not None
+    return match
 
 
 async def cluster_state(client: httpx.AsyncClient) -> tuple[str, str]:
