@@ -118,8 +118,10 @@ def create_app(
     platform_factory: PlatformFactory = default_platform,
     stop_clusters_on_exit: bool = True,
     admin_token_sink: AdminTokenSink | None = None,
+    first_start_hint: str | None = None,
 ) -> FastAPI:
-    """The raydeck server. ``stop_clusters_on_exit`` is ``raydeck up``'s behaviour; ``serve`` clears it."""
+    """The raydeck server. ``stop_clusters_on_exit`` is ``raydeck up``'s behaviour; ``serve`` clears it.
+    ``first_start_hint`` (what to try next) is printed with admin's password on the first start."""
     store = Store(settings.database_path)
     platform = platform_factory(store, settings)
     metrics = RaydeckMetrics()
@@ -155,7 +157,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.open()
-        await _first_start(context, admin_token_sink)
+        await _first_start(context, admin_token_sink, first_start_hint)
         await platform.start()
         await monitor.start()
         proxy_client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
@@ -222,7 +224,9 @@ def _time_requests(app: FastAPI, metrics: RaydeckMetrics) -> None:
             )
 
 
-async def _first_start(context: AppContext, admin_token_sink: AdminTokenSink | None) -> None:
+async def _first_start(
+    context: AppContext, admin_token_sink: AdminTokenSink | None, hint: str | None
+) -> None:
     """Create ``admin`` on the first start (printing a generated password once)."""
     secret = context.settings.admin_password
     generated = await context.auth.ensure_admin(secret.get_secret_value() if secret else None)
@@ -231,7 +235,7 @@ async def _first_start(context: AppContext, admin_token_sink: AdminTokenSink | N
         print(
             f"raydeck created the user 'admin' with the password: {generated}\n"
             "It is shown only this once; change it with `raydeck passwd` or set "
-            "RAYDECK_ADMIN_PASSWORD before the first start.",
+            "RAYDECK_ADMIN_PASSWORD before the first start." + (f"\n{hint}" if hint else ""),
             flush=True,
         )
     if admin_token_sink is not None:

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -28,7 +29,7 @@ from raydeck.cli.config import forget_token, save_token, token_for
 from raydeck.cli.output import describe, render
 from raydeck.errors import RaydeckError
 from raydeck.resources.codec import load_documents
-from raydeck.resources.kinds import by_name
+from raydeck.resources.kinds import KINDS, by_name
 from raydeck.settings import Settings
 
 T = TypeVar("T")
@@ -41,6 +42,9 @@ app = typer.Typer(
 Server = Annotated[str, typer.Option("--server", "-s", envvar="RAYDECK_URL", help="raydeck's URL")]
 Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace")]
 Output = Annotated[str, typer.Option("--output", "-o", help="table, yaml or json")]
+#: Every kind the verbs take, with its shortest name, for their --help.
+KIND_HELP = ", ".join(f"{k.plural} ({min(k.short_names, key=len)})" for k in KINDS)
+KindArgument = Annotated[str, typer.Argument(help=KIND_HELP, show_default=False)]
 
 
 def _run(work: Callable[[Client], Awaitable[T]], server: str) -> T:
@@ -81,6 +85,7 @@ def _serve(
     *,
     keep_running: bool,
     monitoring: MonitoringFlags,
+    log_level: str = "info",
 ) -> None:
     from pydantic import ValidationError
 
@@ -111,10 +116,10 @@ def _serve(
     if monitoring.grafana_url:
         settings.monitoring.grafana_url = monitoring.grafana_url
     with _prometheus(settings, monitoring):
-        _run_server(settings, keep_running=keep_running)
+        _run_server(settings, keep_running=keep_running, log_level=log_level)
 
 
-def _run_server(settings: Settings, *, keep_running: bool) -> None:
+def _run_server(settings: Settings, *, keep_running: bool, log_level: str = "info") -> None:
     import uvicorn
 
     from raydeck.app import create_app
@@ -131,6 +136,7 @@ def _run_server(settings: Settings, *, keep_running: bool) -> None:
             settings,
             stop_clusters_on_exit=not keep_running,
             admin_token_sink=None if keep_running else store_admin_token,
+            first_start_hint=_next_step(local_url, logged_in=not keep_running),
         )
     except RaydeckError as e:
         typer.echo(f"Error: {e.message}", err=True)
@@ -147,7 +153,37 @@ def _run_server(settings: Settings, *, keep_running: bool) -> None:
             else "; running clusters stop and come back on the next start"
         )
     )
-    uvicorn.run(server_app, host=settings.server.host, port=settings.server.port, log_level="info")
+    uvicorn.run(
+        server_app,
+        host=settings.server.host,
+        port=settings.server.port,
+        log_level=log_level,
+        # One line per request (every console asset among them) only for who asked for it.
+        access_log=log_level == "debug",
+    )
+
+
+def _next_step(url: str, *, logged_in: bool) -> str:
+    """The exact command a newcomer can paste next, from where raydeck was started."""
+    raydeck = _raydeck_command()
+    server = "" if url == DEFAULT_URL else f" --server {url}"
+    example = Path("docs/examples/raycluster.yaml")
+    target = str(example) if example.is_file() else "my-raycluster.yaml"
+    apply = f"{raydeck} apply -f {target}{server}"
+    if logged_in:
+        return f"Next, in another terminal: {apply}"
+    return f"Next, in another terminal: {raydeck} login{server}, then {apply}"
+
+
+def _raydeck_command() -> str:
+    """How the user called this raydeck (``.venv/bin/raydeck``), relative to here if under it."""
+    called = Path(sys.argv[0])
+    if called.name != "raydeck":
+        return "raydeck"  # run as a module or from a test: the installed entry point's name
+    try:
+        return str(called.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(called)
 
 
 def _check_kubernetes(settings: Settings) -> None:
@@ -271,6 +307,24 @@ WithPrometheusOption = Annotated[
         help="Start Debian's prometheus scraping every local Ray node, and use it",
     ),
 ]
+
+
+class LogLevel(StrEnum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+LogLevelOption = Annotated[
+    LogLevel,
+    typer.Option(
+        "--log-level",
+        envvar="RAYDECK_LOG_LEVEL",
+        case_sensitive=False,
+        help="debug adds one line per HTTP request",
+    ),
+]
 PrometheusPortOption = Annotated[
     int, typer.Option("--prometheus-port", help="Port of the Prometheus --with-prometheus starts")
 ]
@@ -288,11 +342,20 @@ def up(
     grafana_url: GrafanaUrlOption = None,
     with_prometheus: WithPrometheusOption = False,
     prometheus_port: PrometheusPortOption = 9090,
+    log_level: LogLevelOption = LogLevel.info,
 ) -> None:
     """Run raydeck; on the local platform its clusters stop on exit and return on the next start."""
     target = PlatformChoice(platform, kubeconfig, context)
     flags = MonitoringFlags(prometheus_url, grafana_url, with_prometheus, prometheus_port)
-    _serve(host, port, data_dir, target, keep_running=False, monitoring=flags)
+    _serve(
+        host,
+        port,
+        data_dir,
+        target,
+        keep_running=False,
+        monitoring=flags,
+        log_level=log_level.value,
+    )
 
 
 @app.command()
@@ -305,11 +368,14 @@ def serve(
     context: ContextOption = None,
     prometheus_url: PrometheusUrlOption = None,
     grafana_url: GrafanaUrlOption = None,
+    log_level: LogLevelOption = LogLevel.info,
 ) -> None:
     """Run raydeck as a long-lived server; clusters keep running when it exits."""
     target = PlatformChoice(platform, kubeconfig, context)
     flags = MonitoringFlags(prometheus_url, grafana_url)
-    _serve(host, port, data_dir, target, keep_running=True, monitoring=flags)
+    _serve(
+        host, port, data_dir, target, keep_running=True, monitoring=flags, log_level=log_level.value
+    )
 
 
 @app.command()
@@ -462,12 +528,18 @@ def _read(path: Path) -> str:
 
 @app.command()
 def get(
-    kind: Annotated[str, typer.Argument(help="rayclusters (rc), or namespaces")],
+    kind: Annotated[str, typer.Argument(help=f"{KIND_HELP}, or namespaces (ns)")],
     name: Annotated[str | None, typer.Argument()] = None,
     namespace: Namespace = "default",
     all_namespaces: Annotated[bool, typer.Option("--all-namespaces", "-A")] = False,
     output: Output = "table",
-    search: Annotated[str, typer.Option(help="Fuzzy name search")] = "",
+    search: Annotated[
+        str,
+        typer.Option(
+            help="Names containing this text (any case); if none does, names with its "
+            "characters in that order"
+        ),
+    ] = "",
     sort: Annotated[
         str,
         typer.Option(
@@ -501,6 +573,12 @@ def get(
             limit=limit,
         )
         items: list[dict[str, Any]] = body["items"]
+        if body.get("closeMatches"):
+            typer.echo(
+                f"No name contains {search.strip()!r}; showing names with its characters "
+                "in that order.",
+                err=True,
+            )
         return items
 
     objects = _run(work, server)
@@ -513,7 +591,7 @@ def get(
 
 @app.command("describe")
 def describe_command(
-    kind: str, name: str, namespace: Namespace = "default", server: Server = DEFAULT_URL
+    kind: KindArgument, name: str, namespace: Namespace = "default", server: Server = DEFAULT_URL
 ) -> None:
     """Show an object with its conditions, pods and events."""
     plural = _plural(kind)
@@ -529,7 +607,7 @@ def describe_command(
 
 @app.command()
 def delete(
-    kind: str,
+    kind: KindArgument,
     names: Annotated[list[str], typer.Argument()],
     namespace: Namespace = "default",
     server: Server = DEFAULT_URL,
@@ -575,7 +653,10 @@ def create(kind: str, name: str, server: Server = DEFAULT_URL) -> None:
 
 def _suspend_command(verb: str) -> Callable[..., None]:
     def command(
-        kind: str, name: str, namespace: Namespace = "default", server: Server = DEFAULT_URL
+        kind: KindArgument,
+        name: str,
+        namespace: Namespace = "default",
+        server: Server = DEFAULT_URL,
     ) -> None:
         plural = _plural(kind)
         _run(lambda c: c.action(plural, namespace, name, verb), server)
@@ -595,7 +676,7 @@ app.command("stop")(_suspend_command("stop"))
 
 @app.command()
 def logs(
-    kind: str,
+    kind: KindArgument,
     name: str,
     namespace: Namespace = "default",
     pod: Annotated[str | None, typer.Option(help="Pod (default: the head)")] = None,

@@ -22,7 +22,7 @@ from raydeck.resources.kinds import Kind
 from raydeck.resources.meta import age
 from raydeck.resources.quantity import format_bytes, format_cpu
 from raydeck.resources.summary import summarize
-from raydeck.store.records import ListQuery, StoredObject
+from raydeck.store.records import ListPage, ListQuery, StoredObject
 
 PAGE_SIZE = 20
 REFRESH_SECONDS = 3.0
@@ -103,6 +103,7 @@ class ListView:
         self._total = 0
         self._table: ui.table | None = None
         self._empty: ui.column | None = None
+        self._close_hint: ui.label | None = None
 
     @property
     def _manager(self) -> ObjectManager:
@@ -120,6 +121,8 @@ class ListView:
                 self._delete_button.disable()
                 ui.button(f"Create {kind.name}", icon="add", on_click=self._create)
         await self._filters()
+        self._close_hint = ui.label().classes("text-grey-7").mark("close-matches")
+        self._close_hint.visible = False
         self._table = ui.table(
             columns=COLUMNS,
             rows=[],
@@ -219,6 +222,7 @@ class ListView:
         table.rows = [self._row(obj) for obj in page.items]
         table.pagination = {**table.pagination, "rowsNumber": page.total, "page": self._page}
         table.update()
+        self._show_close_hint(page)
         if self._empty is not None:
             unfiltered = not (
                 self._search
@@ -229,6 +233,18 @@ class ListView:
             )
             self._empty.visible = page.total == 0 and unfiltered
             table.visible = not self._empty.visible
+
+    def _show_close_hint(self, page: ListPage) -> None:
+        # Close matches stand in only for a search no name contains: say so, or a typo's
+        # results would look like what was asked for.
+        if self._close_hint is None:
+            return
+        self._close_hint.visible = page.close_matches
+        if page.close_matches:
+            self._close_hint.text = (
+                f"No name contains “{self._search.strip()}”; showing names with its "
+                "letters in that order."
+            )
 
     def _row(self, obj: StoredObject) -> dict[str, Any]:
         summary = summarize(obj.kind, obj.body, obj.status)

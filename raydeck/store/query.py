@@ -1,14 +1,15 @@
-"""SQL for list queries: fuzzy name search, filters, label selectors, sorting.
+"""SQL for list queries: name search, filters, label selectors, sorting.
 
 ``Store.list`` executes what ``build_list_statement`` returns. Filtering runs in
 SQLite on indexed columns and ``json_extract`` over labels, so a page of 50 out
-of 10,000 objects never loads the other 9,950.
+of 10,000 objects never loads the other 9,950. A search matches names that contain
+the text; the store asks for close matches (:data:`CLOSE`) only when none does.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -27,31 +28,45 @@ _SORT_COLUMNS: dict[str, sa.ColumnElement[Any]] = {
     "memory": _T.c.memory_bytes,
     "gpu": _T.c.gpu,
 }
+#: How a search matches a name: it contains the text, or holds its characters in order.
+SearchMatch = Literal["contains", "close"]
+CONTAINS: SearchMatch = "contains"
+CLOSE: SearchMatch = "close"
 _SELECTOR_TERM = re.compile(
     r"^\s*(!?)\s*([A-Za-z0-9./_-]+)\s*(?:(==|!=|=)\s*([A-Za-z0-9._-]*))?\s*$"
 )
 
 
-def build_list_statement(query: ListQuery) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    conditions = _conditions(query)
+def build_list_statement(
+    query: ListQuery, match: SearchMatch = CONTAINS
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    conditions = _conditions(query, match)
     count = sa.select(sa.func.count()).select_from(_T).where(*conditions)
     statement = sa.select(_T).where(*conditions).order_by(*_order(query.sort))
     return statement, count
 
 
-def build_state_count_statement(query: ListQuery) -> sa.Select[Any]:
+def build_state_count_statement(query: ListQuery, match: SearchMatch = CONTAINS) -> sa.Select[Any]:
     """How many objects the query matches, per state (``""`` stands for pending)."""
-    return sa.select(_T.c.state, sa.func.count()).where(*_conditions(query)).group_by(_T.c.state)
+    conditions = _conditions(query, match)
+    return sa.select(_T.c.state, sa.func.count()).where(*conditions).group_by(_T.c.state)
 
 
-def _conditions(query: ListQuery) -> list[sa.ColumnElement[bool]]:
+def has_close_matches(search: str) -> bool:
+    """Whether close matches could find more than containment (a single character cannot)."""
+    return len(search.strip()) > 1
+
+
+def _conditions(query: ListQuery, match: SearchMatch) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = [_T.c.kind == query.kind]
     if query.namespace is not None:
         conditions.append(_T.c.namespace == query.namespace)
     if query.visible_namespaces is not None:
         conditions.append(_T.c.namespace.in_(query.visible_namespaces))
     if query.search:
-        conditions.append(_T.c.name.like(fuzzy_pattern(query.search), escape="\\"))
+        pattern = close_pattern if match == CLOSE else contains_pattern
+        # ilike: a typed "Perf" finds "perf-1" on every database, not only SQLite.
+        conditions.append(_T.c.name.ilike(pattern(query.search), escape="\\"))
     if query.type is not None:
         conditions.append(_T.c.is_template == (query.type == "template"))
     if query.status:
@@ -69,10 +84,19 @@ def _state_value(label: str) -> str:
     return "pending" if label.lower() in ("", "pending") else label.lower()
 
 
-def fuzzy_pattern(search: str) -> str:
-    """A LIKE pattern matching names that contain the search's characters in order."""
-    escaped = [("\\" + c) if c in "%_\\" else c for c in search.strip()]
-    return "%" + "%".join(escaped) + "%"
+def contains_pattern(search: str) -> str:
+    """A LIKE pattern matching names that contain the search."""
+    return "%" + "".join(_escaped(search)) + "%"
+
+
+def close_pattern(search: str) -> str:
+    """A LIKE pattern matching names that hold the search's characters in order (``rcs``
+    finds ``raycluster-sample``): the fallback for a search no name contains."""
+    return "%" + "%".join(_escaped(search)) + "%"
+
+
+def _escaped(search: str) -> list[str]:
+    return [("\\" + c) if c in "%_\\" else c for c in search.strip()]
 
 
 def _order(sort: str) -> list[sa.ColumnElement[Any]]:

@@ -120,6 +120,8 @@ class ListPage:
     items: list[StoredObject]
     total: int
     continue_token: str | None
+    #: No name contains the search, so these are names holding its characters in order.
+    close_matches: bool = False
 
 
 @dataclass(frozen=True)

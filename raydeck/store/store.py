@@ -33,7 +33,14 @@ from raydeck.errors import (
 from raydeck.resources.meta import now_rfc3339
 from raydeck.resources.summary import summarize
 from raydeck.store import schema
-from raydeck.store.query import build_list_statement, build_state_count_statement
+from raydeck.store.query import (
+    CLOSE,
+    CONTAINS,
+    SearchMatch,
+    build_list_statement,
+    build_state_count_statement,
+    has_close_matches,
+)
 from raydeck.store.records import (
     SERVER_META_FIELDS,
     TYPE_ANNOTATION,
@@ -327,16 +334,30 @@ class Store:
 
     def _list_objects(self, query: ListQuery) -> ListPage:
         offset = _decode_continue(query.continue_token) if query.continue_token else query.offset
-        statement, count_statement = build_list_statement(query)
         with self._tx() as conn:
-            total = conn.execute(count_statement).scalar_one()
+            match, statement, total = self._search_match(conn, query)
             if query.limit:
                 statement = statement.limit(query.limit).offset(offset)
             rows = conn.execute(statement).all()
         items = [_from_row(r) for r in rows]
         more = bool(query.limit) and offset + len(items) < total
         token = _encode_continue(offset + len(items)) if more else None
-        return ListPage(items, total, token)
+        return ListPage(items, total, token, close_matches=match == CLOSE)
+
+    @staticmethod
+    def _search_match(
+        conn: Connection, query: ListQuery
+    ) -> tuple[SearchMatch, sa.Select[Any], int]:
+        """How the search matches, the list statement for it, and how many it matches."""
+        statement, count_statement = build_list_statement(query, CONTAINS)
+        total = conn.execute(count_statement).scalar_one()
+        if total == 0 and has_close_matches(query.search):
+            # Close matches only where no name contains the text, so they never bury one.
+            close, close_count = build_list_statement(query, CLOSE)
+            close_total = conn.execute(close_count).scalar_one()
+            if close_total:
+                return CLOSE, close, close_total
+        return CONTAINS, statement, total
 
     async def count_states(self, query: ListQuery) -> dict[str, int]:
         """What ``list_objects(query)`` would match, counted per state, in one query."""
@@ -344,7 +365,9 @@ class Store:
 
     def _count_states(self, query: ListQuery) -> dict[str, int]:
         with self._tx() as conn:
-            rows = conn.execute(build_state_count_statement(query)).all()
+            rows = conn.execute(build_state_count_statement(query, CONTAINS)).all()
+            if not rows and has_close_matches(query.search):
+                rows = conn.execute(build_state_count_statement(query, CLOSE)).all()
         return {str(state) or "pending": int(count) for state, count in rows}
 
     async def instances(self, kind: str) -> list[StoredObject]:

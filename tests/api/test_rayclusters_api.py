@@ -139,7 +139,13 @@ async def test_list_searches_filters_sorts_and_pages(api: httpx.AsyncClient) -> 
         await create(api, raycluster(f"team-a-{i}", cpu=cpu, labels={"team": "a"}))
     await create(api, raycluster("other", labels={"team": "b"}))
     await create(api, raycluster("tmpl-a"), type="template")
-    query = {"search": "tma", "sort": "-cpu", "limit": 2, "type": "instance", "selector": "team=a"}
+    query = {
+        "search": "TEAM-a",
+        "sort": "-cpu",
+        "limit": 2,
+        "type": "instance",
+        "selector": "team=a",
+    }
     page = (await api.get(BASE, params=query)).json()
     assert page["total"] == 3
     assert [i["metadata"]["name"] for i in page["items"]] == ["team-a-1", "team-a-2"]
@@ -155,6 +161,24 @@ async def test_list_searches_filters_sorts_and_pages(api: httpx.AsyncClient) -> 
     assert kinds["tmpl-a"] == "template" and kinds["other"] == "instance"
     ready = (await api.get(BASE, params={"status": "ready"})).json()
     assert ready["total"] == 4
+
+
+async def test_search_lists_names_containing_it_and_close_matches_only_without_one(
+    api: httpx.AsyncClient,
+) -> None:
+    for name in ("perf-01", "perf-011", "perf-10", "prod-0-1"):
+        await create(api, raycluster(name))
+
+    async def names(search: str) -> tuple[list[str], bool]:
+        page = (await api.get(BASE, params={"search": search})).json()
+        assert page["total"] == len(page["items"])
+        return [i["metadata"]["name"] for i in page["items"]], page["closeMatches"]
+
+    # "prod-0-1" holds p, -, 0, 1 in order but does not contain "perf-01".
+    assert await names("perf-01") == (["perf-01", "perf-011"], False)
+    assert await names("Perf-1") == (["perf-10"], False)
+    assert await names("pd01") == (["prod-0-1"], True)
+    assert await names("perf-2") == ([], False)
 
 
 async def test_bad_sort_and_selector_are_422_naming_the_parameter(api: httpx.AsyncClient) -> None:

@@ -62,6 +62,29 @@ def test_apply_from_stdin_and_invalid_yaml(server: str) -> None:
     assert code == 1 and "line" in err
 
 
+def test_get_help_lists_every_kind_with_its_short_name() -> None:
+    result = CliRunner().invoke(cli, ["get", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    line = " ".join(result.stdout.split())
+    expected = (
+        "rayclusters (rc), rayjobs (rj), rayservices (rsvc), configmaps (cm), or namespaces (ns)"
+    )
+    assert expected in line
+
+
+def test_get_search_lists_names_containing_it_and_says_when_it_shows_close_matches(
+    server: str, tmp_path: Path
+) -> None:
+    names = ("perf-01", "perf-011", "perf-10", "prod-0-1")
+    run(server, "apply", "-f", str(write(tmp_path, *(raycluster(n) for n in names))))
+    code, out, err = run(server, "get", "rc", "--search", "perf-01")
+    assert code == 0 and err == ""
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["perf-01", "perf-011"]
+    code, out, err = run(server, "get", "rc", "--search", "pd01")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["prod-0-1"]
+    assert "No name contains 'pd01'; showing names with its characters in that order." in err
+
+
 def test_get_shows_a_table_yaml_and_json(server: str, tmp_path: Path) -> None:
     run(server, "apply", "-f", str(write(tmp_path, raycluster("shown", cpu="2"))))
     code, out, _ = run(server, "get", "rc")
@@ -128,9 +151,10 @@ def test_up_reads_port_host_and_data_dir_from_the_environment(
         *,
         keep_running: bool,
         monitoring: object,
+        log_level: str,
     ) -> None:
         seen.update(host=host, port=port, data_dir=data_dir, keep_running=keep_running)
-        seen.update(platform=target.platform)
+        seen.update(platform=target.platform, log_level=log_level)
 
     monkeypatch.setattr(main, "_serve", fake_serve)
     env = {"RAYDECK_PORT": "9123", "RAYDECK_HOST": "127.0.0.2", "RAYDECK_DATA_DIR": str(tmp_path)}
@@ -141,6 +165,7 @@ def test_up_reads_port_host_and_data_dir_from_the_environment(
         "data_dir": tmp_path,
         "keep_running": False,
         "platform": None,
+        "log_level": "info",
     }
 
 

@@ -22,9 +22,11 @@ async def test_frame_and_empty_lists_say_how_to_begin(console: Console) -> None:
     await user.should_see("Create RayCluster")
 
 
-async def test_list_shows_rows_and_search_narrows_them(console: Console) -> None:
+async def test_list_shows_rows_and_search_narrows_them_to_names_containing_it(
+    console: Console,
+) -> None:
     manager = console.context.manager(RAYCLUSTER)
-    for name in ("alpha", "beta", "gamma"):
+    for name in ("alpha", "gamma", "magma"):
         await manager.create(console.admin, "default", raycluster(name))
     user = console.user
     await user.open("/rayclusters")
@@ -35,14 +37,39 @@ async def test_list_shows_rows_and_search_narrows_them(console: Console) -> None
     async def names() -> list[str]:
         return sorted(r["name"] for r in table.rows)
 
-    assert await eventually(names, timeout=5, what="rows") == ["alpha", "beta", "gamma"]
+    assert await eventually(names, timeout=5, what="rows") == ["alpha", "gamma", "magma"]
     assert {r["status"] for r in table.rows} == {"ready"}
-    user.find(marker="search").type("gm")
+    # "gamma" holds g, m, a in order too, but only "magma" contains "gma".
+    user.find(marker="search").type("GMA")
 
-    async def narrowed() -> bool:
-        return await names() == ["gamma"]
+    async def shows(wanted: list[str]) -> bool:
+        return await names() == wanted
 
-    await eventually(narrowed, timeout=5, what="the search to narrow the rows")
+    await eventually(lambda: shows(["magma"]), timeout=5, what="the search to narrow the rows")
+    await user.should_not_see(marker="close-matches")
+
+
+async def test_a_search_no_name_contains_shows_close_matches_and_says_so(
+    console: Console,
+) -> None:
+    manager = console.context.manager(RAYCLUSTER)
+    for name in ("gamma", "magma"):
+        await manager.create(console.admin, "default", raycluster(name))
+    user = console.user
+    await user.open("/rayclusters")
+    await user.should_see(marker="rayclusters-table")
+    table = user.find(marker="rayclusters-table").elements.pop()
+    assert isinstance(table, ui.table)
+    user.find(marker="search").type("gaa")
+
+    async def close_rows() -> list[str]:
+        return [r["name"] for r in table.rows]
+
+    async def only_gamma() -> bool:
+        return await close_rows() == ["gamma"]
+
+    await eventually(only_gamma, timeout=5, what="the close match to be listed")
+    await user.should_see("No name contains “gaa”; showing names with its letters in that order.")
 
 
 async def test_create_through_the_form_starts_an_instance(console: Console) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from raydeck.errors import AlreadyExists, InvalidState, NotFound, StaleResourceVersion
-from raydeck.store.records import ListQuery, ObjectKey
+from raydeck.store.records import ListPage, ListQuery, ObjectKey
 from raydeck.store.store import Store
 from tests.support.samples import raycluster
 
@@ -82,12 +85,70 @@ async def test_status_write_for_a_replaced_object_is_refused(store: Store) -> No
         await store.write_status(first.key, {"state": "ready"}, uid=first.uid)
 
 
-async def test_fuzzy_search_escapes_like_wildcards(store: Store) -> None:
+async def test_search_escapes_like_wildcards(store: Store) -> None:
     for name in ("abc", "a-b-c", "xyz"):
         await store.create(KIND, "default", raycluster(name), is_template=False, creator="")
-    found = await store.list_objects(ListQuery(kind=KIND, search="ac"))
-    assert [o.name for o in found.items] == ["a-b-c", "abc"]
     assert (await store.list_objects(ListQuery(kind=KIND, search="%"))).total == 0
+    assert (await store.list_objects(ListQuery(kind=KIND, search="_"))).total == 0
+
+
+@pytest.fixture(scope="module")
+def perf_db() -> Iterator[Path]:
+    """A database of 3,000 clusters ``perf-00000`` … ``perf-02999`` (issue 19's example),
+    written once for the module: each test opens its own store on it."""
+    path = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
+
+    async def fill() -> None:
+        store = Store(path / "raydeck.db")
+        await store.open()
+        for i in range(3000):
+            body = raycluster(f"perf-{i:05d}")
+            await store.create(KIND, "default", body, is_template=False, creator="")
+        await store.close()
+
+    asyncio.run(fill())
+    yield path / "raydeck.db"
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+async def perf_store(perf_db: Path) -> AsyncIterator[Store]:
+    opened = Store(perf_db)
+    await opened.open()
+    yield opened
+    await opened.close()
+
+
+async def _search(store: Store, text: str, **query: Any) -> ListPage:
+    return await store.list_objects(ListQuery(kind=KIND, search=text, **query))
+
+
+async def test_a_search_finds_exactly_the_names_that_contain_it(perf_store: Store) -> None:
+    page = await _search(perf_store, "perf-01", limit=20)
+    assert page.total == 1000 and not page.close_matches
+    assert [o.name for o in page.items][:2] == ["perf-01000", "perf-01001"]
+    assert (await _search(perf_store, "PERF-0299")).total == 10
+    last = await _search(perf_store, "-02999")
+    assert [o.name for o in last.items] == ["perf-02999"]
+
+
+async def test_close_matches_appear_only_when_no_name_contains_the_search(
+    perf_store: Store,
+) -> None:
+    # "perf-0299" is in 10 names; its characters in order are in 30: close matches stay out.
+    assert (await _search(perf_store, "perf-0299")).total == 10
+    typo = await _search(perf_store, "prf-029", limit=5)
+    assert typo.close_matches and typo.total == 327
+    assert [o.name for o in typo.items] == [f"perf-{i:05d}" for i in (29, 129, 209, 219, 229)]
+    nothing = await _search(perf_store, "perf-0x")
+    assert nothing.total == 0 and nothing.items == []
+
+
+async def test_state_counts_follow_the_same_search(perf_store: Store) -> None:
+    assert await perf_store.count_states(ListQuery(kind=KIND, search="perf-01")) == {
+        "pending": 1000
+    }
+    assert await perf_store.count_states(ListQuery(kind=KIND, search="prf-029")) == {"pending": 327}
 
 
 async def test_selectors_match_labels_with_dots_and_slashes(store: Store) -> None:

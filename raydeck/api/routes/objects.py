@@ -43,7 +43,13 @@ class ListParams:
 
     def __init__(
         self,
-        search: Annotated[str, Query(description="Fuzzy name search")] = "",
+        search: Annotated[
+            str,
+            Query(
+                description="Names containing this text (any case); if none does, names "
+                "holding its characters in order, with closeMatches true"
+            ),
+        ] = "",
         sort: Annotated[str, Query(description="Sort key; '-' prefix descends")] = "name",
         status: Listed = None,
         ray_version: Annotated[list[str] | None, Query(alias="rayVersion")] = None,
@@ -95,6 +101,7 @@ def object_router(kind: Kind) -> APIRouter:
             "items": [o.to_wire() for o in page.items],
             "continue": page.continue_token,
             "total": page.total,
+            "closeMatches": page.close_matches,
         }
 
     async def list_objects(

@@ -39,6 +39,8 @@ _QUIET_INTERVAL = 1.0
 _SWEEP_LIMIT = 20.0
 
 log = logging.getLogger(__name__)
+#: Named at module level: inside _Target, ``signal`` is its method, not this module.
+Signal = signal.Signals
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,17 @@ class _Target:
         if self.pgid is not None:
             with contextlib.suppress(OSError):  # the group may already be empty
                 os.killpg(self.pgid, sig)
+        self._signal_tagged(found, sig)
+
+    def signal_late(self, late: Mapping[int, str | None], sig: Signal) -> None:
+        """Signal processes that appeared after :meth:`signal`, the group again only if one
+        of them is in it without the tag."""
+        if self.pgid is not None and not all(self._tagged(tag) for tag in late.values()):
+            with contextlib.suppress(OSError):
+                os.killpg(self.pgid, sig)
+        self._signal_tagged(late, sig)
+
+    def _signal_tagged(self, found: Mapping[int, str | None], sig: Signal) -> None:
         for pid, tag in found.items():
             if self._tagged(tag):
                 _signal_if_tagged(pid, sig, matches=self.tag_matches)
@@ -310,7 +323,7 @@ class ProcessSupervisor:
             if found:
                 target.signal(found, sig)
                 signalled.update(found)
-            if await self._wait_until_gone(target, seconds=wait):
+            if await self._wait_until_gone(target, seconds=wait, sig=sig, signalled=signalled):
                 await self._sweep_late_forks(target, signalled)
                 return signalled
         log.warning("processes survived SIGKILL for %.0fs: %s", _KILL_WAIT, sorted(target.scan()))
@@ -334,13 +347,28 @@ class ProcessSupervisor:
             await self._wait_until_gone(target, seconds=_KILL_WAIT)
             quiet_since = time.monotonic()
 
-    async def _wait_until_gone(self, target: _Target, *, seconds: float) -> bool:
+    async def _wait_until_gone(
+        self,
+        target: _Target,
+        *,
+        seconds: float,
+        sig: signal.Signals | None = None,
+        signalled: set[int] | None = None,
+    ) -> bool:
+        """True once the target is gone within ``seconds``; processes that appear meanwhile
+        get ``sig`` too (a raylet told to stop may just have forked its agents, which would
+        otherwise wait out the whole grace before SIGKILL)."""
         deadline = time.monotonic() + seconds
         while True:
             # Reap after the scan, so that a child the scan saw as a zombie is
             # collected before we call it gone.
             remaining = target.scan()
             self._reap()
+            if sig is not None and signalled is not None:
+                late = {pid: tag for pid, tag in remaining.items() if pid not in signalled}
+                if late:
+                    target.signal_late(late, sig)
+                    signalled.update(late)
             if not remaining and not self._unreaped_children(target):
                 return True
             if time.monotonic() >= deadline:

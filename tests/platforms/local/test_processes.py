@@ -52,6 +52,30 @@ time.sleep(120)
 subprocess.Popen([sys.executable, "-c", code, sys.argv[1]])
 """
 
+# As a raylet told to stop may do: on SIGTERM it starts a process that leaves the group (an
+# agent), which records how it ended; the parent itself stays until SIGKILL.
+FORKS_ON_SIGTERM = """
+import signal, subprocess, sys, time
+code = r'''
+import os, signal, sys, time
+os.setsid()
+def ended(signum, frame):
+    open(sys.argv[1] + ".ended", "w").write("SIGTERM")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, ended)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(os.getpid()))
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(120)
+'''
+def late_fork(signum, frame):
+    subprocess.Popen([sys.executable, "-c", code, sys.argv[1]])
+    while True:
+        time.sleep(1)
+signal.signal(signal.SIGTERM, late_fork)
+print("ready", flush=True)
+time.sleep(120)
+"""
 IGNORES_SIGTERM = """
 import signal, time
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -156,6 +180,25 @@ async def test_a_retitled_orphan_keeps_its_tag_and_is_stopped_with_its_node(
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(agent, signal.SIGKILL)  # a failed check must not leave the stand-in behind
+
+
+async def test_a_process_that_appears_after_sigterm_gets_sigterm_too_not_only_sigkill(
+    supervisor: ProcessSupervisor, tag_prefix: str, tmp_path: Path
+) -> None:
+    tag = f"{tag_prefix}late"
+    pid_file = tmp_path / "late.pid"
+    node = _spawn(supervisor, FORKS_ON_SIGTERM, tag=tag, tmp_path=tmp_path, args=(str(pid_file),))
+    log_path = tmp_path / "logs" / f"{tag}.log"
+    await _until(lambda: "ready" in log_path.read_text(), what="the SIGTERM handler", within=30)
+    try:
+        await supervisor.terminate(node, grace=3.0)
+        # The late process was not there when SIGTERM went out, yet it heard SIGTERM.
+        assert (tmp_path / "late.pid.ended").read_text() == "SIGTERM"
+        assert supervisor.tagged_pids(tag) == []
+    finally:
+        if pid_file.exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid_file.read_text()), signal.SIGKILL)
 
 
 async def test_terminate_sigkills_a_process_that_ignores_sigterm_after_the_grace(

@@ -162,3 +162,50 @@ def _start(
 ) -> ProcessHandle:
     name = tag.rsplit("-", 1)[-1]
     return supervisor.spawn(argv, env=env, cwd=logs, log_path=logs / f"{name}.log", tag=tag)
+
+
+def _raylet_of(supervisor: ProcessSupervisor, tag: str) -> int | None:
+    for pid in supervisor.tagged_pids(tag):
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if argv[0].endswith(b"/raylet"):
+            return pid
+    return None
+
+
+@pytest.mark.ray
+async def test_a_worker_stopped_while_it_waits_for_its_raylet_to_register_stops_in_its_grace(
+    supervisor: ProcessSupervisor, tag_prefix: str, short_dirs: Any, tmp_path: Path
+) -> None:
+    # While a node starts, `ray start` waits inside one native call for its raylet to register
+    # (up to 30 s): Python would run its SIGTERM handler only after it. A frozen raylet holds
+    # the worker's launcher there for certain.
+    ports = PortAllocator(start=20000 + (os.getpid() % 100) * 120 + 60, end=32000)
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S="0")
+    argv, head_ports = _node_argv(ports, short_dirs(), head_gcs=None)
+    head = _start(supervisor, argv, env=env, logs=tmp_path, tag=f"{tag_prefix}head")
+    try:
+        await _wait_for_alive_nodes(
+            head_ports["--dashboard-port"], count=1, within=90.0, logs=tmp_path
+        )
+        argv, _ = _node_argv(ports, short_dirs(), head_gcs=head_ports["--port"])
+        worker = _start(supervisor, argv, env=env, logs=tmp_path, tag=f"{tag_prefix}worker")
+        raylet = await _eventually_raylet(supervisor, f"{tag_prefix}worker", logs=tmp_path)
+        os.kill(raylet, signal.SIGSTOP)
+
+        began = time.monotonic()
+        await supervisor.terminate(worker, grace=15.0)
+        took = time.monotonic() - began
+    finally:
+        await supervisor.terminate(head, grace=15.0)
+    assert supervisor.exit_code(worker) == 1, f"{_log_tails(tmp_path)}"
+    assert took < 15.0
+    assert supervisor.tagged_pids(tag_prefix) == []
+
+
+async def _eventually_raylet(supervisor: ProcessSupervisor, tag: str, *, logs: Path) -> int:
+    deadline = time.monotonic() + 90.0
+    while (raylet := _raylet_of(supervisor, tag)) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no raylet appeared; {_log_tails(logs)}")
+        await asyncio.sleep(0.02)
+    return raylet
