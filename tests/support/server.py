@@ -48,11 +48,19 @@ class Server:
             "RAYDECK_LOCAL__CAPACITY_CPU": "64",
         }
 
-    def start(self, command: str) -> None:
+    def start(self, command: str, *extra: str) -> None:
         raydeck = Path(sys.executable).parent / "raydeck"
         with (self.data_dir / f"server-{command}.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [str(raydeck), command, "--port", str(self.port), "--data-dir", str(self.data_dir)],
+                [
+                    str(raydeck),
+                    command,
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                    *extra,
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -97,5 +105,3 @@ async def server() -> AsyncIterator[Server]:
         if (data_dir / "instance-id").exists():
             await ProcessSupervisor().terminate_tagged(running.tag_prefix, grace=0)
         shutil.rmtree(data_dir, ignore_errors=True)
-
-
