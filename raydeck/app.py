@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from raydeck import __version__
 from raydeck.api.deps import AppContext, authenticated
 from raydeck.api.errors import install_error_handlers
+from raydeck.api.limits import BodyLimit
 from raydeck.api.routes import (
     audit,
     auth,
@@ -182,6 +183,7 @@ def create_app(
     app.state.context = context
     install_error_handlers(app)
     _time_requests(app, metrics)
+    app.add_middleware(BodyLimit)  # added last, so outermost: before anything reads a body
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
     for router in GUARDED_ROUTERS:

@@ -76,6 +76,7 @@ def _serve(
     *,
     keep_running: bool,
     monitoring: MonitoringFlags,
+    forwarded_allow_ips: str | None = None,
 ) -> None:
     from pydantic import ValidationError
 
@@ -94,6 +95,8 @@ def _serve(
         raise typer.Exit(1) from None
     settings.server.host = host or settings.server.host
     settings.server.port = port or settings.server.port
+    if forwarded_allow_ips is not None:
+        settings.server.forwarded_allow_ips = forwarded_allow_ips
     if target.kubeconfig is not None:
         settings.kubernetes.kubeconfig = target.kubeconfig.expanduser()
     if target.context is not None:
@@ -142,7 +145,17 @@ def _run_server(settings: Settings, *, keep_running: bool) -> None:
             else "; running clusters stop and come back on the next start"
         )
     )
-    uvicorn.run(server_app, host=settings.server.host, port=settings.server.port, log_level="info")
+    trusted = settings.server.forwarded_allow_ips.strip()
+    uvicorn.run(
+        server_app,
+        host=settings.server.host,
+        port=settings.server.port,
+        log_level="info",
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: raydeck believes
+        # it only from the proxies named by --forwarded-allow-ips (docs/security.md).
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
 
 
 def _check_kubernetes(settings: Settings) -> None:
@@ -266,6 +279,15 @@ WithPrometheusOption = Annotated[
         help="Start Debian's prometheus scraping every local Ray node, and use it",
     ),
 ]
+ForwardedAllowIpsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--forwarded-allow-ips",
+        envvar="RAYDECK_SERVER__FORWARDED_ALLOW_IPS",
+        help="Proxies (comma-separated IPs or networks) whose X-Forwarded-For is believed; "
+        "none by default",
+    ),
+]
 PrometheusPortOption = Annotated[
     int, typer.Option("--prometheus-port", help="Port of the Prometheus --with-prometheus starts")
 ]
@@ -283,11 +305,20 @@ def up(
     grafana_url: GrafanaUrlOption = None,
     with_prometheus: WithPrometheusOption = False,
     prometheus_port: PrometheusPortOption = 9090,
+    forwarded_allow_ips: ForwardedAllowIpsOption = None,
 ) -> None:
     """Run raydeck; on the local platform its clusters stop on exit and return on the next start."""
     target = PlatformChoice(platform, kubeconfig, context)
     flags = MonitoringFlags(prometheus_url, grafana_url, with_prometheus, prometheus_port)
-    _serve(host, port, data_dir, target, keep_running=False, monitoring=flags)
+    _serve(
+        host,
+        port,
+        data_dir,
+        target,
+        keep_running=False,
+        monitoring=flags,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 @app.command()
@@ -300,11 +331,20 @@ def serve(
     context: ContextOption = None,
     prometheus_url: PrometheusUrlOption = None,
     grafana_url: GrafanaUrlOption = None,
+    forwarded_allow_ips: ForwardedAllowIpsOption = None,
 ) -> None:
     """Run raydeck as a long-lived server; clusters keep running when it exits."""
     target = PlatformChoice(platform, kubeconfig, context)
     flags = MonitoringFlags(prometheus_url, grafana_url)
-    _serve(host, port, data_dir, target, keep_running=True, monitoring=flags)
+    _serve(
+        host,
+        port,
+        data_dir,
+        target,
+        keep_running=True,
+        monitoring=flags,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 @app.command()
