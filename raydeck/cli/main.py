@@ -387,12 +387,13 @@ def whoami(server: Server = DEFAULT_URL) -> None:
 
 @app.command()
 def passwd(server: Server = DEFAULT_URL) -> None:
-    """Change your own password."""
+    """Change your own password (your other tokens and sessions stop working)."""
+    current = typer.prompt("Current password", hide_input=True)
     password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
 
     async def work(client: Client) -> str:
         me = await client.whoami()
-        await client.update_user(me["username"], {"password": password})
+        await client.update_user(me["username"], {"password": password, "currentPassword": current})
         return str(me["username"])
 
     typer.echo(f"Password of {_run(work, server)} changed")

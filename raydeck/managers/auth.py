@@ -319,9 +319,9 @@ class AuthManager:
     ) -> UserRecord:
         """Change role, namespaces (platform-admin) or password (the admin or the user)."""
         current = await self.get_user(actor, username)
-        if set(body) - {"password"}:
+        if set(body) - {"password", "currentPassword"}:
             actor.require_admin("change roles or namespaces")
-        unknown = set(body) - {"password", "role", "namespaces", "username"}
+        unknown = set(body) - {"password", "currentPassword", "role", "namespaces", "username"}
         if unknown:
             raise InvalidInput(
                 "the user change is invalid",
@@ -339,6 +339,8 @@ class AuthManager:
                     "the user change is invalid", [FieldError("password", "must be a string")]
                 )
             _check_password(password)
+            if username == actor.username:
+                await self._require_current_password(current, body.get("currentPassword"))
             updated = replace(updated, password_hash=await self._hash(password))
         if "role" in body:
             updated = replace(updated, role=parse_role(body["role"]))
@@ -350,11 +352,31 @@ class AuthManager:
         if "namespaces" in body:
             updated = replace(updated, namespaces=await self._namespaces(body["namespaces"]))
         await self._store.transact(accounts.update_user, updated)
-        changed = sorted(k for k in body if k != "username")
+        changed = sorted(k for k in body if k not in ("username", "currentPassword"))
+        details: dict[str, Any] = {"changed": changed}
+        if "password" in body:
+            # A new password ends every other way in: a stolen token or session stops working.
+            # The request's own token or session stays when users change their own password.
+            keep = actor.token_id if username == actor.username else ""
+            details["revokedTokens"] = await self._store.transact(
+                accounts.delete_tokens_except, username, keep
+            )
         await self._audit.record(
-            actor.username, "update", kind="User", name=username, details={"changed": changed}
+            actor.username, "update", kind="User", name=username, details=details
         )
         return updated
+
+    async def _require_current_password(self, user: UserRecord, presented: object) -> None:
+        if not isinstance(presented, str) or not presented:
+            raise InvalidInput(
+                "the password change is invalid",
+                [FieldError("currentPassword", "Required value: your current password")],
+            )
+        if not await self._verify(user.password_hash, presented):
+            raise InvalidInput(
+                "the password change is invalid",
+                [FieldError("currentPassword", "is not your current password")],
+            )
 
     async def get_user(self, actor: Principal, username: str) -> UserRecord:
         if username != actor.username and not actor.is_platform_admin:
