@@ -19,6 +19,8 @@ from fastapi.responses import RedirectResponse
 from raydeck import __version__
 from raydeck.api.deps import AppContext, authenticated
 from raydeck.api.errors import install_error_handlers
+from raydeck.api.headers import SecurityHeaders
+from raydeck.api.limits import BodyLimit
 from raydeck.api.routes import (
     audit,
     auth,
@@ -34,7 +36,7 @@ from raydeck.api.routes import (
 )
 from raydeck.console.context import ConsoleContext
 from raydeck.console.mount import mount as mount_console
-from raydeck.errors import FieldError, InvalidInput
+from raydeck.errors import FieldError, InvalidInput, NotFound
 from raydeck.managers.audit import AuditLog
 from raydeck.managers.auth import AuthManager
 from raydeck.managers.monitoring import MonitoringManager
@@ -182,10 +184,13 @@ def create_app(
     app.state.context = context
     install_error_handlers(app)
     _time_requests(app, metrics)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit)  # added last, so outermost: before anything reads a body
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
     for router in GUARDED_ROUTERS:
         app.include_router(router, dependencies=[Depends(authenticated)])
+    _unknown_api_paths(app)
 
     if settings.console:
         mount_console(
@@ -199,6 +204,19 @@ def create_app(
             return RedirectResponse("/docs")
 
     return app
+
+
+def _unknown_api_paths(app: FastAPI) -> None:
+    """Any other ``/api/...`` path is a 404 ``Status``, never the console's page (which would
+    answer every path with 200 and HTML). Included after every router, so it matches last."""
+
+    @app.api_route(
+        "/api/{path:path}",
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    async def unknown(request: Request) -> Response:
+        raise NotFound(f"no API route {request.method} {request.url.path}; see /docs for them")
 
 
 def _time_requests(app: FastAPI, metrics: RaydeckMetrics) -> None:

@@ -20,6 +20,9 @@ def default_data_dir() -> Path:
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8480, ge=1, le=65535)
+    #: Addresses of proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    #: (comma-separated IPs or networks, as uvicorn's ``forwarded_allow_ips``); empty: none.
+    forwarded_allow_ips: str = ""
 
 
 class LocalPlatformSettings(BaseModel):
@@ -60,8 +63,11 @@ class AuthSettings(BaseModel):
     token_days: float = Field(default=90, ge=0)
     #: Hours a console session (cookie) stays valid.
     session_hours: float = Field(default=12, gt=0)
-    #: Failed logins allowed per user name, and per client address, within the window.
+    #: Failed logins of one user name from one client before each further try waits 1, 2, 4 ...
+    #: seconds (at most the window); failures are forgotten after a window without one.
     login_max_failures: int = Field(default=5, ge=1)
+    #: The same for one client address across all user names (one client spraying names).
+    login_client_max_failures: int = Field(default=20, ge=1)
     login_window_seconds: float = Field(default=300, gt=0)
     #: Session cookies carry the Secure flag (browsers still send them to http://127.0.0.1).
     secure_cookies: bool = True

@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import Request
 
 from raydeck.errors import BadRequest, FieldError, InvalidInput
+from raydeck.resources import wellformed
 from raydeck.resources.codec import load_documents
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
-MAX_BODY_BYTES = 4 * 1024 * 1024
 
 OBJECT_BODY: dict[str, Any] = {
     "requestBody": {
@@ -29,9 +29,7 @@ OBJECT_BODY: dict[str, Any] = {
 
 
 async def read_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest(f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB")
+    raw = await request.body()  # at most 4 MiB: api/limits.py refused larger ones (413)
     if not raw.strip():
         raise InvalidInput("the request has no body", [FieldError("body", "Required value")])
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
@@ -52,18 +50,31 @@ async def read_object(request: Request) -> dict[str, Any]:
                     )
                 ],
             )
+        wellformed.check(documents[0])
         return documents[0]
     if content_type not in ("application/json", "application/merge-patch+json"):
         raise BadRequest(
             f"unsupported content type {content_type!r}; send application/json or application/yaml"
         )
+    value = parse_json(text)
+    if not isinstance(value, dict):
+        raise InvalidInput("the body is invalid", [FieldError("body", "must be a JSON object")])
+    wellformed.check(value)
+    return value
+
+
+def parse_json(text: str) -> Any:
+    """JSON text as Python values; too deep a nesting is a 422 like any other parse error."""
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as e:
         raise InvalidInput(
             "the JSON cannot be parsed",
             [FieldError("body", f"line {e.lineno}, column {e.colno}: {e.msg}")],
         ) from None
-    if not isinstance(value, dict):
-        raise InvalidInput("the body is invalid", [FieldError("body", "must be a JSON object")])
-    return value
+    except RecursionError:
+        raise InvalidInput("the JSON cannot be parsed", [_too_deep()]) from None
+
+
+def _too_deep() -> FieldError:
+    return FieldError("body", f"nested more than {wellformed.MAX_DEPTH} levels deep")

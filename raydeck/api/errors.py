@@ -42,6 +42,8 @@ _STATUS_CODES: tuple[tuple[type[RaydeckError], int], ...] = (
     (PlatformUnavailable, 503),
 )
 
+_HTTP_REASONS = {404: "NotFound", 405: "MethodNotAllowed", 413: "RequestEntityTooLarge"}
+
 
 def status_code(error: RaydeckError) -> int:
     return next((code for kind, code in _STATUS_CODES if isinstance(error, kind)), 500)
@@ -83,7 +85,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
-        reason = "NotFound" if error.status_code == 404 else "HTTPError"
+        reason = _HTTP_REASONS.get(error.status_code, "HTTPError")
         return JSONResponse(
             status_body(error.status_code, reason, str(error.detail), []),
             error.status_code,

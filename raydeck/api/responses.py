@@ -7,6 +7,7 @@ objects. Routes wrap their result in ``json_response`` instead.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -17,7 +18,12 @@ class JSONBody(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        try:
+            return orjson.dumps(content)
+        except TypeError:
+            # orjson refuses integers past 64 bits; an object stored before raydeck checked
+            # them must still be listed (and deleted), so such a body takes the slow path.
+            return json.dumps(content, default=str).encode()
 
 
 def json_response(content: Any, status_code: int = 200) -> JSONBody:

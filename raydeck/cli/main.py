@@ -86,6 +86,7 @@ def _serve(
     keep_running: bool,
     monitoring: MonitoringFlags,
     log_level: str = "info",
+    forwarded_allow_ips: str | None = None,
 ) -> None:
     from pydantic import ValidationError
 
@@ -104,6 +105,8 @@ def _serve(
         raise typer.Exit(1) from None
     settings.server.host = host or settings.server.host
     settings.server.port = port or settings.server.port
+    if forwarded_allow_ips is not None:
+        settings.server.forwarded_allow_ips = forwarded_allow_ips
     if target.kubeconfig is not None:
         settings.kubernetes.kubeconfig = target.kubeconfig.expanduser()
     if target.context is not None:
@@ -153,6 +156,7 @@ def _run_server(settings: Settings, *, keep_running: bool, log_level: str = "inf
             else "; running clusters stop and come back on the next start"
         )
     )
+    trusted = settings.server.forwarded_allow_ips.strip()
     uvicorn.run(
         server_app,
         host=settings.server.host,
@@ -160,6 +164,10 @@ def _run_server(settings: Settings, *, keep_running: bool, log_level: str = "inf
         log_level=log_level,
         # One line per request (every console asset among them) only for who asked for it.
         access_log=log_level == "debug",
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: raydeck believes
+        # it only from the proxies named by --forwarded-allow-ips (docs/security.md).
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
     )
 
 
@@ -325,6 +333,15 @@ LogLevelOption = Annotated[
         help="debug adds one line per HTTP request",
     ),
 ]
+ForwardedAllowIpsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--forwarded-allow-ips",
+        envvar="RAYDECK_SERVER__FORWARDED_ALLOW_IPS",
+        help="Proxies (comma-separated IPs or networks) whose X-Forwarded-For is believed; "
+        "none by default",
+    ),
+]
 PrometheusPortOption = Annotated[
     int, typer.Option("--prometheus-port", help="Port of the Prometheus --with-prometheus starts")
 ]
@@ -343,6 +360,7 @@ def up(
     with_prometheus: WithPrometheusOption = False,
     prometheus_port: PrometheusPortOption = 9090,
     log_level: LogLevelOption = LogLevel.info,
+    forwarded_allow_ips: ForwardedAllowIpsOption = None,
 ) -> None:
     """Run raydeck; on the local platform its clusters stop on exit and return on the next start."""
     target = PlatformChoice(platform, kubeconfig, context)
@@ -355,6 +373,7 @@ def up(
         keep_running=False,
         monitoring=flags,
         log_level=log_level.value,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
@@ -369,12 +388,20 @@ def serve(
     prometheus_url: PrometheusUrlOption = None,
     grafana_url: GrafanaUrlOption = None,
     log_level: LogLevelOption = LogLevel.info,
+    forwarded_allow_ips: ForwardedAllowIpsOption = None,
 ) -> None:
     """Run raydeck as a long-lived server; clusters keep running when it exits."""
     target = PlatformChoice(platform, kubeconfig, context)
     flags = MonitoringFlags(prometheus_url, grafana_url)
     _serve(
-        host, port, data_dir, target, keep_running=True, monitoring=flags, log_level=log_level.value
+        host,
+        port,
+        data_dir,
+        target,
+        keep_running=True,
+        monitoring=flags,
+        log_level=log_level.value,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
@@ -418,12 +445,13 @@ def whoami(server: Server = DEFAULT_URL) -> None:
 
 @app.command()
 def passwd(server: Server = DEFAULT_URL) -> None:
-    """Change your own password."""
+    """Change your own password (your other tokens and sessions stop working)."""
+    current = typer.prompt("Current password", hide_input=True)
     password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
 
     async def work(client: Client) -> str:
         me = await client.whoami()
-        await client.update_user(me["username"], {"password": password})
+        await client.update_user(me["username"], {"password": password, "currentPassword": current})
         return str(me["username"])
 
     typer.echo(f"Password of {_run(work, server)} changed")

@@ -12,9 +12,9 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -53,38 +53,62 @@ class IssuedToken:
     csrf: str = ""
 
 
-class FailedLogins:
-    """Counts failed logins per key (user name, client address) in a sliding window."""
+@dataclass
+class _Failures:
+    count: int
+    last: float
 
-    def __init__(self, *, limit: int, window: float, clock: Callable[[], float]) -> None:
-        self._limit, self._window, self._clock = limit, window, clock
-        self._failures: dict[str, deque[float]] = {}
 
-    def _recent(self, key: str) -> deque[float]:
-        failures, cutoff = self._failures.get(key, deque()), self._clock() - self._window
-        while failures and failures[0] <= cutoff:
-            failures.popleft()
-        if not failures:
-            self._failures.pop(key, None)  # forget quiet keys: the table stays small
-        return failures
+class LoginThrottle:
+    """Failed logins, counted per (user name, client) pair and per client, with back-off.
 
-    def check(self, *keys: str) -> None:
-        for key in keys:
-            failures = self._recent(key)
-            if len(failures) >= self._limit:
-                wait = max(1, int(failures[0] + self._window - self._clock()) + 1)
-                raise TooManyRequests(
-                    f"too many failed logins; try again in {wait} seconds", retry_after=wait
-                )
+    Once a key has ``limit`` failures, each further attempt must wait 1, 2, 4, ... seconds
+    after the last failure (at most ``window``); a key quiet for ``window`` is forgotten.
+    Nothing is counted per user name alone, so failures from one client never lock that user
+    out of another; the per-client key (``client_limit``) slows one client spraying names.
+    """
 
-    def fail(self, *keys: str) -> None:
-        for key in keys:
-            failures = self._recent(key)
-            failures.append(self._clock())
-            self._failures[key] = failures
+    def __init__(
+        self, *, limit: int, client_limit: int, window: float, clock: Callable[[], float]
+    ) -> None:
+        self._limits = {"pair": limit, "client": client_limit}
+        self._window, self._clock = window, clock
+        self._failures: dict[tuple[str, ...], _Failures] = {}
 
-    def clear(self, key: str) -> None:
-        self._failures.pop(key, None)
+    def _keys(self, username: str, client: str) -> tuple[tuple[str, ...], ...]:
+        return (("pair", username, client), ("client", client))
+
+    def _current(self, key: tuple[str, ...]) -> _Failures | None:
+        found = self._failures.get(key)
+        if found is not None and self._clock() - found.last >= self._window:
+            del self._failures[key]  # forget quiet keys: the table stays small
+            return None
+        return found
+
+    def wait(self, key: tuple[str, ...]) -> float:
+        """Seconds before ``key`` may try again (0: now)."""
+        found = self._current(key)
+        excess = -1 if found is None else found.count - self._limits[key[0]]
+        if found is None or excess < 0:
+            return 0.0
+        delay = min(2.0 ** min(excess, 30), self._window)
+        return max(0.0, found.last + delay - self._clock())
+
+    def check(self, username: str, client: str) -> None:
+        wait = max(self.wait(key) for key in self._keys(username, client))
+        if wait > 0:
+            seconds = math.ceil(wait)
+            raise TooManyRequests(
+                f"too many failed logins; try again in {seconds} seconds", retry_after=seconds
+            )
+
+    def fail(self, username: str, client: str) -> None:
+        for key in self._keys(username, client):
+            found = self._current(key) or _Failures(0, 0.0)
+            self._failures[key] = _Failures(found.count + 1, self._clock())
+
+    def succeed(self, username: str, client: str) -> None:
+        self._failures.pop(self._keys(username, client)[0], None)
 
 
 class AuthManager:
@@ -98,16 +122,20 @@ class AuthManager:
     ) -> None:
         self._store, self._settings, self._audit, self._clock = store, settings, audit, clock
         self._hasher = PasswordHasher()
-        self._failures = FailedLogins(
+        self._throttle = LoginThrottle(
             limit=settings.login_max_failures,
+            client_limit=settings.login_client_max_failures,
             window=settings.login_window_seconds,
             clock=clock,
         )
+        #: Verified when the user does not exist, so that a login takes as long either way.
+        self._dummy_hash = ""
 
     # -- first start ----------------------------------------------------------------------
 
     async def ensure_admin(self, password: str | None) -> str | None:
         """Create ``admin`` if no user exists yet; returns the password if it was generated."""
+        await self._dummy()  # at start, so that no login pays for it
         if await self._store.transact(accounts.count_users):
             return None
         generated = None if password else secrets.token_urlsafe(15)
@@ -129,11 +157,11 @@ class AuthManager:
         self, username: str, password: str, *, client: str, kind: TokenKind = "api"
     ) -> IssuedToken:
         """Check the password and issue a token (``api``) or a session with a CSRF token."""
-        keys = (f"user:{username}", f"client:{client}")
-        self._failures.check(*keys)
+        self._throttle.check(username, client)
         user = await self._store.transact(accounts.find_user, username)
-        if user is None or not await self._verify(user.password_hash, password):
-            self._failures.fail(*keys)
+        checked = await self._verify(user.password_hash if user else await self._dummy(), password)
+        if user is None or not checked:
+            self._throttle.fail(username, client)
             await self._audit.record(
                 username,
                 "login",
@@ -143,7 +171,7 @@ class AuthManager:
                 details={"client": client, "via": kind},
             )
             raise UnauthorizedError("the user name or password is wrong")
-        self._failures.clear(keys[0])
+        self._throttle.succeed(username, client)
         issued = await self._issue(
             user.username, kind=kind, description="login" if kind == "api" else "console"
         )
@@ -247,6 +275,11 @@ class AuthManager:
 
     # -- passwords ------------------------------------------------------------------------
 
+    async def _dummy(self) -> str:
+        if not self._dummy_hash:
+            self._dummy_hash = await self._hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
+
     async def _hash(self, password: str) -> str:
         return await asyncio.to_thread(self._hasher.hash, password)
 
@@ -286,9 +319,9 @@ class AuthManager:
     ) -> UserRecord:
         """Change role, namespaces (platform-admin) or password (the admin or the user)."""
         current = await self.get_user(actor, username)
-        if set(body) - {"password"}:
+        if set(body) - {"password", "currentPassword"}:
             actor.require_admin("change roles or namespaces")
-        unknown = set(body) - {"password", "role", "namespaces", "username"}
+        unknown = set(body) - {"password", "currentPassword", "role", "namespaces", "username"}
         if unknown:
             raise InvalidInput(
                 "the user change is invalid",
@@ -306,6 +339,8 @@ class AuthManager:
                     "the user change is invalid", [FieldError("password", "must be a string")]
                 )
             _check_password(password)
+            if username == actor.username:
+                await self._require_current_password(current, body.get("currentPassword"))
             updated = replace(updated, password_hash=await self._hash(password))
         if "role" in body:
             updated = replace(updated, role=parse_role(body["role"]))
@@ -317,11 +352,31 @@ class AuthManager:
         if "namespaces" in body:
             updated = replace(updated, namespaces=await self._namespaces(body["namespaces"]))
         await self._store.transact(accounts.update_user, updated)
-        changed = sorted(k for k in body if k != "username")
+        changed = sorted(k for k in body if k not in ("username", "currentPassword"))
+        details: dict[str, Any] = {"changed": changed}
+        if "password" in body:
+            # A new password ends every other way in: a stolen token or session stops working.
+            # The request's own token or session stays when users change their own password.
+            keep = actor.token_id if username == actor.username else ""
+            details["revokedTokens"] = await self._store.transact(
+                accounts.delete_tokens_except, username, keep
+            )
         await self._audit.record(
-            actor.username, "update", kind="User", name=username, details={"changed": changed}
+            actor.username, "update", kind="User", name=username, details=details
         )
         return updated
+
+    async def _require_current_password(self, user: UserRecord, presented: object) -> None:
+        if not isinstance(presented, str) or not presented:
+            raise InvalidInput(
+                "the password change is invalid",
+                [FieldError("currentPassword", "Required value: your current password")],
+            )
+        if not await self._verify(user.password_hash, presented):
+            raise InvalidInput(
+                "the password change is invalid",
+                [FieldError("currentPassword", "is not your current password")],
+            )
 
     async def get_user(self, actor: Principal, username: str) -> UserRecord:
         if username != actor.username and not actor.is_platform_admin:

@@ -26,6 +26,7 @@ from raydeck.managers.audit import AuditLog
 from raydeck.managers.warnings import warn
 from raydeck.platforms.admission import AdmissionQueue, Demand, describe_need, priority_of
 from raydeck.platforms.base import Platform, PodView
+from raydeck.resources import wellformed
 from raydeck.resources.codec import dump_yaml
 from raydeck.resources.kinds import Kind
 from raydeck.resources.meta import (
@@ -406,6 +407,8 @@ class ObjectManager:
     # -- helpers --------------------------------------------------------------------------
 
     def _validated(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        # Before the copy: a body of YAML aliases must not be expanded to find out it is too big.
+        wellformed.check(body, what=f"the {self.kind.name}")
         body = copy.deepcopy(body)
         body.pop("status", None)
         metadata = body.get("metadata")

@@ -30,6 +30,10 @@ def load_documents(text: str) -> list[dict[str, Any]]:
         documents = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
     except yaml.YAMLError as e:
         raise InvalidInput("the YAML cannot be parsed", [FieldError("", _describe(e))]) from None
+    except RecursionError:
+        raise InvalidInput(
+            "the YAML cannot be parsed", [FieldError("body", "nested too deeply")]
+        ) from None
     for index, document in enumerate(documents):
         if not isinstance(document, dict):
             raise InvalidInput(

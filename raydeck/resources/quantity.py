@@ -28,13 +28,23 @@ _SUFFIXES: dict[str, Decimal] = {
     "Pi": Decimal(2**50),
     "Ei": Decimal(2**60),
 }
+#: Kubernetes keeps a quantity's value in an int64; raydeck's columns (millicores, bytes) too.
+_LARGEST = Decimal(2**63 - 1)
 _PATTERN = re.compile(
     r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$"
 )
 
 
 def parse_quantity(value: str | int | float | Decimal) -> Decimal:
-    """Parse a quantity; raise ``ValueError`` with a readable message if it is not one."""
+    """Parse a quantity; raise ``ValueError`` with a readable message if it is not one, or if it
+    is larger than 2^63-1 (in millis: CPU is counted in millicores)."""
+    parsed = _parse(value)
+    if abs(parsed) * 1000 > _LARGEST:
+        raise ValueError(f"{value!r} is too large a quantity")
+    return parsed
+
+
+def _parse(value: str | int | float | Decimal) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool):

@@ -198,6 +198,13 @@ def delete_token(conn: Connection, token_id: str) -> None:
     conn.execute(schema.tokens.delete().where(schema.tokens.c.id == token_id))
 
 
+def delete_tokens_except(conn: Connection, username: str, keep: str) -> int:
+    """Revoke every token and session of ``username`` but the one with id ``keep``."""
+    table = schema.tokens
+    result = conn.execute(table.delete().where(table.c.username == username, table.c.id != keep))
+    return int(result.rowcount)
+
+
 def delete_tokens_described(conn: Connection, username: str, description: str) -> None:
     table = schema.tokens
     conn.execute(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from raydeck.errors import (
 )
 from raydeck.resources.meta import now_rfc3339
 from raydeck.resources.summary import summarize
+from raydeck.resources.wellformed import INT64_MAX
 from raydeck.store import schema
 from raydeck.store.query import (
     CLOSE,
@@ -54,6 +56,7 @@ from raydeck.store.records import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 DEFAULT_NAMESPACE = "default"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -339,7 +342,7 @@ class Store:
             if query.limit:
                 statement = statement.limit(query.limit).offset(offset)
             rows = conn.execute(statement).all()
-        items = [_from_row(r) for r in rows]
+        items = [obj for obj in map(_readable, rows) if obj is not None]
         more = bool(query.limit) and offset + len(items) < total
         token = _encode_continue(offset + len(items)) if more else None
         return ListPage(items, total, token, close_matches=match == CLOSE)
@@ -676,12 +679,30 @@ def _row_values(obj: StoredObject) -> dict[str, Any]:
         state="template" if obj.is_template else summary.state,
         sub_state="" if obj.is_template else summary.sub_state,
         ray_version=summary.ray_version,
-        cpu_millis=summary.totals.cpu_millis,
-        memory_bytes=summary.totals.memory_bytes,
-        gpu=summary.totals.gpu,
+        # Sort columns only: a sum past int64 (huge replicas times huge requests) sorts last
+        # instead of failing the write.
+        cpu_millis=min(summary.totals.cpu_millis, INT64_MAX),
+        memory_bytes=min(summary.totals.memory_bytes, INT64_MAX),
+        gpu=min(summary.totals.gpu, INT64_MAX),
         body=json.dumps(obj.body),
         status=None if obj.status is None else json.dumps(obj.status),
     )
+
+
+def _readable(row: sa.Row[Any]) -> StoredObject | None:
+    """A listed row, or None (and a warning) if it cannot be read: one bad row must not
+    fail every list that meets it. Reading it by name still reports the error."""
+    try:
+        return _from_row(row)
+    except (ValueError, TypeError) as e:
+        log.warning(
+            "%s %s/%s cannot be read from the store and is left out of lists: %s",
+            row.kind,
+            row.namespace,
+            row.name,
+            e,
+        )
+        return None
 
 
 def _from_row(row: sa.Row[Any]) -> StoredObject:

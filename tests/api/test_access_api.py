@@ -220,7 +220,10 @@ async def test_only_platform_admins_manage_users_and_namespaces(
         assert (await carol.get("/api/v1/users/admin")).status_code == 404
         me = (await carol.get("/api/v1/whoami")).json()
         assert me == {**me, "username": "carol", "role": "cluster-admin", "namespaces": ["default"]}
-        changed = await carol.patch("/api/v1/users/carol", json={"password": "a-new-password"})
+        changed = await carol.patch(
+            "/api/v1/users/carol",
+            json={"password": "a-new-password", "currentPassword": PASSWORD},
+        )
         assert changed.status_code == 200
     async with httpx.AsyncClient(transport=transport, base_url="http://raydeck") as again:
         await login(again, "carol", "a-new-password")

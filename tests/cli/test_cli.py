@@ -152,12 +152,18 @@ def test_up_reads_port_host_and_data_dir_from_the_environment(
         keep_running: bool,
         monitoring: object,
         log_level: str,
+        forwarded_allow_ips: str | None,
     ) -> None:
         seen.update(host=host, port=port, data_dir=data_dir, keep_running=keep_running)
-        seen.update(platform=target.platform, log_level=log_level)
+        seen.update(platform=target.platform, log_level=log_level, forwarded=forwarded_allow_ips)
 
     monkeypatch.setattr(main, "_serve", fake_serve)
-    env = {"RAYDECK_PORT": "9123", "RAYDECK_HOST": "127.0.0.2", "RAYDECK_DATA_DIR": str(tmp_path)}
+    env = {
+        "RAYDECK_PORT": "9123",
+        "RAYDECK_HOST": "127.0.0.2",
+        "RAYDECK_DATA_DIR": str(tmp_path),
+        "RAYDECK_SERVER__FORWARDED_ALLOW_IPS": "127.0.0.9",
+    }
     assert CliRunner().invoke(cli, ["up"], env=env).exit_code == 0
     assert seen == {
         "host": "127.0.0.2",
@@ -166,6 +172,7 @@ def test_up_reads_port_host_and_data_dir_from_the_environment(
         "keep_running": False,
         "platform": None,
         "log_level": "info",
+        "forwarded": "127.0.0.9",
     }
 
 

@@ -214,3 +214,33 @@ async def test_states_are_counted_as_the_list_would_filter_them(store: Store) ->
     only_default = ListQuery("RayCluster", type="instance", visible_namespaces=("default",))
     assert await store.count_states(only_default) == {"ready": 2, "pending": 1}
     assert await store.count_states(ListQuery("RayJob")) == {}
+
+
+async def test_a_list_leaves_out_a_row_it_cannot_read_and_still_answers(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlalchemy as sa
+
+    from raydeck.store import schema
+
+    await store.create(KIND, "default", raycluster("good"), is_template=False, creator="")
+    await store.create(KIND, "default", raycluster("broken"), is_template=False, creator="")
+
+    def corrupt(conn: sa.Connection) -> None:
+        conn.execute(
+            schema.objects.update().where(schema.objects.c.name == "broken").values(body="{no")
+        )
+
+    await store.transact(corrupt)
+    page = await store.list_objects(ListQuery(kind=KIND))
+    assert [o.name for o in page.items] == ["good"]
+    assert "RayCluster default/broken cannot be read" in caplog.text
+
+
+async def test_resource_totals_past_int64_are_stored_as_the_largest_sortable_value(
+    store: Store,
+) -> None:
+    body = raycluster("huge", workers=2**62, cpu="9000000000000")
+    created = await store.create(KIND, "default", body, is_template=True, creator="")
+    page = await store.list_objects(ListQuery(kind=KIND))
+    assert [o.name for o in page.items] == [created.name]

@@ -10,21 +10,29 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from raydeck.app import create_app
+from raydeck.app import PlatformFactory, create_app
 from raydeck.platforms.admission import Capacity
 from raydeck.settings import Settings
 from tests.support.memory_platform import MemoryPlatform
 
 
 @contextmanager
-def serving(settings: Settings, *, capacity: Capacity | None = None) -> Iterator[str]:
-    """Serve raydeck in a thread; yields its base URL and stops it on exit. With a
-    ``capacity``, clusters that do not fit wait in the admission queue."""
+def serving(
+    settings: Settings,
+    platform_factory: PlatformFactory | None = None,
+    *,
+    capacity: Capacity | None = None,
+) -> Iterator[str]:
+    """Serve raydeck in a thread (over ``MemoryPlatform`` unless told otherwise); yields its base
+    URL and stops it on exit. With a ``capacity``, clusters that do not fit wait in the
+    admission queue."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app = create_app(
-        settings, platform_factory=lambda store, _s: MemoryPlatform(store, capacity=capacity)
+        settings,
+        platform_factory=platform_factory
+        or (lambda store, _s: MemoryPlatform(store, capacity=capacity)),
     )
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

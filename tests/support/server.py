@@ -46,11 +46,19 @@ class Server:
             "RAYDECK_CONFIG": str(data_dir / "cli-config.json"),
         }
 
-    def start(self, command: str) -> None:
+    def start(self, command: str, *extra: str) -> None:
         raydeck = Path(sys.executable).parent / "raydeck"
         with (self.data_dir / f"server-{command}.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [str(raydeck), command, "--port", str(self.port), "--data-dir", str(self.data_dir)],
+                [
+                    str(raydeck),
+                    command,
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                    *extra,
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

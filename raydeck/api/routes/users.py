@@ -22,6 +22,10 @@ _USER_BODY: dict[str, Any] = {
                     "properties": {
                         "username": {"type": "string"},
                         "password": {"type": "string"},
+                        "currentPassword": {
+                            "type": "string",
+                            "description": "Needed to change your own password",
+                        },
                         "role": {
                             "type": "string",
                             "enum": ["platform-admin", "cluster-admin", "viewer"],
