@@ -36,6 +36,7 @@ from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.rayservice import ServiceReconciler
 from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
+from raydeck.platforms.local.tenants import TenantUsers
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources import rayservice as rs
@@ -75,7 +76,13 @@ class LocalPlatform:
         self._tag_prefix = f"raydeck:{self._instance_id()}:"
         self._ports = PortAllocator(start=local.port_range_start, end=local.port_range_end)
         self.admission = AdmissionQueue(store, _capacity(local))
-        self.ray_auth = RayAuth(data_dir, enabled=local.ray_auth == "token")
+        self.ray_auth = RayAuth(store, enabled=local.ray_auth == "token")
+        self.tenants = TenantUsers(
+            instance_id=self._instance_id(),
+            uid_start=local.tenant_uid_start,
+            uid_count=local.tenant_uid_count,
+            enabled=local.tenant_users,
+        )
         self._reconciler = ClusterReconciler(
             store=store,
             supervisor=self._supervisor,
@@ -87,6 +94,7 @@ class LocalPlatform:
             http=self._http,
             admission=self.admission,
             ray_auth=self.ray_auth,
+            tenants=self.tenants,
         )
         self._services = ServiceReconciler(
             store=store,
@@ -143,6 +151,7 @@ class LocalPlatform:
     async def _adopt_or_clean(self) -> None:
         """Keep recorded processes that still run; stop every tagged process nobody records."""
         pods = await self._store.list_pods()
+        await self.ray_auth.retire_legacy_key(self._data_dir, pods)
         known: set[str] = set()
         for pod in pods:
             handle = handle_of(pod)
@@ -163,6 +172,8 @@ class LocalPlatform:
         await self._services.close_endpoints()
         if stop_clusters:
             await self._reconciler.stop_all(await self._store.list_pods())
+            # No node runs any more: the namespaces' OS users go too (made again when needed).
+            await asyncio.to_thread(self.tenants.remove_all)
         await self._http.aclose()
 
     # -- writes ---------------------------------------------------------------------------
@@ -348,10 +359,10 @@ class LocalPlatform:
             except NotFound:
                 continue  # deleted; the reconciler is removing its nodes
             if obj.uid == pods[0].owner_uid:
-                targets.append(self._target(obj, pods))
+                targets.append(await self._target(obj, pods))
         return targets
 
-    def _target(self, obj: StoredObject, pods: list[PodRecord]) -> ClusterTarget:
+    async def _target(self, obj: StoredObject, pods: list[PodRecord]) -> ClusterTarget:
         labels = (obj.body.get("metadata") or {}).get("labels") or {}
         head = next((p for p in pods if p.node_type == "head"), None)
         dashboard = (head.data.get("ports") or {}).get("dashboard") if head else None
@@ -364,7 +375,7 @@ class LocalPlatform:
             owner_name=str(labels.get("ray.io/originated-from-cr-name") or ""),
             suspended=bool(obj.spec.get("suspend")),
             dashboard_port=int(dashboard) if dashboard else None,
-            dashboard_headers=tuple(self.ray_auth.headers(obj.namespace, obj.name).items()),
+            dashboard_headers=tuple((await self.ray_auth.headers(obj.uid)).items()),
         )
 
     def _node_target(self, obj: StoredObject, pod: PodRecord) -> NodeTarget:
