@@ -9,6 +9,7 @@ stops Ray by name (no ``ray stop``): only process groups and tags it started.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -252,23 +253,28 @@ class LocalPlatform:
                 yield line
             return
         path = Path(record.data.get("logPath") or Path(record.data["dir"]) / "node.log")
-        for line in await asyncio.to_thread(tail_lines, path, tail):
+        within = Path(record.data["dir"])
+        for line in await asyncio.to_thread(
+            functools.partial(tail_lines, within=within), path, tail
+        ):
             yield line
         if follow:
-            async for line in follow_file(path, still_there=lambda: self._pod_exists(record.name)):
+            still_there = functools.partial(self._pod_exists, record.name)
+            async for line in follow_file(path, still_there=still_there, within=within):
                 yield line
 
     async def _serve_logs(
         self, head: PodRecord, *, tail: int | None, follow: bool
     ) -> AsyncIterator[str]:
         """Serve's controller, proxy and replica logs on a RayService's head node."""
-        directory = Path(head.data["dir"]) / "session_latest" / "logs" / "serve"
-        for line in await asyncio.to_thread(tail_directory, directory, tail):
+        within = Path(head.data["dir"])
+        directory = within / "session_latest" / "logs" / "serve"
+        read = functools.partial(tail_directory, within=within)
+        for line in await asyncio.to_thread(read, directory, tail):
             yield line
         if follow:
-            async for line in follow_directory(
-                directory, still_there=lambda: self._pod_exists(head.name)
-            ):
+            still_there = functools.partial(self._pod_exists, head.name)
+            async for line in follow_directory(directory, still_there=still_there, within=within):
                 yield line
 
     async def endpoints(self, obj: StoredObject) -> dict[str, str]:

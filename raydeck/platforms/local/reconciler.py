@@ -81,6 +81,8 @@ class ClusterReconciler:
     ) -> None:
         self._store = store
         self._tenants = tenants
+        #: Why the last pass could not create a node, per cluster uid, for its status.
+        self._create_failures: dict[str, tuple[str, str]] = {}
         self._data_dir = data_dir
         self._ray_auth = ray_auth
         self._admission = admission
@@ -128,9 +130,13 @@ class ClusterReconciler:
             await self._write_status(obj, cluster, observed, stopping=True)
             obj = await self._store.get(key)
         await self._execute(obj, cluster, plan.actions)
+        failed = obj.uid in self._create_failures
         observed = await self._observe(obj)
         await self._mark_registered(observed)
         await self._write_status(obj, cluster, observed, stopping=False)
+        if failed:
+            # A spec that cannot run is looked at again slowly (a ConfigMap may appear).
+            return Result(requeue_after=self._settings.resync_seconds)
         return Result(requeue_after=self._next_look(cluster, observed))
 
     def _next_look(self, cluster: rc.RayCluster, observed: list[Observed]) -> float | None:
@@ -209,7 +215,16 @@ class ClusterReconciler:
                 await self._restart(obj, cluster, by_name[action.name], head)
             else:
                 await self._create(obj, cluster, action, head)
-        except (PlatformUnavailable, OSError, volumes.VolumeError) as e:
+        except (PlatformUnavailable, OSError, ValueError) as e:
+            # A spec the platform cannot run (VolumeError names the field) or a machine that
+            # lacks something: an event and a condition for the user, one line in the log.
+            node_type = (
+                by_name[action.name].node_type
+                if isinstance(action, RestartNode)
+                else (action.node_type)
+            )
+            self._create_failures[obj.uid] = (node_type, str(e))
+            log.info("cannot create a node of %s: %s", obj.key, e)
             await self._store.record_event(
                 obj, type_="Warning", reason="FailedCreateNode", message=str(e)
             )
@@ -267,20 +282,19 @@ class ClusterReconciler:
         pod.data["gpus"] = await self._gpus_for(pod, group)
         head_ports = ports if pod.node_type == "head" else (head.data["ports"] if head else {})
         node_dir = NodeDirs(Path(pod.data["dir"]))
-        tenant = await asyncio.to_thread(self._tenants.account, obj.namespace)
-        self._ensure_ray_shim()
-        await asyncio.to_thread(_fresh_node_dir, node_dir)
-        spec = await self._launch_spec(obj, group, pod, ports, head_ports.get("gcs", 0), node_dir)
-        argv = await self._sandboxed(obj, cluster, pod, spec, node_dir, tenant)
-        if tenant is not None:
-            await asyncio.to_thread(_hand_over, node_dir.root, tenant)
-        handle = self._supervisor.spawn(
-            argv,
-            env=spec.env,
-            cwd=spec.cwd,
-            log_path=node_dir.log_path,
-            tag=self.tag(obj.uid, pod.name),
-        )
+        try:
+            spec, argv = await self._prepare(obj, cluster, pod, ports, head_ports, node_dir)
+            handle = self._supervisor.spawn(
+                argv,
+                env=spec.env,
+                cwd=spec.cwd,
+                log_path=node_dir.log_path,
+                tag=self.tag(obj.uid, pod.name),
+            )
+        except BaseException:
+            # Nothing runs there: a node that could not start leaves no directory behind.
+            await asyncio.to_thread(shutil.rmtree, node_dir.root, True)
+            raise
         pod.data.update(
             phase="Pending",
             ports=ports,
@@ -301,6 +315,26 @@ class ClusterReconciler:
                 message=f"{pod.name}: rayStartParams {', '.join(spec.ignored_params)} are set by "
                 "raydeck on the local platform (loopback addresses and allocated ports)",
             )
+
+    async def _prepare(
+        self,
+        obj: StoredObject,
+        cluster: rc.RayCluster,
+        pod: PodRecord,
+        ports: dict[str, int],
+        head_ports: dict[str, int],
+        node_dir: NodeDirs,
+    ) -> tuple[nodes.LaunchSpec, list[str]]:
+        """A fresh node directory (the tenant's), the launch spec and the sandboxed argv."""
+        group = dict(cluster.groups())[pod.group_name]
+        tenant = await asyncio.to_thread(self._tenants.account, obj.namespace)
+        self._ensure_ray_shim()
+        await asyncio.to_thread(_fresh_node_dir, node_dir)
+        spec = await self._launch_spec(obj, group, pod, ports, head_ports.get("gcs", 0), node_dir)
+        argv = await self._sandboxed(obj, cluster, pod, spec, node_dir, tenant)
+        if tenant is not None:
+            await asyncio.to_thread(_hand_over, node_dir.root, tenant)
+        return spec, argv
 
     async def _sandboxed(
         self,
@@ -501,6 +535,7 @@ class ClusterReconciler:
             endpoints=_endpoints(head.pod) if head else {},
             installed_ray_version=self._ray_version,
             stopping=stopping,
+            create_failure=self._create_failures.pop(obj.uid, None),
         )
         status = cluster_status(obj.status, inputs)
         if queued is not None:

@@ -127,6 +127,8 @@ def _mount_path(mount: Mapping[str, Any], where: str, seen: set[str]) -> str:
     value = mount.get("mountPath")
     if not isinstance(value, str) or not value.startswith("/"):
         raise VolumeError(f"{where}.mountPath", f"must be an absolute path, got {value!r}")
+    if "\x00" in value:
+        raise VolumeError(f"{where}.mountPath", "must not contain a NUL byte")
     parts = [p for p in value.split("/") if p not in ("", ".")]
     if ".." in parts:
         raise VolumeError(f"{where}.mountPath", f"must not contain '..', got {value!r}")
@@ -207,6 +209,7 @@ def _listed_items(
     mode: int,
 ) -> list[tuple[PurePosixPath, str, int]]:
     files: list[tuple[PurePosixPath, str, int]] = []
+    placed: dict[PurePosixPath, str] = {}
     for k, item in enumerate(items):
         at = f"{where}.items[{k}]"
         key = item.get("key") if isinstance(item, Mapping) else None
@@ -215,8 +218,24 @@ def _listed_items(
                 continue  # an optional configMap may lack keys: Kubernetes skips them
             raise VolumeError(f"{at}.key", f"key {key!r} not found in configmap '{name}'")
         path = _relative(item.get("path"), f"{at}.path")
+        _refuse_conflict(path, f"{at}.path", placed)
         files.append((path, data[key], _mode(item.get("mode"), f"{at}.mode", mode)))
     return files
+
+
+def _refuse_conflict(path: PurePosixPath, where: str, placed: dict[PurePosixPath, str]) -> None:
+    """Two items at one path, or one item's file where another needs a directory."""
+    for other, other_where in placed.items():
+        if other == path:
+            raise VolumeError(where, f"'{path}' is also the path of {other_where}")
+        if path.is_relative_to(other) or other.is_relative_to(path):
+            inner, outer = (path, other) if path.is_relative_to(other) else (other, path)
+            raise VolumeError(
+                where,
+                f"'{path}' conflicts with {other_where} '{other}': '{outer}' would have to be "
+                f"both a file and the directory holding '{inner}'",
+            )
+    placed[path] = where
 
 
 def _mode(value: Any, where: str, default: int) -> int:
@@ -231,6 +250,8 @@ def _relative(value: Any, where: str) -> PurePosixPath:
     """A path that stays inside the volume: relative, without '..'."""
     if not isinstance(value, str) or not value or value.startswith("/"):
         raise VolumeError(where, f"must be a relative path, got {value!r}")
+    if "\x00" in value:
+        raise VolumeError(where, "must not contain a NUL byte")
     path = PurePosixPath(value)
     if ".." in path.parts:
         raise VolumeError(where, f"must not contain '..', got {value!r}")
