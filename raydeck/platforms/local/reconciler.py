@@ -599,12 +599,15 @@ def _fresh_node_dir(node_dir: NodeDirs) -> None:
 
 
 def _hand_over(root: Path, tenant: Tenant) -> None:
-    """Give the node's directory (volumes and log included) to the namespace's user. Nothing
-    of the tenant runs for this node yet, and the tree is new, so no link can mislead this."""
-    os.chown(root, tenant.uid, tenant.gid, follow_symlinks=False)
+    """Give the node's directory to the namespace's user: everything in it theirs, the
+    directory itself raydeck's with the tenant's group (0770), so that Ray, which makes its
+    temp dir world-writable whenever it owns it, cannot open it to other users. Nothing of
+    the tenant runs for this node yet, and the tree is new, so no link can mislead this."""
     for parent, dirs, files in os.walk(root):
         for entry in [*dirs, *files]:
             os.chown(Path(parent) / entry, tenant.uid, tenant.gid, follow_symlinks=False)
+    os.chown(root, os.geteuid(), tenant.gid, follow_symlinks=False)
+    root.chmod(0o770)
 
 
 def handle_of(pod: PodRecord) -> ProcessHandle | None:

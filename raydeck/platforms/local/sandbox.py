@@ -57,12 +57,13 @@ def isolation(
     """The data directory shows only ``node_dir`` (writable) and ``bin_dir`` (raydeck's ``ray``
     shim, read-only); ``installation`` (the venv, Python, raydeck's package) is read-only.
 
-    A directory on the way to the installation that others may not pass through (``/root``
-    holding a pyenv Python) is hidden as well and the installation shown inside it, so that
-    a node running as another user can still start Python, and sees nothing else there.
+    A directory on the way to the installation or the data directory that others may not
+    pass through (``/root`` holding a pyenv Python) is hidden as well and what the node needs
+    shown inside it, so that a node running as another user can still start Python and
+    reach its own directory, and sees nothing else there.
     """
     hidden = {data_dir, *private_homes}
-    for path in installation:
+    for path in [*installation, data_dir]:
         hidden.update(_closed_ancestors(path, traversable))
     shown = [Shown(node_dir, writable=True), Shown(bin_dir, writable=False)]
     shown += [Shown(path, writable=False) for path in installation]
