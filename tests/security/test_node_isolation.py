@@ -115,7 +115,7 @@ async def start_tenants(server: Server, client: httpx.AsyncClient) -> Tenants:
         env=[{"name": k, "value": v} for k, v in env.items()],
     )
     assert (await client.post(clusters("team-a"), json=spec)).is_success
-    await wait_ready(client, "team-a", "probe")
+    # The probe reports before Ray starts: the tests that need Ray wait for it themselves.
     return Tenants(server, client, victim_dir, await probe_output(client))
 
 
@@ -184,7 +184,7 @@ async def test_tenant_code_cannot_touch_raydeck_or_another_namespace(
 
 async def test_a_spec_cannot_switch_rays_token_authentication_off(tenants: Tenants) -> None:
     assert tenants.probe["auth_mode"] == "token"
-    probe = (await tenants.client.get(f"{clusters('team-a')}/probe")).json()
+    probe = await wait_ready(tenants.client, "team-a", "probe")
     jobs = f"http://127.0.0.1:{probe['status']['endpoints']['dashboard']}/api/jobs/"
     async with httpx.AsyncClient(timeout=10) as ray:
         assert (await ray.get(jobs)).status_code == 401
@@ -236,6 +236,7 @@ async def test_a_rayjob_on_a_tenants_cluster_still_runs_as_the_tenant(tenants: T
     )
     job = rayjob("whoami", entrypoint=entrypoint, clusterSelector={"ray.io/cluster": "probe"})
     del job["spec"]["rayClusterSpec"]
+    await wait_ready(tenants.client, "team-a", "probe")
     jobs = f"{NAMESPACES}/team-a/rayjobs"
     assert (await tenants.client.post(jobs, json=job)).is_success
 

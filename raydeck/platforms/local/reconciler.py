@@ -369,7 +369,7 @@ class ClusterReconciler:
             node_dir=node_dir.root,
             bin_dir=self._bin_dir,
             installation=_installation(),
-            private_homes=[Path.home()],
+            private_homes=_private_homes(),
             run_as=(tenant.uid, tenant.gid) if tenant else None,
         )
         return volumes.sandboxed(spec.argv, binds=binds, cwd=spec.cwd, isolation=walls)
@@ -582,6 +582,17 @@ def _group_path(cluster: rc.RayCluster, group_name: str) -> str:
 @functools.cache
 def _bwrap_ready() -> bool:
     return volumes.bwrap_available()
+
+
+def _private_homes() -> list[Path]:
+    """raydeck's own home, hidden from nodes: where its user keeps credentials. Never ``/``
+    (some service users have it as home) and never a path that does not exist (bwrap would
+    create the mount point on the host)."""
+    try:
+        home = Path.home().resolve()
+    except (KeyError, RuntimeError):
+        return []
+    return [home] if home != Path("/") and home.is_dir() else []
 
 
 @functools.cache
