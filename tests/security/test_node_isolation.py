@@ -221,11 +221,11 @@ async def test_no_shared_key_derives_the_clusters_ray_tokens(tenants: Tenants) -
 async def test_the_dashboard_proxy_never_hands_out_the_clusters_ray_token(
     tenants: Tenants,
 ) -> None:
-    url = "/rayclusters/team-a/probe/dashboard/api/authenticate"
+    url = "/rayclusters/team-b/victim/dashboard/api/authenticate"
     answer = await tenants.client.post(url)
     assert answer.status_code == 403
     assert "set-cookie" not in answer.headers and "ray-authentication-token" not in answer.text
-    spelled = await tenants.client.post("/rayclusters/team-a/probe/dashboard//api/./authenticate")
+    spelled = await tenants.client.post("/rayclusters/team-b/victim/dashboard//api/./authenticate")
     assert spelled.status_code == 403 and "set-cookie" not in spelled.headers
 
 
