@@ -52,6 +52,13 @@ class LocalPlatformSettings(BaseModel):
     #: Ray's own token authentication for local clusters (Ray >= 2.52): "token" starts every
     #: node with RAY_AUTH_MODE=token and a per-cluster token only raydeck holds.
     ray_auth: Literal["token", "disabled"] = "token"
+    #: When raydeck runs as root, each namespace's nodes run as an OS user of their own
+    #: (``raydeck-ns-<hash>``), created with useradd; off: they run as raydeck's user.
+    tenant_users: bool = True
+    #: The uids (and gids) those users take: the lowest free one of this range each. The default
+    #: lies above login users, system users and the usual subordinate-id ranges.
+    tenant_uid_start: int = Field(default=1_900_000_000, ge=1000, le=2_000_000_000)
+    tenant_uid_count: int = Field(default=65536, ge=1, le=100_000_000)
     #: How often a cluster waiting in the admission queue looks again.
     queue_recheck_seconds: float = Field(default=1.0, gt=0)
 

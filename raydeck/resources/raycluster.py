@@ -58,6 +58,9 @@ class ConditionReason(StrEnum):
     VERSION_MISMATCH = "RayVersionMismatch"
     VERSION_MATCH = "RayVersionMatch"
     NODE_FAILED = "NodeProcessFailed"
+    #: KubeRay's reasons when a pod cannot even be created (here: a spec the platform refuses).
+    FAILED_CREATE_HEAD = "FailedCreateHeadPod"
+    FAILED_CREATE_WORKER = "FailedCreateWorkerPod"
 
 
 class ScaleStrategy(KubeModel):

@@ -206,10 +206,27 @@ def _check_template(template: PodTemplateSpec, path: str) -> list[FieldError]:
     containers = template.spec.containers
     if not containers:
         return [FieldError(f"{path}.spec.containers", "must have at least one container")]
-    errors: list[FieldError] = []
+    errors = check_no_nul(template.to_wire(), path)
     for index, container in enumerate(containers):
         errors += _check_container(container, f"{path}.spec.containers[{index}]")
     return errors
+
+
+def check_no_nul(value: Any, path: str) -> list[FieldError]:
+    """Every string of a pod template becomes a file name, an argument or an environment
+    variable of a process, none of which can hold a NUL byte: refuse it here, by field."""
+    if isinstance(value, str):
+        return [FieldError(path, "must not contain a NUL byte")] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            if "\x00" in str(key):
+                found.append(FieldError(path, f"field name {key!r} must not contain a NUL byte"))
+            found += check_no_nul(item, f"{path}.{key}")
+        return found
+    if isinstance(value, list):
+        return [e for i, item in enumerate(value) for e in check_no_nul(item, f"{path}[{i}]")]
+    return []
 
 
 def _check_container(container: Container, path: str) -> list[FieldError]:

@@ -104,6 +104,16 @@ job_logs = Table(
     Column("updated_at", String, nullable=False),
 )
 
+#: The Ray token of each RayCluster incarnation (by uid) on the local platform: random, never
+#: derived from anything, handed to its nodes only, deleted with the cluster.
+ray_tokens = Table(
+    "ray_tokens",
+    metadata,
+    Column("object_uid", String, primary_key=True),
+    Column("token", String, nullable=False),
+    Column("created_at", String, nullable=False),
+)
+
 users = Table(
     "users",
     metadata,

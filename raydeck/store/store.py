@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
+import os
+import stat
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -74,7 +77,7 @@ class Store:
         await self._run(self._open_sync)
 
     def _open_sync(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        _private_files(self._path)
         engine = sa.create_engine(
             f"sqlite:///{self._path}", connect_args={"check_same_thread": False}
         )
@@ -329,6 +332,9 @@ class Store:
             conn.execute(schema.events.delete().where(schema.events.c.object_uid == current.uid))
             conn.execute(
                 schema.job_logs.delete().where(schema.job_logs.c.object_uid == current.uid)
+            )
+            conn.execute(
+                schema.ray_tokens.delete().where(schema.ray_tokens.c.object_uid == current.uid)
             )
             return current
 
@@ -589,6 +595,26 @@ class Store:
             ).first()
         return None if row is None else str(row.text)
 
+    # -- Ray tokens -----------------------------------------------------------------------
+
+    async def ray_token(self, object_uid: str, *, new: Callable[[], str]) -> str:
+        """The object's Ray token; ``new()`` makes it the first time it is asked for."""
+        return await self._run(self._ray_token, object_uid, new)
+
+    def _ray_token(self, object_uid: str, new: Callable[[], str]) -> str:
+        table = schema.ray_tokens
+        with self._tx() as conn:
+            found = conn.execute(
+                sa.select(table.c.token).where(table.c.object_uid == object_uid)
+            ).scalar()
+            if found is not None:
+                return str(found)
+            token = new()
+            conn.execute(
+                table.insert().values(object_uid=object_uid, token=token, created_at=now_rfc3339())
+            )
+            return token
+
     # -- pods -------------------------------------------------------------------------------
 
     async def save_pod(self, pod: PodRecord) -> None:
@@ -639,6 +665,22 @@ class Store:
     def _delete_pod(self, name: str) -> None:
         with self._tx() as conn:
             conn.execute(schema.pods.delete().where(schema.pods.c.name == name))
+
+
+def _private_files(path: Path) -> None:
+    """Only raydeck's user may read its data: the directory 0700, the database 0600.
+
+    SQLite creates the -wal and -shm files with the database file's mode, so creating that
+    one 0600 before SQLite opens it covers them; files of an earlier version are narrowed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # A shared directory such as /tmp (sticky) is never narrowed; the files in it still are.
+    if not path.parent.stat().st_mode & stat.S_ISVTX:
+        path.parent.chmod(0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            (path.parent / name).chmod(0o600)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

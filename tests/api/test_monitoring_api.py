@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from raydeck.api.routes.dashboard import gateway_reason, local_location
+from raydeck.api.routes.dashboard import gateway_reason, local_location, refuse_ray_login
+from raydeck.errors import Forbidden
 from raydeck.settings import Settings
 from tests.support.samples import raycluster, rayjob
 
@@ -97,3 +99,16 @@ def test_only_a_kubernetes_status_counts_as_the_gateway_failing() -> None:
     assert gateway_reason(status) == 'no endpoints available for service "s"'
     assert gateway_reason(b'{"result": false, "msg": "Serve is not running"}') is None
     assert gateway_reason(b"<html>busy</html>") is None
+
+
+@pytest.mark.parametrize(
+    "path", ["api/authenticate", "/api/authenticate", "api//authenticate/", "./API/Authenticate"]
+)
+def test_rays_own_login_is_refused_however_the_path_is_spelled(path: str) -> None:
+    with pytest.raises(Forbidden):
+        refuse_ray_login(path)
+
+
+def test_other_dashboard_paths_pass_the_login_refusal() -> None:
+    for path in ("api/jobs/", "api/authentication_mode", "", "static/authenticate.js"):
+        refuse_ray_login(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import stat
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -244,3 +245,30 @@ async def test_resource_totals_past_int64_are_stored_as_the_largest_sortable_val
     created = await store.create(KIND, "default", body, is_template=True, creator="")
     page = await store.list_objects(ListQuery(kind=KIND))
     assert [o.name for o in page.items] == [created.name]
+
+
+async def test_the_data_directory_and_every_database_file_are_private(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o755)
+    data_dir.chmod(0o755)
+    (data_dir / "raydeck.db").touch(mode=0o644)  # as an earlier version left them
+    opened = Store(data_dir / "raydeck.db")
+    await opened.open()
+    try:
+        await opened.create_namespace("team-a")  # a write: SQLite has made its WAL and SHM
+        modes = {
+            name: stat.S_IMODE((data_dir / name).stat().st_mode)
+            for name in ("raydeck.db", "raydeck.db-wal", "raydeck.db-shm")
+        }
+    finally:
+        await opened.close()
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    assert modes == dict.fromkeys(modes, 0o600)
+
+
+async def test_a_fresh_database_is_created_private(tmp_path: Path) -> None:
+    opened = Store(tmp_path / "new" / "raydeck.db")
+    await opened.open()
+    await opened.close()
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "new" / "raydeck.db").stat().st_mode) == 0o600

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from raydeck.api.deps import ContextDep, DashboardAccessDep, authorize_dashboard_socket
-from raydeck.errors import PlatformUnavailable, RaydeckError
+from raydeck.errors import Forbidden, PlatformUnavailable, RaydeckError
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 PREFIX = "/rayclusters/{namespace}/{name}/dashboard"
@@ -42,6 +42,11 @@ _DROPPED = {
     "cookie",
     "authorization",
 }
+#: Never passed back from Ray: a cookie Ray sets holds the cluster's own Ray token.
+_DROPPED_FROM_RAY = {"set-cookie", "set-cookie2"}
+#: Ray's own login, which answers a valid token with that token as a cookie: raydeck holds the
+#: token and adds it itself, so no user ever needs (or may obtain) it.
+_REFUSED_PATHS = frozenset({"api/authenticate"})
 #: Statuses with which a gateway in between (the Kubernetes API server's proxy) says it could
 #: not reach the dashboard.
 _UNREACHABLE = frozenset({502, 503, 504})
@@ -64,6 +69,7 @@ async def dashboard(
     path: str,
     _allowed: DashboardAccessDep,
 ) -> Response:
+    refuse_ray_login(path)
     upstream = await context.monitoring.dashboard(namespace, name)
     client: httpx.AsyncClient = upstream.client or request.app.state.proxy_client
     # The caller's own credentials stay with raydeck; Ray gets the cluster's, if it has any.
@@ -83,7 +89,11 @@ async def dashboard(
         raise PlatformUnavailable(
             f"the Ray Dashboard of {cluster} does not answer ({upstream.via}): {e}"
         ) from e
-    kept = {k: v for k, v in response.headers.items() if k.lower() not in _DROPPED}
+    kept = {
+        k: v
+        for k, v in response.headers.items()
+        if k.lower() not in _DROPPED and k.lower() not in _DROPPED_FROM_RAY
+    }
     kept.pop("content-encoding", None)
     sandboxed(kept)
     if "location" in kept:
@@ -177,6 +187,16 @@ def sandboxed(headers: dict[str, str]) -> None:
         del headers[name]
     headers["Content-Security-Policy"] = DASHBOARD_POLICY
     headers["X-Content-Type-Options"] = "nosniff"
+
+
+def refuse_ray_login(path: str) -> None:
+    """Forbidden for Ray's authentication endpoint, however the path is spelled."""
+    parts = [p for p in path.lower().split("/") if p not in ("", ".")]
+    if "/".join(parts) in _REFUSED_PATHS:
+        raise Forbidden(
+            "Ray's own authentication endpoint is not served through raydeck: raydeck "
+            "authenticates to Ray for you, and the cluster's Ray token never leaves raydeck"
+        )
 
 
 def local_location(location: str, base_url: str, namespace: str, name: str) -> str:

@@ -49,12 +49,11 @@ class JobReconciler:
         self._clock = clock
         self._ray_auth = ray_auth
 
-    def _jobs_api(self, obj: StoredObject, status: dict[str, Any]) -> RayJobsApi:
+    async def _jobs_api(self, obj: StoredObject, status: dict[str, Any]) -> RayJobsApi:
         """The Jobs API of the job's cluster, with that cluster's Ray token."""
         cluster = str(status.get("rayClusterName", ""))
-        return RayJobsApi(
-            status.get("dashboardURL", ""), headers=self._ray_auth.headers(obj.namespace, cluster)
-        )
+        headers = await self._ray_auth.headers_by_name(obj.namespace, cluster)
+        return RayJobsApi(status.get("dashboardURL", ""), headers=headers)
 
     async def reconcile(self, key: ObjectKey) -> Result:
         try:
@@ -149,7 +148,7 @@ class JobReconciler:
     async def _submit(
         self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
     ) -> float | None:
-        api = self._jobs_api(obj, status)
+        api = await self._jobs_api(obj, status)
         job_id = status.get("jobId") or job.spec.job_id
         status["jobId"] = job_id
         try:
@@ -186,7 +185,7 @@ class JobReconciler:
     async def _running(
         self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
     ) -> float | None:
-        api = self._jobs_api(obj, status)
+        api = await self._jobs_api(obj, status)
         job_id = status.get("jobId", "")
         try:
             if (reason := self._deadline(job, status, now)) is not None:
@@ -325,7 +324,7 @@ class JobReconciler:
     ) -> float | None:
         if status.get("jobId") and status.get("dashboardURL"):
             with contextlib.suppress(RaydeckError):  # the cluster goes anyway
-                await self._jobs_api(obj, status).stop(status["jobId"])
+                await (await self._jobs_api(obj, status)).stop(status["jobId"])
         await self._delete_cluster(obj, status)
         for field in ("jobStatus", "dashboardURL", "rayClusterStatus", "startTime", "endTime"):
             status.pop(field, None)

@@ -70,16 +70,14 @@ _PINNED = {
 }
 #: ``ray start`` flags that take an explicit true/false value instead of being switches.
 _VALUED_BOOLEANS = ("log-color", "include-dashboard", "include-log-monitor")
-#: Environment a node must not inherit from raydeck's own process.
-#: Never inherited from raydeck's own environment: each cluster gets its own (RAY_AUTH_* included).
-_SCRUBBED_ENV = (
-    "RAY_ADDRESS",
-    "RAY_JOB_ID",
-    "RAY_RAYLET_PID",
-    "RAY_AUTH_MODE",
-    "RAY_AUTH_TOKEN",
-    "RAY_AUTH_TOKEN_PATH",
-)
+#: The only variables a node takes from raydeck's own environment. The test suite marks every
+#: process it starts with RAYDECK_TEST_SESSION and checks at the end of the run that none is
+#: left; Ray's processes carry it only because it is passed through here, explicitly.
+PASSED_THROUGH = ("RAYDECK_TEST_SESSION",)
+#: Directories a node's PATH ends with, after raydeck's ``ray`` shim and the venv's bin.
+SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
+#: Ray's authentication settings come from raydeck alone: a spec never switches them off.
+RAY_AUTH_PREFIX = "RAY_AUTH"
 
 
 @dataclass(frozen=True)
@@ -243,42 +241,49 @@ def environment(
     head_gcs_port: int,
     gpu_ids: list[int],
     bin_dir: Path,
-    auth_env: Mapping[str, str] | None = None,
+    node_dir: Path,
+    auth_env: Mapping[str, str],
     base: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in (base if base is not None else os.environ).items()
-        if k not in _SCRUBBED_ENV
-    }
-    env.update(
-        {
-            # raydeck's own `ray` shim first, then the Python environment raydeck runs in, so that
-            # `python` and `ray` in entrypoints and commands are the ones with Ray installed.
-            "PATH": os.pathsep.join(
-                [str(bin_dir), str(Path(sys.executable).parent), env.get("PATH", "")]
-            ),
-            "RAY_CLUSTER_NAME": cluster,
-            "RAY_CLUSTER_NAMESPACE": namespace,
-            "RAY_IP": LOOPBACK,
-            "RAY_PORT": str(head_gcs_port),
-            "RAY_ADDRESS": f"{LOOPBACK}:{head_gcs_port}",
-            "RAY_USAGE_STATS_ENABLED": "0",
-            "RAY_USAGE_STATS_KUBERAY_IN_USE": "0",
-            # Ray drains a node for up to 30 s on SIGTERM; a stopped pod should stop promptly.
-            "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
-            # Every Ray process under the node (dashboard agent, drivers) then takes 127.0.0.1 as
-            # its own address instead of the outward IP, where nothing of this cluster listens.
-            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
-        }
-    )
-    env.update(auth_env or {})
+    """A node's whole environment, built from an allowlist: nothing of raydeck's own (its
+    settings, admin password, credentials) is inherited. Ray's auth settings go in last."""
+    inherited = base if base is not None else os.environ
+    env = {name: inherited[name] for name in PASSED_THROUGH if name in inherited}
+    env.update(_node_basics(cluster, namespace, head_gcs_port, bin_dir, node_dir))
     if gpu_ids:
         env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in gpu_ids)
     for var in container.env or []:
-        if var.value is not None:
+        if var.value is not None and not var.name.startswith(RAY_AUTH_PREFIX):
             env[var.name] = var.value
+    env.update(auth_env)
     return env
+
+
+def _node_basics(
+    cluster: str, namespace: str, head_gcs_port: int, bin_dir: Path, node_dir: Path
+) -> dict[str, str]:
+    return {
+        # raydeck's own `ray` shim first, then the Python environment raydeck runs in, so that
+        # `python` and `ray` in entrypoints and commands are the ones with Ray installed.
+        "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), *SYSTEM_PATH]),
+        # The node's own directory, never raydeck's home: nothing Ray or a user writes there
+        # lands outside the node's directory.
+        "HOME": str(node_dir),
+        "TMPDIR": str(node_dir / "tmp"),
+        "LANG": "C.UTF-8",
+        "RAY_CLUSTER_NAME": cluster,
+        "RAY_CLUSTER_NAMESPACE": namespace,
+        "RAY_IP": LOOPBACK,
+        "RAY_PORT": str(head_gcs_port),
+        "RAY_ADDRESS": f"{LOOPBACK}:{head_gcs_port}",
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "RAY_USAGE_STATS_KUBERAY_IN_USE": "0",
+        # Ray drains a node for up to 30 s on SIGTERM; a stopped pod should stop promptly.
+        "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
+        # Every Ray process under the node (dashboard agent, drivers) then takes 127.0.0.1 as
+        # its own address instead of the outward IP, where nothing of this cluster listens.
+        "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+    }
 
 
 def assign_gpus(count: int, *, taken: Collection[int]) -> list[int]:

@@ -193,6 +193,8 @@ class StatusInputs:
     endpoints: dict[str, str]
     installed_ray_version: str
     stopping: bool = False
+    #: Why a node could not be created in this pass (node type, message naming the field).
+    create_failure: tuple[str, str] | None = None
 
 
 def cluster_status(previous: dict[str, Any] | None, inputs: StatusInputs) -> dict[str, Any]:
@@ -327,6 +329,21 @@ def _conditions(
             if all_ready
             else rc.ConditionReason.PODS_PROVISIONING,
         )
+    _failure_condition(put, inputs)
+    _version_condition(put, inputs)
+    return conditions
+
+
+def _failure_condition(put: Any, inputs: StatusInputs) -> None:
+    if inputs.create_failure is not None:
+        node_type, message = inputs.create_failure
+        reason = (
+            rc.ConditionReason.FAILED_CREATE_HEAD
+            if node_type == "head"
+            else rc.ConditionReason.FAILED_CREATE_WORKER
+        )
+        put(rc.ConditionType.REPLICA_FAILURE, True, reason, message)
+        return
     failed = [o for o in inputs.observed if not o.alive]
     put(
         rc.ConditionType.REPLICA_FAILURE,
@@ -334,8 +351,6 @@ def _conditions(
         rc.ConditionReason.NODE_FAILED,
         "; ".join(f"{o.name} exited, restart {o.restarts}" for o in failed),
     )
-    _version_condition(put, inputs)
-    return conditions
 
 
 def _head_condition(put: Any, suspended: bool, head: Observed | None, head_ready: bool) -> None:

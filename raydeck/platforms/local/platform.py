@@ -39,6 +39,7 @@ from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.rayservice import ServiceReconciler
 from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
+from raydeck.platforms.local.tenants import TenantUsers
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources import rayservice as rs
@@ -83,7 +84,13 @@ class LocalPlatform:
             need_of=functools.partial(cluster_need, detected_cpus=os.cpu_count() or 1),
         )
         queue = self.admission
-        self.ray_auth = RayAuth(data_dir, enabled=local.ray_auth == "token")
+        self.ray_auth = RayAuth(store, enabled=local.ray_auth == "token")
+        self.tenants = TenantUsers(
+            instance_id=self._instance_id(),
+            uid_start=local.tenant_uid_start,
+            uid_count=local.tenant_uid_count,
+            enabled=local.tenant_users,
+        )
         self._reconciler = ClusterReconciler(
             store=store,
             supervisor=self._supervisor,
@@ -95,6 +102,7 @@ class LocalPlatform:
             http=self._http,
             admission=queue,
             ray_auth=self.ray_auth,
+            tenants=self.tenants,
         )
         self._services = ServiceReconciler(
             store=store,
@@ -151,6 +159,7 @@ class LocalPlatform:
     async def _adopt_or_clean(self) -> None:
         """Keep recorded processes that still run; stop every tagged process nobody records."""
         pods = await self._store.list_pods()
+        await self.ray_auth.retire_legacy_key(self._data_dir, pods)
         known: set[str] = set()
         for pod in pods:
             handle = handle_of(pod)
@@ -171,6 +180,8 @@ class LocalPlatform:
         await self._services.close_endpoints()
         if stop_clusters:
             await self._reconciler.stop_all(await self._store.list_pods())
+            # No node runs any more: the namespaces' OS users go too (made again when needed).
+            await asyncio.to_thread(self.tenants.remove_all)
         await self._http.aclose()
 
     # -- writes ---------------------------------------------------------------------------
@@ -249,23 +260,28 @@ class LocalPlatform:
                 yield line
             return
         path = Path(record.data.get("logPath") or Path(record.data["dir"]) / "node.log")
-        for line in await asyncio.to_thread(tail_lines, path, tail):
+        within = Path(record.data["dir"])
+        for line in await asyncio.to_thread(
+            functools.partial(tail_lines, within=within), path, tail
+        ):
             yield line
         if follow:
-            async for line in follow_file(path, still_there=lambda: self._pod_exists(record.name)):
+            still_there = functools.partial(self._pod_exists, record.name)
+            async for line in follow_file(path, still_there=still_there, within=within):
                 yield line
 
     async def _serve_logs(
         self, head: PodRecord, *, tail: int | None, follow: bool
     ) -> AsyncIterator[str]:
         """Serve's controller, proxy and replica logs on a RayService's head node."""
-        directory = Path(head.data["dir"]) / "session_latest" / "logs" / "serve"
-        for line in await asyncio.to_thread(tail_directory, directory, tail):
+        within = Path(head.data["dir"])
+        directory = within / "session_latest" / "logs" / "serve"
+        read = functools.partial(tail_directory, within=within)
+        for line in await asyncio.to_thread(read, directory, tail):
             yield line
         if follow:
-            async for line in follow_directory(
-                directory, still_there=lambda: self._pod_exists(head.name)
-            ):
+            still_there = functools.partial(self._pod_exists, head.name)
+            async for line in follow_directory(directory, still_there=still_there, within=within):
                 yield line
 
     async def endpoints(self, obj: StoredObject) -> dict[str, str]:
@@ -356,10 +372,10 @@ class LocalPlatform:
             except NotFound:
                 continue  # deleted; the reconciler is removing its nodes
             if obj.uid == pods[0].owner_uid:
-                targets.append(self._target(obj, pods))
+                targets.append(await self._target(obj, pods))
         return targets
 
-    def _target(self, obj: StoredObject, pods: list[PodRecord]) -> ClusterTarget:
+    async def _target(self, obj: StoredObject, pods: list[PodRecord]) -> ClusterTarget:
         labels = (obj.body.get("metadata") or {}).get("labels") or {}
         head = next((p for p in pods if p.node_type == "head"), None)
         dashboard = (head.data.get("ports") or {}).get("dashboard") if head else None
@@ -372,7 +388,7 @@ class LocalPlatform:
             owner_name=str(labels.get("ray.io/originated-from-cr-name") or ""),
             suspended=bool(obj.spec.get("suspend")),
             dashboard_port=int(dashboard) if dashboard else None,
-            dashboard_headers=tuple(self.ray_auth.headers(obj.namespace, obj.name).items()),
+            dashboard_headers=tuple((await self.ray_auth.headers(obj.uid)).items()),
         )
 
     def _node_target(self, obj: StoredObject, pod: PodRecord) -> NodeTarget:

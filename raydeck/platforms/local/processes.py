@@ -248,7 +248,9 @@ class ProcessSupervisor:
             raise ValueError("spawn needs a non-empty argv and tag")
         log_path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with log_path.open("ab") as out:
+            # Never through a link: the log's directory may belong to the node's tenant.
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+            with open(os.open(log_path, flags, 0o600), "ab") as out:
                 proc = subprocess.Popen(
                     list(argv),
                     env={**env, TAG_ENV: tag, **_KEEP_ENVIRON},

@@ -1,66 +1,82 @@
-"""Ray's token authentication for local clusters: raydeck holds one token per cluster.
+"""Ray's token authentication for local clusters: a random token per cluster incarnation.
 
 Ray (>= 2.52) refuses dashboard, Jobs API and GCS requests without the token when
 its processes run with ``RAY_AUTH_MODE=token`` and ``RAY_AUTH_TOKEN``. The
 reconciler puts both into every node's environment; raydeck's own calls (the
-node list, ``JobSubmissionClient``) send ``Authorization: Bearer``. Tokens are an
-HMAC of the cluster's namespace and name under a key kept in the data directory
-(mode 0600), so a restarted raydeck re-adopts its clusters with the same tokens
-and one cluster's drivers never learn another cluster's token.
+node list, ``JobSubmissionClient``) send ``Authorization: Bearer``. Each token is
+random, made the first time a cluster (by uid) needs one and kept only in raydeck's
+store, so nothing shared derives it, a re-created cluster gets a new one, and a
+restarted raydeck re-adopts its clusters with the tokens they run with.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
-import os
+import logging
 import secrets
 from pathlib import Path
 
-KEY_FILE = "ray-auth.key"
+from raydeck.errors import NotFound
+from raydeck.resources import raycluster as rc
+from raydeck.store.records import ObjectKey, PodRecord
+from raydeck.store.store import Store
+
+log = logging.getLogger(__name__)
+#: The shared key earlier raydeck versions derived every token from; see ``retire_legacy_key``.
+LEGACY_KEY_FILE = "ray-auth.key"
+
+
+def new_token() -> str:
+    return secrets.token_hex(32)
 
 
 class RayAuth:
-    def __init__(self, data_dir: Path, *, enabled: bool) -> None:
-        self._path = data_dir / KEY_FILE
+    def __init__(self, store: Store, *, enabled: bool) -> None:
+        self._store = store
         self.enabled = enabled
-        self._key: bytes | None = None
+        self._cache: dict[str, str] = {}
 
-    def _secret(self) -> bytes:
-        if self._key is None:
-            self._key = _load_or_create(self._path)
-        return self._key
-
-    def token(self, namespace: str, cluster: str) -> str | None:
+    async def token(self, cluster_uid: str) -> str | None:
         if not self.enabled:
             return None
-        message = f"{namespace}/{cluster}".encode()
-        return hmac.new(self._secret(), message, hashlib.sha256).hexdigest()
+        if cluster_uid not in self._cache:
+            self._cache[cluster_uid] = await self._store.ray_token(cluster_uid, new=new_token)
+        return self._cache[cluster_uid]
 
-    def headers(self, namespace: str, cluster: str) -> dict[str, str]:
-        token = self.token(namespace, cluster)
+    async def headers(self, cluster_uid: str) -> dict[str, str]:
+        token = await self.token(cluster_uid)
         return {"Authorization": f"Bearer {token}"} if token else {}
 
-    def node_env(self, namespace: str, cluster: str) -> dict[str, str]:
+    async def headers_by_name(self, namespace: str, cluster: str) -> dict[str, str]:
+        """Headers for the RayCluster now named ``namespace/cluster``; none if it is gone."""
+        try:
+            obj = await self._store.get(ObjectKey(rc.KIND, namespace, cluster))
+        except NotFound:
+            return {}
+        return await self.headers(obj.uid)
+
+    async def node_env(self, cluster_uid: str) -> dict[str, str]:
         """What a node process of the cluster needs; ``disabled`` is explicit, so a stray
         ``~/.ray/auth_token`` never switches authentication on behind raydeck's back."""
-        token = self.token(namespace, cluster)
+        token = await self.token(cluster_uid)
         if token is None:
             return {"RAY_AUTH_MODE": "disabled"}
         return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token}
 
-
-def _load_or_create(path: Path) -> bytes:
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another start won the race: use its key
-        return bytes.fromhex(path.read_text().strip())
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key.hex())
-    return key
+    async def retire_legacy_key(self, data_dir: Path, pods: list[PodRecord]) -> None:
+        """Earlier versions computed every token from one key in the data directory. Clusters
+        still running from then keep their token (stored now, until they are re-created);
+        then the key is deleted, so no new token can ever be derived from it."""
+        path = data_dir / LEGACY_KEY_FILE
+        try:
+            key = bytes.fromhex(path.read_text().strip())
+        except (OSError, ValueError):
+            return
+        for pod in pods:
+            message = f"{pod.namespace}/{pod.cluster}".encode()
+            legacy = hmac.new(key, message, hashlib.sha256).hexdigest()
+            await self._store.ray_token(pod.owner_uid, new=functools.partial(str, legacy))
+        path.unlink(missing_ok=True)
+        log.info("removed the shared Ray auth key %s; new clusters get random tokens", path)

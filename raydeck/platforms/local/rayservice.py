@@ -404,7 +404,7 @@ class ServiceReconciler:
         api = ServeApi(
             self._http,
             dashboard_port=int(ports["dashboard"]),
-            headers=self._ray_auth.headers(cluster.namespace, cluster.name),
+            headers=await self._ray_auth.headers(cluster.uid),
         )
         wanted = (await self._incarnation(cluster), run.config.fingerprint())
         rejected = self._rejected.get(cluster.uid)

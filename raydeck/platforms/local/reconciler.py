@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import secrets
 import shutil
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from raydeck.controller.loop import Result
 from raydeck.errors import NotFound, PlatformUnavailable
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.platforms.admission import AdmissionQueue, Decision
-from raydeck.platforms.local import nodes, volumes
+from raydeck.platforms.local import nodes, sandbox, volumes
 from raydeck.platforms.local.plan import (
     Backoff,
     NodeFailed,
@@ -40,6 +41,7 @@ from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessHandle, ProcessSupervisor
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.raynode import launcher_argv
+from raydeck.platforms.local.tenants import Tenant, TenantUsers
 from raydeck.resources import raycluster as rc
 from raydeck.resources.meta import find_condition
 from raydeck.settings import LocalPlatformSettings
@@ -75,8 +77,13 @@ class ClusterReconciler:
         http: httpx.AsyncClient,
         admission: AdmissionQueue,
         ray_auth: RayAuth,
+        tenants: TenantUsers,
     ) -> None:
         self._store = store
+        self._tenants = tenants
+        #: Why the last pass could not create a node, per cluster uid, for its status.
+        self._create_failures: dict[str, tuple[str, str]] = {}
+        self._data_dir = data_dir
         self._ray_auth = ray_auth
         self._admission = admission
         self._supervisor = supervisor
@@ -123,9 +130,13 @@ class ClusterReconciler:
             await self._write_status(obj, cluster, observed, stopping=True)
             obj = await self._store.get(key)
         await self._execute(obj, cluster, plan.actions)
+        failed = obj.uid in self._create_failures
         observed = await self._observe(obj)
         await self._mark_registered(observed)
         await self._write_status(obj, cluster, observed, stopping=False)
+        if failed:
+            # A spec that cannot run is looked at again slowly (a ConfigMap may appear).
+            return Result(requeue_after=self._settings.resync_seconds)
         return Result(requeue_after=self._next_look(cluster, observed))
 
     def _next_look(self, cluster: rc.RayCluster, observed: list[Observed]) -> float | None:
@@ -159,7 +170,7 @@ class ClusterReconciler:
         try:
             response = await self._http.get(
                 f"http://127.0.0.1:{port}/nodes?view=summary",
-                headers=self._ray_auth.headers(head.namespace, head.cluster),
+                headers=await self._ray_auth.headers(head.owner_uid),
             )
             summary = response.json()["data"]["summary"]
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
@@ -204,7 +215,16 @@ class ClusterReconciler:
                 await self._restart(obj, cluster, by_name[action.name], head)
             else:
                 await self._create(obj, cluster, action, head)
-        except (PlatformUnavailable, OSError, volumes.VolumeError) as e:
+        except (PlatformUnavailable, OSError, ValueError) as e:
+            # A spec the platform cannot run (VolumeError names the field) or a machine that
+            # lacks something: an event and a condition for the user, one line in the log.
+            node_type = (
+                by_name[action.name].node_type
+                if isinstance(action, RestartNode)
+                else (action.node_type)
+            )
+            self._create_failures[obj.uid] = (node_type, str(e))
+            log.info("cannot create a node of %s: %s", obj.key, e)
             await self._store.record_event(
                 obj, type_="Warning", reason="FailedCreateNode", message=str(e)
             )
@@ -262,18 +282,19 @@ class ClusterReconciler:
         pod.data["gpus"] = await self._gpus_for(pod, group)
         head_ports = ports if pod.node_type == "head" else (head.data["ports"] if head else {})
         node_dir = NodeDirs(Path(pod.data["dir"]))
-        shutil.rmtree(node_dir.root, ignore_errors=True)
-        node_dir.root.mkdir(parents=True)
-        self._ensure_ray_shim()
-        spec = self._launch_spec(obj, group, pod, ports, head_ports.get("gcs", 0), node_dir)
-        argv = await self._with_volumes(obj, cluster, pod, spec, node_dir)
-        handle = self._supervisor.spawn(
-            argv,
-            env=spec.env,
-            cwd=spec.cwd,
-            log_path=node_dir.log_path,
-            tag=self.tag(obj.uid, pod.name),
-        )
+        try:
+            spec, argv = await self._prepare(obj, cluster, pod, ports, head_ports, node_dir)
+            handle = self._supervisor.spawn(
+                argv,
+                env=spec.env,
+                cwd=spec.cwd,
+                log_path=node_dir.log_path,
+                tag=self.tag(obj.uid, pod.name),
+            )
+        except BaseException:
+            # Nothing runs there: a node that could not start leaves no directory behind.
+            await asyncio.to_thread(shutil.rmtree, node_dir.root, True)
+            raise
         pod.data.update(
             phase="Pending",
             ports=ports,
@@ -295,39 +316,69 @@ class ClusterReconciler:
                 "raydeck on the local platform (loopback addresses and allocated ports)",
             )
 
-    async def _with_volumes(
+    async def _prepare(
+        self,
+        obj: StoredObject,
+        cluster: rc.RayCluster,
+        pod: PodRecord,
+        ports: dict[str, int],
+        head_ports: dict[str, int],
+        node_dir: NodeDirs,
+    ) -> tuple[nodes.LaunchSpec, list[str]]:
+        """A fresh node directory (the tenant's), the launch spec and the sandboxed argv."""
+        group = dict(cluster.groups())[pod.group_name]
+        tenant = await asyncio.to_thread(self._tenants.account, obj.namespace)
+        self._ensure_ray_shim()
+        await asyncio.to_thread(_fresh_node_dir, node_dir)
+        spec = await self._launch_spec(obj, group, pod, ports, head_ports.get("gcs", 0), node_dir)
+        argv = await self._sandboxed(obj, cluster, pod, spec, node_dir, tenant)
+        if tenant is not None:
+            await asyncio.to_thread(_hand_over, node_dir.root, tenant)
+        return spec, argv
+
+    async def _sandboxed(
         self,
         obj: StoredObject,
         cluster: rc.RayCluster,
         pod: PodRecord,
         spec: nodes.LaunchSpec,
         node_dir: NodeDirs,
+        tenant: Tenant | None,
     ) -> list[str]:
-        """The node's argv, run inside bubblewrap when its container mounts volumes."""
+        """The node's argv inside bubblewrap: its volumes at their mountPaths, raydeck's data
+        directory showing only the node's own directory, and the namespace's user."""
         group = dict(cluster.groups())[pod.group_name]
-        template = group.template.spec
         container = rc.ray_container(group.template)
         mounts = [m.to_wire() for m in container.volume_mounts or []]
-        if not mounts:
-            return spec.argv
-        binds = volumes.materialize(
-            volumes=template.volumes or [],
-            mounts=mounts,
-            pod_dir=node_dir.root,
-            configmaps=await self._configmaps(obj.namespace),
-            path_prefix=f"{_group_path(cluster, pod.group_name)}.template.spec",
-        )
-        if binds and not _bwrap_ready():
-            raise PlatformUnavailable(
-                "volumeMounts need bubblewrap on the local platform: apt-get install bubblewrap"
+        binds = []
+        if mounts:
+            binds = volumes.materialize(
+                volumes=group.template.spec.volumes or [],
+                mounts=mounts,
+                pod_dir=node_dir.root,
+                configmaps=await self._configmaps(obj.namespace),
+                path_prefix=f"{_group_path(cluster, pod.group_name)}.template.spec",
             )
-        return volumes.sandboxed(spec.argv, binds=binds, cwd=spec.cwd)
+        if not _bwrap_ready():
+            raise PlatformUnavailable(
+                "the local platform runs every node in bubblewrap: apt-get install bubblewrap "
+                "(and allow user namespaces when raydeck does not run as root)"
+            )
+        walls = sandbox.isolation(
+            data_dir=self._data_dir,
+            node_dir=node_dir.root,
+            bin_dir=self._bin_dir,
+            installation=_installation(),
+            private_homes=_private_homes(),
+            run_as=(tenant.uid, tenant.gid) if tenant else None,
+        )
+        return volumes.sandboxed(spec.argv, binds=binds, cwd=spec.cwd, isolation=walls)
 
     async def _configmaps(self, namespace: str) -> dict[str, dict[str, str]]:
         page = await self._store.list_objects(ListQuery(kind="ConfigMap", namespace=namespace))
         return {o.name: dict(o.body.get("data") or {}) for o in page.items}
 
-    def _launch_spec(
+    async def _launch_spec(
         self,
         obj: StoredObject,
         group: rc.HeadGroupSpec | rc.WorkerGroupSpec,
@@ -351,7 +402,8 @@ class ClusterReconciler:
             head_gcs_port=gcs_port,
             gpu_ids=gpu_ids,
             bin_dir=self._bin_dir,
-            auth_env=self._ray_auth.node_env(obj.namespace, obj.name),
+            node_dir=node_dir.root,
+            auth_env=await self._ray_auth.node_env(obj.uid),
         )
         argv = nodes.command(
             container, launcher=launcher_argv(), node_type=pod.node_type, params=params
@@ -483,6 +535,7 @@ class ClusterReconciler:
             endpoints=_endpoints(head.pod) if head else {},
             installed_ray_version=self._ray_version,
             stopping=stopping,
+            create_failure=self._create_failures.pop(obj.uid, None),
         )
         status = cluster_status(obj.status, inputs)
         if queued is not None:
@@ -531,6 +584,43 @@ def _group_path(cluster: rc.RayCluster, group_name: str) -> str:
 @functools.cache
 def _bwrap_ready() -> bool:
     return volumes.bwrap_available()
+
+
+def _private_homes() -> list[Path]:
+    """raydeck's own home, hidden from nodes: where its user keeps credentials. Never ``/``
+    (some service users have it as home) and never a path that does not exist (bwrap would
+    create the mount point on the host)."""
+    try:
+        home = Path.home().resolve()
+    except (KeyError, RuntimeError):
+        return []
+    return [home] if home != Path("/") and home.is_dir() else []
+
+
+@functools.cache
+def _installation() -> tuple[Path, ...]:
+    return tuple(sandbox.installation_dirs())
+
+
+def _fresh_node_dir(node_dir: NodeDirs) -> None:
+    """An empty node directory only its owner may enter, with the node's HOME/TMPDIR and log."""
+    shutil.rmtree(node_dir.root, ignore_errors=True)
+    node_dir.root.mkdir(parents=True, mode=0o700)
+    node_dir.root.chmod(0o700)  # mkdir's mode is filtered by the umask
+    (node_dir.root / "tmp").mkdir(mode=0o700)
+    node_dir.log_path.touch(mode=0o600)
+
+
+def _hand_over(root: Path, tenant: Tenant) -> None:
+    """Give the node's directory to the namespace's user: everything in it theirs, the
+    directory itself raydeck's with the tenant's group (0770), so that Ray, which makes its
+    temp dir world-writable whenever it owns it, cannot open it to other users. Nothing of
+    the tenant runs for this node yet, and the tree is new, so no link can mislead this."""
+    for parent, dirs, files in os.walk(root):
+        for entry in [*dirs, *files]:
+            os.chown(Path(parent) / entry, tenant.uid, tenant.gid, follow_symlinks=False)
+    os.chown(root, os.geteuid(), tenant.gid, follow_symlinks=False)
+    root.chmod(0o770)
 
 
 def handle_of(pod: PodRecord) -> ProcessHandle | None:

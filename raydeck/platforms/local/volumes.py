@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from raydeck.platforms.local.sandbox import Isolation, bwrap_args, run_as_prefix
+
 DEFAULT_MODE = 0o644
 SUPPORTED_TYPES = ("configMap", "emptyDir")
 # KubeRay treats the first container as the Ray container; the mounts given are its own.
@@ -125,6 +127,8 @@ def _mount_path(mount: Mapping[str, Any], where: str, seen: set[str]) -> str:
     value = mount.get("mountPath")
     if not isinstance(value, str) or not value.startswith("/"):
         raise VolumeError(f"{where}.mountPath", f"must be an absolute path, got {value!r}")
+    if "\x00" in value:
+        raise VolumeError(f"{where}.mountPath", "must not contain a NUL byte")
     parts = [p for p in value.split("/") if p not in ("", ".")]
     if ".." in parts:
         raise VolumeError(f"{where}.mountPath", f"must not contain '..', got {value!r}")
@@ -205,6 +209,7 @@ def _listed_items(
     mode: int,
 ) -> list[tuple[PurePosixPath, str, int]]:
     files: list[tuple[PurePosixPath, str, int]] = []
+    placed: dict[PurePosixPath, str] = {}
     for k, item in enumerate(items):
         at = f"{where}.items[{k}]"
         key = item.get("key") if isinstance(item, Mapping) else None
@@ -213,8 +218,24 @@ def _listed_items(
                 continue  # an optional configMap may lack keys: Kubernetes skips them
             raise VolumeError(f"{at}.key", f"key {key!r} not found in configmap '{name}'")
         path = _relative(item.get("path"), f"{at}.path")
+        _refuse_conflict(path, f"{at}.path", placed)
         files.append((path, data[key], _mode(item.get("mode"), f"{at}.mode", mode)))
     return files
+
+
+def _refuse_conflict(path: PurePosixPath, where: str, placed: dict[PurePosixPath, str]) -> None:
+    """Two items at one path, or one item's file where another needs a directory."""
+    for other, other_where in placed.items():
+        if other == path:
+            raise VolumeError(where, f"'{path}' is also the path of {other_where}")
+        if path.is_relative_to(other) or other.is_relative_to(path):
+            inner, outer = (path, other) if path.is_relative_to(other) else (other, path)
+            raise VolumeError(
+                where,
+                f"'{path}' conflicts with {other_where} '{other}': '{outer}' would have to be "
+                f"both a file and the directory holding '{inner}'",
+            )
+    placed[path] = where
 
 
 def _mode(value: Any, where: str, default: int) -> int:
@@ -229,6 +250,8 @@ def _relative(value: Any, where: str) -> PurePosixPath:
     """A path that stays inside the volume: relative, without '..'."""
     if not isinstance(value, str) or not value or value.startswith("/"):
         raise VolumeError(where, f"must be a relative path, got {value!r}")
+    if "\x00" in value:
+        raise VolumeError(where, "must not contain a NUL byte")
     path = PurePosixPath(value)
     if ".." in path.parts:
         raise VolumeError(where, f"must not contain '..', got {value!r}")
@@ -319,6 +342,19 @@ class _Plan:
                 rank=_BIND,
             )
         )
+
+    def isolate(self, isolation: Isolation) -> None:
+        """Hide and show what the isolation says, and model it, so that volume mounts inside
+        a hidden directory land in its tmpfs and never re-expose the host's entries there."""
+        for path, rank, args in bwrap_args(isolation):
+            self._emit(path, rank, args)
+        for hidden in isolation.hidden:
+            self.layers.append(_Layer(PurePosixPath(hidden), None, "", writable=True, rank=_SHADOW))
+        for shown in isolation.shown:
+            flag = "--bind-try" if shown.writable else "--ro-bind-try"
+            target = PurePosixPath(shown.path)
+            self.layers.append(_Layer(target, shown.path, flag, shown.writable, rank=_BIND))
+            self.made.update(p for p in target.parents if self._layer(p).source is None)
 
     def _emit(self, path: PurePosixPath, rank: int, args: list[str]) -> None:
         self.ops.append((len(path.parts), rank, len(self.ops), args))
@@ -423,23 +459,39 @@ class _Plan:
 
 
 def sandboxed(
-    argv: Sequence[str], *, binds: Sequence[Bind], cwd: Path, bwrap: str = "/usr/bin/bwrap"
+    argv: Sequence[str],
+    *,
+    binds: Sequence[Bind],
+    cwd: Path,
+    bwrap: str = "/usr/bin/bwrap",
+    isolation: Isolation | None = None,
 ) -> list[str]:
-    """``argv`` run by bubblewrap with each bind at its target; ``argv`` itself if no binds.
+    """``argv`` run by bubblewrap with each bind at its target; ``argv`` itself if there is
+    nothing to sandbox (no binds, no isolation).
 
-    The host root stays visible and writable (with /dev and /proc), and network, pid, ipc
-    and session are shared: raydeck supervises the process group as without the sandbox.
-    Neither --new-session (the program would leave the group) nor --die-with-parent
-    (nodes must outlive a raydeck restart) is used. Missing targets are created in a tmpfs,
-    never on the host; a new entry made directly in a shadowed directory stays private.
+    The host root stays visible (with /dev), and network, ipc and session are shared:
+    raydeck supervises the process group as without the sandbox. Neither --new-session (the
+    program would leave the group) nor --die-with-parent (nodes must outlive a raydeck
+    restart) is used. Missing targets are created in a tmpfs, never on the host; a new entry
+    made directly in a shadowed directory stays private. ``isolation`` adds what
+    ``sandbox.isolation`` decided: hidden directories, read-only installation, a private pid
+    namespace with its own /proc, and the tenant's user.
     """
-    if not binds:
+    if not binds and isolation is None:
         return list(argv)
     plan = _Plan()
+    if isolation is not None:
+        plan.isolate(isolation)
     # Parents before children, as container runtimes sort mounts: no bind hides another.
     for bind in sorted(binds, key=lambda b: len(PurePosixPath(b.target).parts)):
         plan.add(bind)
-    return [bwrap, "--dev-bind", "/", "/", *plan.args(), "--chdir", str(cwd), "--", *argv]
+    prefix = ["--dev-bind", "/", "/"]
+    run_as: list[str] = []
+    if isolation is not None and isolation.private_pids:
+        prefix += ["--unshare-pid", "--proc", "/proc"]
+    if isolation is not None:
+        run_as = run_as_prefix(isolation.run_as)
+    return [bwrap, *prefix, *plan.args(), "--chdir", str(cwd), "--", *run_as, *argv]
 
 
 def bwrap_available(bwrap: str = "/usr/bin/bwrap") -> bool:

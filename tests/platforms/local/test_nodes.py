@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from raydeck.platforms.local import nodes
+from raydeck.resources.meta import Container
 from raydeck.resources.raycluster import RayCluster
 from tests.support.samples import raycluster
 
@@ -95,23 +97,65 @@ def test_container_command_runs_before_ray_unless_it_starts_ray_itself() -> None
     ]
 
 
-def test_environment_carries_container_env_and_cluster_identity() -> None:
+def _container(env: list[dict[str, str]]) -> Container:
     base = head_group().spec.head_group_spec.template.spec.containers[0]
-    container = type(base).model_validate(
-        base.to_wire() | {"env": [{"name": "GREETING", "value": "hello"}]}
-    )
-    env = nodes.environment(
-        container,
-        cluster="c",
-        namespace="ns",
-        head_gcs_port=1,
-        gpu_ids=[0, 1],
-        bin_dir=Path("/b"),
-        base={"PATH": "/usr/bin", "RAY_ADDRESS": "x:1"},
-    )
+    return type(base).model_validate(base.to_wire() | {"env": env})
+
+
+def _environment(container: Container, **overrides: Any) -> dict[str, str]:
+    arguments: dict[str, Any] = {
+        "cluster": "c",
+        "namespace": "ns",
+        "head_gcs_port": 1,
+        "gpu_ids": [0, 1],
+        "bin_dir": Path("/b"),
+        "node_dir": Path("/d/n/1"),
+        "auth_env": {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": "t0k"},
+        "base": {"PATH": "/root/bin:/usr/bin", "RAY_ADDRESS": "x:1"},
+    }
+    return nodes.environment(container, **(arguments | overrides))
+
+
+def test_environment_carries_container_env_and_cluster_identity() -> None:
+    env = _environment(_container([{"name": "GREETING", "value": "hello"}]))
     assert env["GREETING"] == "hello" and env["RAY_CLUSTER_NAME"] == "c"
     assert env["RAY_ADDRESS"] == "127.0.0.1:1" and env["CUDA_VISIBLE_DEVICES"] == "0,1"
-    assert env["PATH"].split(":") == ["/b", str(Path(sys.executable).parent), "/usr/bin"]
+    assert env["PATH"].split(":") == [
+        "/b",
+        str(Path(sys.executable).parent),
+        "/usr/local/bin",
+        "/usr/bin",
+        "/bin",
+    ]
+    assert env["HOME"] == "/d/n/1" and env["TMPDIR"] == "/d/n/1/tmp"
+
+
+def test_environment_inherits_nothing_of_raydecks_own_but_the_test_session_marker() -> None:
+    raydecks = {
+        "RAYDECK_ADMIN_PASSWORD": "hunter2",
+        "RAYDECK_DATA_DIR": "/srv/raydeck",
+        "KUBECONFIG": "/root/.kube/config",
+        "AWS_SECRET_ACCESS_KEY": "s3cr3t",
+        "HOME": "/root",
+        "PATH": "/root/bin:/usr/bin",
+        "RAYDECK_TEST_SESSION": "abc",
+    }
+    env = _environment(_container([]), base=raydecks)
+    assert env["RAYDECK_TEST_SESSION"] == "abc"
+    assert not {k for k in env if k.startswith("RAYDECK_")} - {"RAYDECK_TEST_SESSION"}
+    assert "KUBECONFIG" not in env and "AWS_SECRET_ACCESS_KEY" not in env
+    assert "hunter2" not in env.values() and "/root" not in env["PATH"]
+
+
+def test_a_spec_cannot_switch_rays_token_authentication_off() -> None:
+    attempts = [
+        {"name": "RAY_AUTH_MODE", "value": "disabled"},
+        {"name": "RAY_AUTH_TOKEN", "value": "mine"},
+        {"name": "RAY_AUTH_TOKEN_PATH", "value": "/tmp/mine"},
+    ]
+    env = _environment(_container(attempts))
+    assert env["RAY_AUTH_MODE"] == "token" and env["RAY_AUTH_TOKEN"] == "t0k"
+    assert "RAY_AUTH_TOKEN_PATH" not in env
 
 
 def test_gpu_indices_are_disjoint_across_nodes() -> None:

@@ -622,3 +622,45 @@ def test_the_sandboxed_program_is_in_the_spawned_group_and_dies_when_that_group_
     while not _ended(child):
         assert time.monotonic() < deadline, f"sandboxed pid {child} outlived its group"
         time.sleep(0.05)
+
+
+# ---------------------------------------------------------------------------------------------
+# user errors name the field, never errno text
+
+
+def test_conflicting_configmap_item_paths_are_refused_naming_both_items(tmp_path: Path) -> None:
+    volume = {
+        "name": "code-sample",
+        "configMap": {
+            "name": "ray-job-code-sample",
+            "items": [
+                {"key": "sample_code.py", "path": "lib"},
+                {"key": "other.txt", "path": "lib/other.txt"},
+            ],
+        },
+    }
+    mounts = [{"name": "code-sample", "mountPath": "/home/ray/samples"}]
+
+    with pytest.raises(VolumeError) as caught:
+        _materialize(tmp_path, [volume], mounts)
+
+    where = f"{PREFIX}.volumes[0].configMap.items"
+    assert caught.value.path == f"{where}[1].path"
+    assert f"{where}[0].path 'lib'" in caught.value.detail and "Errno" not in str(caught.value)
+
+
+def test_a_nul_byte_in_an_item_path_is_refused_naming_the_field(tmp_path: Path) -> None:
+    volume = {
+        "name": "code-sample",
+        "configMap": {
+            "name": "ray-job-code-sample",
+            "items": [{"key": "sample_code.py", "path": "code\x00.py"}],
+        },
+    }
+    mounts = [{"name": "code-sample", "mountPath": "/home/ray/samples"}]
+
+    with pytest.raises(VolumeError) as caught:
+        _materialize(tmp_path, [volume], mounts)
+
+    assert caught.value.path == f"{PREFIX}.volumes[0].configMap.items[0].path"
+    assert "NUL" in caught.value.detail
