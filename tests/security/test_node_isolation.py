@@ -10,11 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import pwd
 import shutil
 import signal
 import stat
-import subprocess
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ import pytest
 from raydeck.platforms.local.processes import ProcessSupervisor
 from tests.support.samples import raycluster, rayjob
 from tests.support.server import Server
+from tests.support.tenant_users import remove_tenant_users
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.ray
@@ -142,18 +141,9 @@ async def stop(server: Server) -> None:
             await server.stop(signal.SIGTERM)
     server.kill_group()
     if (server.data_dir / "instance-id").exists():
-        instance = (server.data_dir / "instance-id").read_text().strip()
         await ProcessSupervisor().terminate_tagged(server.tag_prefix, grace=0)
-        remove_os_users(instance)
+        remove_tenant_users(server.data_dir)
     shutil.rmtree(server.data_dir, ignore_errors=True)
-
-
-def remove_os_users(instance: str) -> None:
-    """The OS users this raydeck made, which name it in their comment."""
-    for user in pwd.getpwall():
-        if user.pw_gecos.startswith(f"raydeck {instance} "):
-            subprocess.run(["userdel", user.pw_name], check=False, capture_output=True)
-            subprocess.run(["groupdel", user.pw_name], check=False, capture_output=True)
 
 
 ATTEMPTS = [

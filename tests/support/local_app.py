@@ -15,6 +15,7 @@ from raydeck.app import create_app
 from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.settings import get_settings
 from tests.support.auth import ADMIN_PASSWORD, running_as_admin
+from tests.support.tenant_users import remove_tenant_users
 
 
 @asynccontextmanager
@@ -36,4 +37,5 @@ async def local_raydeck(
         if instance.exists():
             prefix = f"raydeck:{instance.read_text().strip()}:"
             await ProcessSupervisor().terminate_tagged(prefix, grace=0)
+        remove_tenant_users(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -21,6 +21,7 @@ import pytest
 
 from raydeck.platforms.local.processes import ProcessSupervisor
 from tests.support.auth import ADMIN_PASSWORD, auth, login_sync
+from tests.support.tenant_users import remove_tenant_users
 from tests.support.waiting import eventually
 
 
@@ -102,4 +103,5 @@ async def server() -> AsyncIterator[Server]:
         running.kill_group()
         if (data_dir / "instance-id").exists():
             await ProcessSupervisor().terminate_tagged(running.tag_prefix, grace=0)
+        remove_tenant_users(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)
