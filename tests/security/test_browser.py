@@ -7,8 +7,13 @@ raydeck's cookie and call raydeck's API as the signed-in platform-admin.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,11 +22,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import async_playwright, expect
 
-from raydeck.platforms.base import ClusterTarget, DashboardUpstream
-from raydeck.settings import get_settings
 from tests.support.auth import ADMIN_PASSWORD, auth, login_sync
-from tests.support.http_server import serving
-from tests.support.memory_platform import MemoryPlatform
 from tests.support.samples import raycluster
 from tests.support.server import free_port
 from tests.support.waiting import eventually
@@ -63,25 +64,41 @@ async def hostile_dashboard() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="module")
 def raydeck(hostile_dashboard: str) -> Iterator[str]:
-    class Platform(MemoryPlatform):
-        async def dashboard_upstream(self, target: ClusterTarget) -> DashboardUpstream:
-            return DashboardUpstream(hostile_dashboard, {}, via="here")
-
     data_dir = Path(tempfile.mkdtemp(prefix="rd", dir="/tmp"))
-    settings = get_settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD)
-    factory = lambda store, _s: Platform(store)  # noqa: E731
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "tests.security.hostile_app", str(data_dir), str(port)]
+    with (data_dir / "server.log").open("ab") as log:
+        process = subprocess.Popen(
+            [*command, hostile_dashboard],
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        with serving(settings, platform_factory=factory) as url:
-            headers = auth(login_sync(url))
-            created = httpx.post(
-                f"{url}/api/v1/namespaces/default/rayclusters",
-                json=raycluster("c"),
-                headers=headers,
-            )
-            assert created.status_code == 201, created.text
-            yield url
+        deadline = time.monotonic() + 60
+        while not _answers(url):
+            assert process.poll() is None, (data_dir / "server.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "raydeck did not answer /healthz within 60 s"
+            time.sleep(0.2)
+        headers = auth(login_sync(url))
+        created = httpx.post(
+            f"{url}/api/v1/namespaces/default/rayclusters", json=raycluster("c"), headers=headers
+        )
+        assert created.status_code == 201, created.text
+        yield url
     finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz").status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def test_the_console_and_api_answer_with_security_headers(raydeck: str) -> None:
