@@ -342,7 +342,7 @@ class ObjectManager:
     # -- helpers --------------------------------------------------------------------------
 
     def _validated(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
-        body = copy.deepcopy(body)
+        body = self.kind.with_defaults(body)
         body.pop("status", None)
         metadata = body.get("metadata")
         if isinstance(metadata, dict) and metadata.get("namespace") not in (None, namespace):
