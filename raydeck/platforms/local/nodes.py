@@ -199,10 +199,11 @@ def command(
 ) -> list[str]:
     """The node's argv as KubeRay's pod would run it: the container's own command as written
     when ``ray.io/overwrite-container-cmd`` is set or it starts Ray itself, else raydeck's
-    ``ray start`` behind the container's command/args if it has them."""
+    ``ray start`` behind the container's command/args if it has them. A container with no
+    command of its own starts Ray, annotation or not."""
     user_argv = [*(container.command or []), *(container.args or [])]
     user = " ".join(user_argv).strip()
-    if overwrite or "ray start" in user:
+    if user and (overwrite or "ray start" in user):
         # A container command is an argv; args alone run in a shell, as before.
         return user_argv if container.command else ["bash", "-c", user]
     line = ray_start_line(node_type=node_type, params=params)

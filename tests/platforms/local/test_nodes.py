@@ -184,3 +184,9 @@ def test_gpu_indices_are_disjoint_across_nodes() -> None:
     assert nodes.assign_gpus(2, taken=set()) == [0, 1]
     assert nodes.assign_gpus(2, taken={0, 2}) == [1, 3]
     assert nodes.assign_gpus(0, taken={0}) == []
+
+
+def test_overwrite_on_a_container_without_a_command_still_starts_ray() -> None:
+    container = head_group().spec.head_group_spec.template.spec.containers[0]
+    argv = nodes.command(container, launcher=["L"], node_type="head", params={}, overwrite=True)
+    assert argv == ["L", "start", "--head"]
