@@ -122,7 +122,9 @@ def _apply_and_wait(
         if response.status_code != 201:
             causes = response.json().get("details", {}).get("causes") or []
             why = "; ".join(f"{c['field']}: {c['message']}" for c in causes[:2])
-            return Outcome(name, kinds, f"refused ({response.status_code})", why[:300] or response.text[:300])
+            return Outcome(
+                name, kinds, f"refused ({response.status_code})", why[:300] or response.text[:300]
+            )
         created.append((plural, document["metadata"]["name"]))
     targets = [(p, n) for p, n in created if p != "configmaps"]
     kinds_of = {PLURALS[str(d["kind"])]: str(d["kind"]) for d in documents}
@@ -138,7 +140,9 @@ def _apply_and_wait(
         if not pending:
             return Outcome(name, kinds, "reached", f"{time.monotonic() - started:.0f} s")
         time.sleep(2)
-    return Outcome(name, kinds, "timed out", f"after {timeout:.0f} s; {last_warning(client, pending[0])}")
+    return Outcome(
+        name, kinds, "timed out", f"after {timeout:.0f} s; {last_warning(client, pending[0])}"
+    )
 
 
 def _clean(client: httpx.Client, created: list[tuple[str, str]]) -> None:
