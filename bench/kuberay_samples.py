@@ -82,9 +82,24 @@ def goal(kind: str, body: dict[str, Any]) -> str | None:
 
 
 def last_warning(client: httpx.Client, path: str) -> str:
-    events = client.get(f"{path}/events").json().get("items") or []
-    warnings = [e["message"] for e in events if e.get("type") == "Warning"]
-    return warnings[-1].splitlines()[0][:300] if warnings else "no event"
+    """The newest Warning event of the object or of the RayCluster it runs on, in short."""
+    body = client.get(path).json()
+    status = body.get("status") or {}
+    cluster = (
+        status.get("rayClusterName")
+        or (status.get("activeServiceStatus") or {}).get("rayClusterName")
+        or (status.get("pendingServiceStatus") or {}).get("rayClusterName")
+    )
+    paths = [path]
+    if cluster:
+        paths.append(f"/api/v1/namespaces/default/rayclusters/{cluster}")
+    events = [e for p in paths for e in client.get(f"{p}/events").json().get("items") or []]
+    warnings = sorted(
+        (e for e in events if e.get("type") == "Warning"), key=lambda e: e.get("lastTimestamp", "")
+    )
+    if not warnings:
+        return str(status.get("message") or "no warning event")[:300]
+    return " ".join(warnings[-1]["message"].split())[:400]
 
 
 def run_one(server: RaydeckServer, name: str, text: str, timeout: float) -> Outcome:
