@@ -121,7 +121,8 @@ class CreateDialog:
                     "the YAML cannot be used",
                     [FieldError("", f"give exactly one {self._kind.name}, not {len(documents)}")],
                 )
-            self._kind.parse(documents[0])
+            # Judged as the server will judge it: after the CRD's defaults.
+            self._kind.parse(self._kind.with_defaults(documents[0]))
         except InvalidInput as e:
             return None, [self._where(text, error) for error in e.errors] or [e.message]
         return documents[0], []

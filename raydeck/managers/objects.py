@@ -409,7 +409,7 @@ class ObjectManager:
     def _validated(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
         # Before the copy: a body of YAML aliases must not be expanded to find out it is too big.
         wellformed.check(body, what=f"the {self.kind.name}")
-        body = copy.deepcopy(body)
+        body = self.kind.with_defaults(body)
         body.pop("status", None)
         metadata = body.get("metadata")
         if isinstance(metadata, dict) and metadata.get("namespace") not in (None, namespace):

@@ -6,6 +6,7 @@ one; adding RayJob or RayService means adding an entry, not a code path.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from raydeck.errors import NotFound
 from raydeck.resources import configmap, raycluster, rayjob, rayservice
 from raydeck.resources.configmap import parse_configmap
+from raydeck.resources.defaults import apply_crd_defaults
 from raydeck.resources.meta import KubeModel
 from raydeck.resources.validation import parse_raycluster
 from raydeck.resources.validation_rayjob import parse_rayjob
@@ -33,6 +35,13 @@ class Kind:
     #: What stop and start mean: suspending and resuming the whole object (RayClusters), or
     #: stopping the running Ray job and resuming only a suspended object (RayJobs).
     stop_is_suspend: bool = True
+
+    def with_defaults(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy of ``body`` with the defaults of this kind's CRD filled in, as the API server
+        fills them in before anything validates or stores the object."""
+        defaulted = copy.deepcopy(dict(body))
+        apply_crd_defaults(self.name, defaulted)
+        return defaulted
 
 
 RAYCLUSTER = Kind(

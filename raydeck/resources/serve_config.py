@@ -3,14 +3,14 @@
 ``parse_serve_config`` reads the string, checks what raydeck and KubeRay rely
 on (one or more applications, each with an import path, unique names and
 unique route prefixes) and reports each problem with its line in the string.
-Everything else is Serve's to judge when the config is applied.
+Everything else, what an import path names included, is Serve's to judge when
+the config is applied (KubeRay leaves it to Serve too).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,6 @@ from raydeck.errors import FieldError
 PATH = "spec.serveConfigV2"
 DEFAULT_APP_NAME = "default"
 DEFAULT_ROUTE_PREFIX = "/"
-_IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*[:.][A-Za-z_]\w*$")
 
 
 @dataclass(frozen=True)
@@ -108,12 +107,8 @@ def _app(node: yaml.Node, problems: _Problems) -> tuple[ServeApp | None, yaml.No
         problems.add(prefix_node, f"route_prefix {prefix!r} must not end with '/'")
     import_path = _scalar(import_node, "")
     if not import_path:
+        # Serve's schema requires one; what it names is Serve's to judge when it imports it.
         problems.add(import_node or node, f"application {name!r} needs an 'import_path'")
-    elif not _IMPORT_PATH.match(import_path):
-        problems.add(
-            import_node,
-            f"import_path {import_path!r} must look like 'module.submodule:attribute'",
-        )
     return ServeApp(name, prefix, import_path), name_node or node
 
 

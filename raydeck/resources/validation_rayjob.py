@@ -86,8 +86,7 @@ def _check_cluster_choice(spec: rj.RayJobSpec) -> list[FieldError]:
 def _check_modes(spec: rj.RayJobSpec) -> list[FieldError]:
     errors = []
     mode = spec.submission_mode
-    if mode != rj.SubmissionMode.INTERACTIVE and not spec.entrypoint.strip():
-        errors.append(FieldError("spec.entrypoint", f"Required value in {mode.value}"))
+    # KubeRay requires no entrypoint: a submitterPodTemplate's own command may submit the job.
     if mode == rj.SubmissionMode.INTERACTIVE and (spec.backoff_limit or 0) > 0:
         errors.append(FieldError("spec.backoffLimit", "is incompatible with InteractiveMode"))
     if mode == rj.SubmissionMode.SIDECAR:

@@ -29,7 +29,23 @@ async def test_create_returns_the_object_with_server_metadata_and_creator(
     assert meta["annotations"]["raydeck.io/creator"] == "admin"
     assert meta["annotations"]["raydeck.io/type"] == "instance"
     fetched = (await api.get(f"{BASE}/alpha")).json()
-    assert fetched["spec"] == raycluster("alpha")["spec"]
+    sent = raycluster("alpha")["spec"]
+    # What the user sent, plus what KubeRay's CRD defaults (as the API server would add).
+    sent["workerGroupSpecs"][0] |= {"numOfHosts": 1, "priority": 0}
+    assert fetched["spec"] == sent
+
+
+async def test_a_worker_group_without_min_and_max_replicas_is_accepted_with_the_crd_defaults(
+    api: httpx.AsyncClient,
+) -> None:
+    body = raycluster("no-bounds", workers=1)
+    del body["spec"]["workerGroupSpecs"][0]["minReplicas"]
+    del body["spec"]["workerGroupSpecs"][0]["maxReplicas"]
+    created = await create(api, body)
+    group = created["spec"]["workerGroupSpecs"][0]
+    assert (group["minReplicas"], group["maxReplicas"], group["replicas"]) == (0, 2147483647, 1)
+    fetched = (await api.get(f"{BASE}/no-bounds")).json()
+    assert fetched["spec"]["workerGroupSpecs"][0]["maxReplicas"] == 2147483647
 
 
 async def test_create_accepts_yaml_and_keeps_unknown_fields(api: httpx.AsyncClient) -> None:

@@ -55,3 +55,14 @@ async def test_start_resumes_only_a_suspended_job(api: httpx.AsyncClient) -> Non
     assert resumed.status_code == 200 and resumed.json()["spec"]["suspend"] is False
     again = await api.post(f"{BASE}/paused/start")
     assert again.status_code == 409 and "runs once" in again.json()["message"]
+
+
+async def test_a_rayjob_whose_submitter_pod_submits_is_accepted_without_an_entrypoint(
+    api: httpx.AsyncClient,
+) -> None:
+    body = rayjob("light", entrypoint="")
+    container = {"name": "submit", "image": "i", "command": ["/submitter"], "args": ["--", "ls"]}
+    body["spec"]["submitterPodTemplate"] = {"spec": {"containers": [container]}}
+    response = await api.post(BASE, json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["spec"]["submissionMode"] == "K8sJobMode"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support.samples import rayservice
+from tests.support.samples import SERVE_CONFIG, rayservice
 
 BASE = "/api/v1/namespaces/default/rayservices"
 
@@ -72,3 +72,11 @@ async def test_stop_start_templates_and_batch_delete(api: httpx.AsyncClient) -> 
     assert left["total"] == 0
     exported = await api.get(f"{BASE}/a-template/yaml")
     assert "kind: RayService" in exported.text
+
+
+async def test_an_import_path_serve_would_judge_is_accepted_as_kuberay_accepts_it(
+    api: httpx.AsyncClient,
+) -> None:
+    config = SERVE_CONFIG.replace("serve_apps:greeter", "ray-operator.config.samples.dag:DagNode")
+    response = await api.post(BASE, json=rayservice("dashes", serve_config=config))
+    assert response.status_code == 201, response.text

@@ -79,7 +79,6 @@ def test_deadlines_must_be_positive_and_backoff_not_negative() -> None:
 
 def test_interactive_mode_needs_no_entrypoint_but_refuses_backoff() -> None:
     parse_rayjob(rayjob(entrypoint="", submissionMode="InteractiveMode"))
-    assert "Required" in paths(rayjob(entrypoint=""))["spec.entrypoint"]
     found = paths(rayjob(submissionMode="InteractiveMode", backoffLimit=1))
     assert "InteractiveMode" in found["spec.backoffLimit"]
 
@@ -140,3 +139,16 @@ def test_legacy_deletion_policies() -> None:
             }
         )
     )
+
+
+def test_k8s_job_mode_needs_no_entrypoint_as_in_kuberay_when_a_submitter_pod_submits() -> None:
+    submitter = {
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [
+                {"name": "s", "image": "i", "command": ["/submitter"], "args": ["--", "python", "x.py"]}
+            ],
+        }
+    }
+    job = parse_rayjob(rayjob(entrypoint="", submitterPodTemplate=submitter))
+    assert job.spec.entrypoint == ""

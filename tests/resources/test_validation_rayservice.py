@@ -77,7 +77,6 @@ def test_cluster_config_follows_raycluster_rules() -> None:
         (SERVE_CONFIG.replace("/echo", "/greet"), "line 10: route_prefix '/greet'"),
         (SERVE_CONFIG.replace("route_prefix: /echo", "route_prefix: echo"), "line 11:"),
         (SERVE_CONFIG.replace("    import_path: serve_apps:echo\n", ""), "needs an 'import_path'"),
-        (SERVE_CONFIG.replace("serve_apps:echo", "not a path!"), "line 12: import_path"),
     ],
 )
 def test_serve_config_problems_come_with_their_line(text: str, expected: str) -> None:
@@ -130,3 +129,10 @@ def test_list_state_reads_the_conditions(conditions: list[dict[str, str]], state
     body = rayservice()
     assert summarize("RayService", body, {"conditions": conditions}).state == state
     assert summarize("RayService", body, None).state == "pending"
+
+
+def test_what_an_import_path_names_is_left_to_serve_as_kuberay_leaves_it() -> None:
+    text = SERVE_CONFIG.replace("serve_apps:echo", "ray-operator.config.samples.dag:DagNode")
+    config, problems = parse_serve_config(text)
+    assert problems == [] and config is not None
+    assert "ray-operator.config.samples.dag:DagNode" in [a.import_path for a in config.apps]

@@ -16,8 +16,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import yaml
-
 from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, RaydeckError
@@ -31,6 +29,7 @@ from raydeck.platforms.local.owned import (
 )
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.ray_jobs import RayJobsApi
+from raydeck.platforms.local.submitter import SubmitterError, submission
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources.meta import STOP_ANNOTATION
@@ -155,7 +154,11 @@ class JobReconciler:
             await api.info(job_id)  # submitted before a restart of raydeck: never twice
         except NotFound:
             try:
-                await api.submit(**_submission(job, job_id))
+                await api.submit(**submission(job, job_id))
+            except SubmitterError as e:
+                return await self._fail(
+                    obj, job, status, rj.FailedReason.SUBMISSION_FAILED, str(e), now
+                )
             except RaydeckError as e:
                 return await self._fail(
                     obj, job, status, rj.FailedReason.SUBMISSION_FAILED, e.message, now
@@ -410,20 +413,3 @@ class JobReconciler:
 def _dashboard_url(cluster: StoredObject) -> str:
     port = ((cluster.status or {}).get("endpoints") or {}).get("dashboard")
     return f"http://127.0.0.1:{port}"
-
-
-def _submission(job: rj.RayJob, job_id: str) -> dict[str, Any]:
-    spec = job.spec
-    runtime_env = yaml.safe_load(spec.runtime_env_yaml) if spec.runtime_env_yaml.strip() else None
-    resources = (
-        yaml.safe_load(spec.entrypoint_resources) if spec.entrypoint_resources.strip() else None
-    )
-    return dict(
-        entrypoint=spec.entrypoint,
-        submission_id=job_id,
-        runtime_env=runtime_env,
-        metadata=spec.metadata,
-        num_cpus=spec.entrypoint_num_cpus or None,
-        num_gpus=spec.entrypoint_num_gpus or None,
-        resources=resources,
-    )

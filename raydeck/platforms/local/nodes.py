@@ -68,6 +68,14 @@ _PINNED = {
     "address",
     "block",
 }
+#: The annotation on which KubeRay runs the Ray container's command exactly as written.
+OVERWRITE_CMD_ANNOTATION = "ray.io/overwrite-container-cmd"
+#: The environment variable in which KubeRay hands its generated ``ray start`` line to the node.
+GEN_RAY_START_CMD_ENV = "KUBERAY_GEN_RAY_START_CMD"
+#: KubeRay raises the open-files limit before ``ray start`` in the line it generates.
+_ULIMIT = "ulimit -n ${RAY_START_ULIMIT_OPEN_FILES:-65536}"
+#: Characters of shell syntax beyond quoting: a line with them runs through bash, as in a pod.
+_SHELL_SPECIALS = frozenset("$`;|&<>()\n*?[")
 #: ``ray start`` flags that take an explicit true/false value instead of being switches.
 _VALUED_BOOLEANS = ("log-color", "include-dashboard", "include-log-monitor")
 #: The only variables a node takes from raydeck's own environment. The test suite marks every
@@ -172,7 +180,9 @@ def _apply_group_resources(params: dict[str, str], resources: Mapping[str, str])
         else:
             custom[name] = float(value)
     if custom:
-        params["resources"] = json.dumps(custom, sort_keys=True)
+        # KubeRay's form: compact JSON in single quotes, which its shell line strips again.
+        whole = {k: int(v) if v.is_integer() else v for k, v in custom.items()}
+        params["resources"] = "'" + json.dumps(whole, sort_keys=True, separators=(",", ":")) + "'"
 
 
 def pinned_params(
@@ -207,7 +217,8 @@ def pinned_params(
 
 
 def flags(params: Mapping[str, str]) -> list[str]:
-    """``ray start`` flags in KubeRay's form: sorted, ``true`` switches bare, ``false`` switches dropped."""
+    """``ray start`` flags in KubeRay's form: sorted, ``true`` switches bare, ``false`` switches
+    dropped, values verbatim (KubeRay writes them into a shell line unquoted)."""
     result = []
     for key in sorted(params):
         value = params[key]
@@ -220,17 +231,57 @@ def flags(params: Mapping[str, str]) -> list[str]:
 
 
 def command(
-    container: Container, *, launcher: list[str], node_type: str, params: Mapping[str, str]
+    container: Container,
+    *,
+    launcher: list[str],
+    node_type: str,
+    params: Mapping[str, str],
+    overwrite: bool = False,
 ) -> list[str]:
-    """The node's argv: raydeck's ``ray start``, behind the container's command/args if it has them."""
-    ray_start = [*launcher, "start", *(["--head"] if node_type == "head" else []), *flags(params)]
-    user = " ".join([*(container.command or []), *(container.args or [])]).strip()
-    if not user:
-        return ray_start
-    # As in KubeRay: a command that starts Ray itself runs as written; any other runs before Ray.
-    if "ray start" in user:
-        return ["bash", "-c", user]
-    return ["bash", "-c", f"{user} && exec {shlex.join(ray_start)}"]
+    """The node's argv as KubeRay's pod would run it: the container's own command as written
+    when ``ray.io/overwrite-container-cmd`` is set or it starts Ray itself, else raydeck's
+    ``ray start`` behind the container's command/args if it has them. A container with no
+    command of its own starts Ray, annotation or not."""
+    user_argv = [*(container.command or []), *(container.args or [])]
+    user = " ".join(user_argv).strip()
+    if user and (overwrite or "ray start" in user):
+        # A container command is an argv; args alone run in a shell, as before.
+        return user_argv if container.command else ["bash", "-c", user]
+    line = ray_start_line(node_type=node_type, params=params)
+    if user:
+        # KubeRay's own order, `&&` then `;`: Ray starts even when the user's command fails.
+        return ["bash", "-c", f"{user} && {_ULIMIT}; exec {line}"]
+    words = _shell_words(" ".join(flags(params)))
+    if words is None:  # quoting or expansions only a shell reads right, or a line it rejects
+        return ["bash", "-c", f"{_ULIMIT}; exec {line}"]
+    return [*launcher, "start", *(["--head"] if node_type == "head" else []), *words]
+
+
+def ray_start_line(*, node_type: str, params: Mapping[str, str]) -> str:
+    """KubeRay's generated ``ray start`` line (also ``$KUBERAY_GEN_RAY_START_CMD``): each
+    rayStartParams value written into it verbatim, for a shell to read."""
+    return " ".join(["ray", "start", *(["--head"] if node_type == "head" else []), *flags(params)])
+
+
+def overwrites_command(cluster_annotations: Mapping[str, str] | None, template_meta: Any) -> bool:
+    """Whether KubeRay would run the container's command unchanged: the cluster's or the pod
+    template's ``ray.io/overwrite-container-cmd`` annotation is "true" (any case)."""
+    on_template = template_meta.get("annotations") if isinstance(template_meta, dict) else None
+    return any(
+        str((found or {}).get(OVERWRITE_CMD_ANNOTATION, "")).lower() == "true"
+        for found in (cluster_annotations, on_template)
+    )
+
+
+def _shell_words(text: str) -> list[str] | None:
+    """``text`` split into words as sh would split it, where no shell feature beyond quoting
+    and escapes is in it; None where only a shell can say what it means."""
+    if any(c in text for c in _SHELL_SPECIALS):
+        return None
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return None
 
 
 def environment(

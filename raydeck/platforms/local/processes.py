@@ -283,6 +283,12 @@ class ProcessSupervisor:
         self._reap()
         if _key(handle) in self._exit_codes:
             return False
+        if _key(handle) in self._children:
+            # Our own unreaped child: its pid cannot be reused, and a shell that execs its last
+            # command (`bash -c "…; ray start …"`, KubeRay's own pattern) changes the cmdline
+            # of the very same process, so the cmdline is no sign of another one.
+            stat = _read_stat(handle.pid)
+            return stat is not None and stat.running and stat.start_ticks == handle.start_ticks
         return _is_same_process(handle)
 
     def exit_code(self, handle: ProcessHandle) -> int | None:

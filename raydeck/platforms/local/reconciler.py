@@ -25,7 +25,7 @@ from raydeck.controller.loop import Result
 from raydeck.errors import NotFound, PlatformUnavailable
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.platforms.admission import AdmissionQueue, Decision
-from raydeck.platforms.local import nodes, sandbox, volumes
+from raydeck.platforms.local import logs, nodes, sandbox, volumes
 from raydeck.platforms.local.plan import (
     Backoff,
     NodeFailed,
@@ -405,8 +405,18 @@ class ClusterReconciler:
             node_dir=node_dir.root,
             auth_env=await self._ray_auth.node_env(obj.uid),
         )
+        # As KubeRay does, the generated line is at hand for a command that runs it itself.
+        env[nodes.GEN_RAY_START_CMD_ENV] = nodes.ray_start_line(
+            node_type=pod.node_type, params=params
+        )
         argv = nodes.command(
-            container, launcher=launcher_argv(), node_type=pod.node_type, params=params
+            container,
+            launcher=launcher_argv(),
+            node_type=pod.node_type,
+            params=params,
+            overwrite=nodes.overwrites_command(
+                obj.body.get("metadata", {}).get("annotations"), group.template.metadata
+            ),
         )
         cwd = Path(container.working_dir) if container.working_dir else node_dir.root
         if not cwd.is_dir():
@@ -457,12 +467,14 @@ class ClusterReconciler:
             nextRestartAt=self._clock.wall().timestamp() + action.delay,
         )
         await self._store.save_pod(pod)
+        output = await asyncio.to_thread(_last_output, pod)
         await self._store.record_event(
             obj,
             type_="Warning",
             reason="NodeFailed",
             message=f"Node {pod.name} {action.why} (exit code {code}); "
-            f"restarting in {action.delay:.1f}s",
+            f"restarting in {action.delay:.1f}s"
+            + (f"; its last output:\n{output}" if output else ""),
         )
 
     async def _mark_registered(self, observed: list[Observed]) -> None:
@@ -657,3 +669,15 @@ def _endpoints(head: PodRecord) -> dict[str, str]:
         "serve": "serve",
     }
     return {label: str(ports[key]) for key, label in names.items() if key in ports}
+
+
+def _last_output(pod: PodRecord, *, lines: int = 8, width: int = 300) -> str:
+    """The last lines the node wrote, so its failure event says why (Ray's own error, a shell's
+    syntax error, a missing file) and not only that it exited."""
+    path = pod.data.get("logPath")
+    if not path:
+        return ""
+    kept = [
+        line.rstrip()[:width] for line in logs.tail_lines(Path(path), lines * 4) if line.strip()
+    ]
+    return "\n".join(kept[-lines:])

@@ -54,7 +54,7 @@ def test_ray_start_params_win_over_limits_and_group_resources_win_over_both() ->
         head_group(rayStartParams={}, resources={"CPU": "3", "TPU": "4"}).spec.head_group_spec,
         node_type="head",
     )
-    assert params["num-cpus"] == "3" and params["resources"] == '{"TPU": 4.0}'
+    assert params["num-cpus"] == "3" and params["resources"] == "'{\"TPU\":4}'"
 
 
 def test_addresses_and_ports_from_the_spec_are_replaced_and_reported() -> None:
@@ -88,13 +88,79 @@ def test_container_command_runs_before_ray_unless_it_starts_ray_itself() -> None
     container = head_group().spec.head_group_spec.template.spec.containers[0]
     container.command = ["echo", "hi"]
     argv = nodes.command(container, launcher=["L"], node_type="head", params={"block": "true"})
-    assert argv == ["bash", "-c", "echo hi && exec L start --head --block"]
-    container.command, container.args = ["/bin/sh", "-c"], ["ray start --head --block"]
-    assert nodes.command(container, launcher=["L"], node_type="head", params={}) == [
+    assert argv == [
         "bash",
         "-c",
-        "/bin/sh -c ray start --head --block",
+        "echo hi && ulimit -n ${RAY_START_ULIMIT_OPEN_FILES:-65536}; exec ray start --head --block",
     ]
+    container.command, container.args = ["/bin/sh", "-c"], ["ray start --head --block"]
+    # A command that starts Ray itself runs as the container's argv, exactly as written.
+    assert nodes.command(container, launcher=["L"], node_type="head", params={}) == [
+        "/bin/sh",
+        "-c",
+        "ray start --head --block",
+    ]
+
+
+def argv_for(params: dict[str, str]) -> list[str]:
+    container = head_group().spec.head_group_spec.template.spec.containers[0]
+    return nodes.command(container, launcher=["L"], node_type="head", params=params)
+
+
+def test_a_resources_value_quoted_for_kuberays_shell_line_reaches_ray_unquoted() -> None:
+    # rayStartParams.resources: '"{\"resource1\": 2, \"resource2\": 3}"' (ray-job.resources.yaml)
+    argv = argv_for({"resources": '"{\\"resource1\\": 2, \\"resource2\\": 3}"', "block": "true"})
+    assert argv == [
+        "L",
+        "start",
+        "--head",
+        "--block",
+        '--resources={"resource1": 2, "resource2": 3}',
+    ]
+
+
+def test_single_quoted_and_plain_values_reach_ray_as_the_shell_would_pass_them() -> None:
+    argv = argv_for({"resources": "'{\"TPU\":4}'", "num-cpus": "2", "object-store-memory": "1e9"})
+    assert argv == [
+        "L",
+        "start",
+        "--head",
+        "--num-cpus=2",
+        "--object-store-memory=1e9",
+        '--resources={"TPU":4}',
+    ]
+
+
+def test_a_value_with_shell_expansions_or_broken_quoting_runs_through_bash_as_in_a_pod() -> None:
+    for value in ("$HOME/x", "'unclosed"):
+        argv = argv_for({"temp-note": value})
+        assert argv[:2] == ["bash", "-c"], value
+        assert argv[2].endswith(f"exec ray start --head --temp-note={value}")
+
+
+def test_overwrite_container_cmd_runs_the_command_as_written_with_the_generated_line_at_hand() -> (
+    None
+):
+    container = head_group().spec.head_group_spec.template.spec.containers[0]
+    container.command = ["/bin/bash", "-c", "--"]
+    container.args = ["ulimit -n 65536; echo head; $KUBERAY_GEN_RAY_START_CMD"]
+    params = {"num-cpus": "1", "block": "true"}
+    argv = nodes.command(container, launcher=["L"], node_type="head", params=params, overwrite=True)
+    assert argv == [
+        "/bin/bash",
+        "-c",
+        "--",
+        "ulimit -n 65536; echo head; $KUBERAY_GEN_RAY_START_CMD",
+    ]
+    line = nodes.ray_start_line(node_type="head", params=params)
+    assert line == "ray start --head --block --num-cpus=1"
+
+
+def test_the_overwrite_annotation_counts_on_the_cluster_or_the_pod_template_in_any_case() -> None:
+    assert nodes.overwrites_command({"ray.io/overwrite-container-cmd": "True"}, None)
+    assert nodes.overwrites_command({}, {"annotations": {"ray.io/overwrite-container-cmd": "true"}})
+    assert not nodes.overwrites_command({"ray.io/overwrite-container-cmd": "false"}, {})
+    assert not nodes.overwrites_command(None, None)
 
 
 def _container(env: list[dict[str, str]]) -> Container:
@@ -162,3 +228,9 @@ def test_gpu_indices_are_disjoint_across_nodes() -> None:
     assert nodes.assign_gpus(2, taken=set()) == [0, 1]
     assert nodes.assign_gpus(2, taken={0, 2}) == [1, 3]
     assert nodes.assign_gpus(0, taken={0}) == []
+
+
+def test_overwrite_on_a_container_without_a_command_still_starts_ray() -> None:
+    container = head_group().spec.head_group_spec.template.spec.containers[0]
+    argv = nodes.command(container, launcher=["L"], node_type="head", params={}, overwrite=True)
+    assert argv == ["L", "start", "--head"]

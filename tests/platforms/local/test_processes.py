@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from raydeck.platforms.local.processes import TAG_ENV, ProcessHandle, ProcessSupervisor
+from tests.support.waiting import eventually
 
 SLEEPER = "import time; time.sleep(120)"
 
@@ -367,3 +368,25 @@ def test_a_handle_survives_a_round_trip_through_its_json_record() -> None:
 def test_from_record_rejects_a_malformed_record(broken: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="process record"):
         ProcessHandle.from_record(broken)
+
+
+async def test_a_shell_that_execs_its_last_command_is_still_the_same_live_process(
+    supervisor: ProcessSupervisor, tag_prefix: str, tmp_path: Path
+) -> None:
+    # KubeRay's pattern `bash -c "…; $KUBERAY_GEN_RAY_START_CMD"`: bash execs, the cmdline changes.
+    marker = tmp_path / "exec-done"
+    handle = supervisor.spawn(
+        ["bash", "-c", f"touch {marker}; exec {sys.executable} -c 'import time; time.sleep(120)'"],
+        env={"PATH": os.environ["PATH"]},
+        cwd=tmp_path,
+        log_path=tmp_path / "exec.log",
+        tag=f"{tag_prefix}execs",
+    )
+
+    async def replaced() -> bool:
+        cmdline = Path(f"/proc/{handle.pid}/cmdline").read_bytes()
+        return marker.exists() and cmdline.startswith(sys.executable.encode())
+
+    await eventually(replaced, timeout=30, interval=0.05, what="bash to exec python")
+    assert supervisor.is_alive(handle)
+    assert supervisor.exit_code(handle) is None
