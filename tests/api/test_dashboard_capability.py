@@ -62,3 +62,27 @@ async def test_a_session_is_sent_to_a_capability_that_opens_only_that_dashboard(
             assert (await anonymous.get(BASE, headers=headers)).status_code == 401
         login = await anonymous.get(f"/rayclusters/default/a/dashboard/~{cap}/api/authenticate")
         assert login.status_code == 403
+
+
+async def test_a_capability_dies_with_the_session_it_was_issued_for(
+    api: httpx.AsyncClient, transport: httpx.ASGITransport
+) -> None:
+    """The in-memory platform runs nothing: a live capability gets 'not running' (409), a
+    revoked one the same 404 as a made-up one."""
+    assert (await api.post(BASE, json=raycluster("a"))).status_code == 201
+    async with httpx.AsyncClient(transport=transport, base_url="http://raydeck") as browser:
+        form = {"username": "admin", "password": ADMIN_PASSWORD}
+        signed_in = await browser.post("/api/v1/session", data=form)
+        session = signed_in.cookies["raydeck_session"]
+        cookie = {
+            "Cookie": f"raydeck_session={session}",
+            "X-CSRF-Token": signed_in.json()["csrfToken"],
+        }
+        ctx = transport.app.state.context  # type: ignore[attr-defined]
+        principal = await ctx.auth.authenticate(session, via="session")
+        target = await ctx.monitoring.cluster("default", "a")
+        cap = await ctx.dashboard_access.issue(principal, "default", "a", target.uid)
+        path = f"/rayclusters/default/a/dashboard/~{cap}/api/version"
+        assert (await browser.get(path)).status_code == 409  # genuine: only the cluster is off
+        assert (await browser.delete("/api/v1/session", headers=cookie)).status_code < 400
+        assert (await browser.get(path)).status_code == 404
