@@ -39,6 +39,7 @@ from raydeck.console.mount import mount as mount_console
 from raydeck.errors import FieldError, InvalidInput, NotFound
 from raydeck.managers.audit import AuditLog
 from raydeck.managers.auth import AuthManager
+from raydeck.managers.dashboard_access import DashboardCapabilities
 from raydeck.managers.monitoring import MonitoringManager
 from raydeck.managers.objects import NamespaceManager, ObjectManager
 from raydeck.managers.quotas import QuotaManager
@@ -63,6 +64,9 @@ PUBLIC_ROUTERS: tuple[APIRouter, ...] = (
     auth.public_router,
     health.router,
     monitoring.public_router,
+    # Authorized by the capability in its path, never by a cookie (see routes/dashboard.py);
+    # listed before the guarded dashboard routes so that its paths match here first.
+    dashboard.capability_router,
 )
 #: Every other router; each route in them requires a token or session (401 otherwise).
 GUARDED_ROUTERS: tuple[APIRouter, ...] = (
@@ -154,6 +158,7 @@ def create_app(
             audit=audit_log,
         ),
         monitoring=monitor,
+        dashboard_access=DashboardCapabilities(store),
     )
 
     @asynccontextmanager

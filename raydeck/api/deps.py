@@ -18,6 +18,7 @@ from raydeck.errors import Forbidden, Unauthorized
 from raydeck.managers.access import Principal
 from raydeck.managers.audit import AuditLog
 from raydeck.managers.auth import AuthManager
+from raydeck.managers.dashboard_access import DashboardCapabilities
 from raydeck.managers.monitoring import MonitoringManager
 from raydeck.managers.objects import NamespaceManager, ObjectManager
 from raydeck.managers.quotas import QuotaManager
@@ -43,6 +44,7 @@ class AppContext:
     auth: AuthManager
     audit: AuditLog
     quotas: QuotaManager
+    dashboard_access: DashboardCapabilities
 
 
 def get_context(request: Request) -> AppContext:

@@ -203,6 +203,14 @@ class MonitoringManager:
         target = await self.running_cluster(namespace, name)
         return await self._platform.dashboard_upstream(target)
 
+    async def dashboard_of(self, target: ClusterTarget) -> DashboardUpstream:
+        """The same for a target already looked up (whose uid a dashboard capability names)."""
+        if not target.running:
+            raise InvalidState(
+                f"RayCluster {target.namespace}/{target.name} is not running; start it first"
+            )
+        return await self._platform.dashboard_upstream(target)
+
     # -- raydeck's own metrics --------------------------------------------------------------
 
     async def refresh_resource_gauges(self) -> None:

@@ -298,3 +298,16 @@ def put_quota(conn: Connection, quota: QuotaRecord) -> QuotaRecord:
 
 def list_quotas(conn: Connection) -> dict[str, QuotaRecord]:
     return {r.namespace: _quota(r) for r in conn.execute(sa.select(schema.quotas))}
+
+
+def live_token(
+    conn: Connection, token_id: str, now: float
+) -> tuple[TokenRecord, UserRecord, str] | None:
+    """The token with that id, its user and its secret's hash, if all still exist and the token
+    has not expired (what a dashboard capability derived from the token checks on every use)."""
+    table = schema.tokens
+    row = conn.execute(sa.select(table).where(table.c.id == token_id)).first()
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    user = find_user(conn, row.username)
+    return None if user is None else (_token(row), user, str(row.secret_hash))

@@ -88,10 +88,12 @@ def test_a_dashboard_redirect_stays_under_raydecks_prefix_whatever_proxy_wrote_i
         "https://127.0.0.1:6443/api/v1/namespaces/ns/services/c-head-svc:dashboard/proxy"
     )
     prefix = "/rayclusters/ns/c/dashboard"
-    assert local_location("/#/jobs", "http://127.0.0.1:8265", "ns", "c") == prefix + "/#/jobs"
+    assert local_location("/#/jobs", "http://127.0.0.1:8265", prefix) == prefix + "/#/jobs"
     for written in (via_api_server + "/jobs", httpx.URL(via_api_server).path + "/jobs"):
-        assert local_location(written, via_api_server, "ns", "c") == prefix + "/jobs"
-    assert local_location("https://ray.io/", via_api_server, "ns", "c") == "https://ray.io/"
+        assert local_location(written, via_api_server, prefix) == prefix + "/jobs"
+    assert local_location("https://ray.io/", via_api_server, prefix) == "https://ray.io/"
+    under = prefix + "/~cap"
+    assert local_location("/jobs", "http://127.0.0.1:8265", under) == under + "/jobs"
 
 
 def test_only_a_kubernetes_status_counts_as_the_gateway_failing() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -18,11 +19,23 @@ import httpx
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from raydeck.api.deps import ContextDep, DashboardAccessDep, authorize_dashboard_socket
+from raydeck.api.deps import (
+    AppContext,
+    ContextDep,
+    DashboardAccessDep,
+    authorize_dashboard_socket,
+)
 from raydeck.errors import Forbidden, PlatformUnavailable, RaydeckError
+from raydeck.managers.access import Principal
+from raydeck.monitoring.targets import ClusterTarget
+from raydeck.platforms.base import DashboardUpstream
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
+#: Routes under a capability: included without raydeck's login guard, they check the path.
+capability_router = APIRouter(tags=["dashboard"], include_in_schema=False)
 PREFIX = "/rayclusters/{namespace}/{name}/dashboard"
+CAPABILITY_PREFIX = PREFIX + "/~{capability}"
+_READING = ("GET", "HEAD")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 #: Websocket close codes (RFC 6455 §7.4.1): refused, and upstream unavailable.
 _POLICY_VIOLATION = 1008
@@ -54,8 +67,14 @@ _UNREACHABLE = frozenset({502, 503, 504})
 
 @router.api_route(PREFIX, methods=METHODS)
 async def dashboard_root(
-    request: Request, namespace: str, name: str, _allowed: DashboardAccessDep
+    request: Request,
+    context: ContextDep,
+    namespace: str,
+    name: str,
+    principal: DashboardAccessDep,
 ) -> RedirectResponse:
+    if principal.via == "session" and request.method in _READING:
+        return await _to_capability(request, context, principal, namespace, name)
     # The dashboard's paths are relative: they resolve against the trailing slash.
     return RedirectResponse(request.url.path + "/", status_code=307)
 
@@ -67,10 +86,80 @@ async def dashboard(
     namespace: str,
     name: str,
     path: str,
-    _allowed: DashboardAccessDep,
+    principal: DashboardAccessDep,
 ) -> Response:
+    if principal.via == "session" and request.method in _READING:
+        # A browser: its sandboxed page sends no cookie, so it gets the capability path.
+        return await _to_capability(request, context, principal, namespace, name)
     refuse_ray_login(path)
     upstream = await context.monitoring.dashboard(namespace, name)
+    return await _proxy(request, upstream, namespace, name, path, plain_prefix(namespace, name))
+
+
+@capability_router.api_route(CAPABILITY_PREFIX, methods=METHODS)
+async def dashboard_root_by_capability(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.url.path + "/", status_code=307)
+
+
+@capability_router.api_route(CAPABILITY_PREFIX + "/{path:path}", methods=METHODS)
+async def dashboard_by_capability(
+    request: Request, context: ContextDep, namespace: str, name: str, capability: str, path: str
+) -> Response:
+    """The dashboard for a sandboxed page: authorized by the capability in the path alone."""
+    refuse_ray_login(path)
+    write = request.method not in _READING
+    target = await _capability_target(context, capability, namespace, name, write=write)
+    upstream = await context.monitoring.dashboard_of(target)
+    prefix = capability_prefix(namespace, name, capability)
+    response = await _proxy(request, upstream, namespace, name, path, prefix)
+    response.headers.update(null_origin_headers(request.headers.get("origin")))
+    return response
+
+
+@capability_router.options(CAPABILITY_PREFIX + "/{path:path}")
+async def dashboard_preflight(request: Request) -> Response:
+    """CORS preflights of the sandboxed page's own calls; they carry no credential and get
+    only what may be asked, so they are answered without looking at the capability."""
+    headers = preflight_headers(
+        request.headers.get("origin"), request.headers.get("access-control-request-headers")
+    )
+    return Response(status_code=204 if headers else 403, headers=headers)
+
+
+async def _to_capability(
+    request: Request, context: AppContext, principal: Principal, namespace: str, name: str
+) -> RedirectResponse:
+    target = await context.monitoring.running_cluster(namespace, name)
+    capability = await context.dashboard_access.issue(principal, namespace, name, target.uid)
+    rest = request.url.path[len(plain_prefix(namespace, name)) :] or "/"
+    location = capability_prefix(namespace, name, capability) + rest
+    if request.url.query:
+        location += "?" + request.url.query
+    # The location is a credential: no cache keeps it.
+    return RedirectResponse(location, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+async def _capability_target(
+    context: AppContext, capability: str, namespace: str, name: str, *, write: bool
+) -> ClusterTarget:
+    """The cluster the capability opens, refused alike whether the cluster or the capability is
+    unknown, so that no one without a valid capability learns which clusters exist."""
+    try:
+        target = await context.monitoring.cluster(namespace, name)
+    except RaydeckError:
+        target = ClusterTarget(namespace, name, "", ())
+    await context.dashboard_access.principal(capability, namespace, name, target.uid, write=write)
+    return target
+
+
+async def _proxy(
+    request: Request,
+    upstream: DashboardUpstream,
+    namespace: str,
+    name: str,
+    path: str,
+    prefix: str,
+) -> Response:
     client: httpx.AsyncClient = upstream.client or request.app.state.proxy_client
     # The caller's own credentials stay with raydeck; Ray gets the cluster's, if it has any.
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED}
@@ -97,7 +186,7 @@ async def dashboard(
     kept.pop("content-encoding", None)
     sandboxed(kept)
     if "location" in kept:
-        kept["location"] = local_location(kept["location"], upstream.base_url, namespace, name)
+        kept["location"] = local_location(kept["location"], upstream.base_url, prefix)
     if response.status_code in _UNREACHABLE:
         content = await _read(response)
         reason = gateway_reason(content)
@@ -120,6 +209,26 @@ async def dashboard_socket(websocket: WebSocket, namespace: str, name: str, path
     except RaydeckError as e:
         await websocket.close(code=_POLICY_VIOLATION, reason=e.message[:120])
         return
+    await _relay(websocket, upstream_at, path)
+
+
+@capability_router.websocket(CAPABILITY_PREFIX + "/{path:path}")
+async def dashboard_socket_by_capability(
+    websocket: WebSocket, namespace: str, name: str, capability: str, path: str
+) -> None:
+    """The same for the sandboxed page (the dashboard's log views): the capability decides,
+    whatever origin the page has (a sandboxed one has none)."""
+    context = websocket.app.state.context
+    try:
+        target = await _capability_target(context, capability, namespace, name, write=False)
+        upstream_at = await context.monitoring.dashboard_of(target)
+    except RaydeckError as e:
+        await websocket.close(code=_POLICY_VIOLATION, reason=e.message[:120])
+        return
+    await _relay(websocket, upstream_at, path)
+
+
+async def _relay(websocket: WebSocket, upstream_at: DashboardUpstream, path: str) -> None:
     if upstream_at.client is not None:
         # The platform's credentials live in its own HTTP client, which speaks no websocket.
         await websocket.close(
@@ -199,10 +308,10 @@ def refuse_ray_login(path: str) -> None:
         )
 
 
-def local_location(location: str, base_url: str, namespace: str, name: str) -> str:
-    """A redirect of the dashboard's as a path under raydeck's prefix: the dashboard's root
-    (``base_url``, or its path, as a proxy in between writes it) becomes the prefix."""
-    prefix = f"/rayclusters/{namespace}/{name}/dashboard"
+def local_location(location: str, base_url: str, prefix: str) -> str:
+    """A redirect of the dashboard's as a path under raydeck's ``prefix`` (plain or capability):
+    the dashboard's root (``base_url``, or its path, as a proxy in between writes it) becomes
+    the prefix."""
     base_path = httpx.URL(base_url).path.rstrip("/")
     for root in (base_url.rstrip("/"), base_path):
         if root and (location == root or location.startswith(root + "/")):
@@ -210,6 +319,40 @@ def local_location(location: str, base_url: str, namespace: str, name: str) -> s
     if location.startswith("/") and not location.startswith("//"):
         return prefix + location
     return location
+
+
+def plain_prefix(namespace: str, name: str) -> str:
+    return f"/rayclusters/{namespace}/{name}/dashboard"
+
+
+def capability_prefix(namespace: str, name: str, capability: str) -> str:
+    return f"{plain_prefix(namespace, name)}/~{capability}"
+
+
+#: What a preflight may ask for: header names are RFC 9110 tokens.
+_HEADER_NAMES = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+def null_origin_headers(origin: str | None) -> dict[str, str]:
+    """CORS for the sandboxed page's own calls: its origin is opaque (``null``), and only that
+    origin is allowed, without credentials (no cookie is ever wanted under a capability)."""
+    allowed = {"Access-Control-Allow-Origin": "null"} if origin == "null" else {}
+    return {**allowed, "Vary": "Origin"}
+
+
+def preflight_headers(origin: str | None, requested: str | None) -> dict[str, str]:
+    """The answer to a preflight from the sandboxed page; empty (refused) from any other origin."""
+    if origin != "null":
+        return {}
+    names = [n.strip() for n in (requested or "").split(",") if n.strip()]
+    headers = {
+        **null_origin_headers(origin),
+        "Access-Control-Allow-Methods": ", ".join(METHODS),
+        "Access-Control-Max-Age": "600",
+    }
+    if names and all(_HEADER_NAMES.match(n) for n in names):
+        headers["Access-Control-Allow-Headers"] = ", ".join(names)
+    return headers
 
 
 def gateway_reason(content: bytes) -> str | None:
