@@ -27,6 +27,7 @@ from raydeck.platforms.local.owned import (
     owner_uid,
     queued_problem,
 )
+from raydeck.platforms.local.prologue import current
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.ray_jobs import RayJobsApi
 from raydeck.platforms.local.submitter import SubmitterError, submission
@@ -55,14 +56,10 @@ class JobReconciler:
         return RayJobsApi(status.get("dashboardURL", ""), headers=headers)
 
     async def reconcile(self, key: ObjectKey) -> Result:
-        try:
-            obj = await self._store.get(key)
-        except NotFound:
-            await self._delete_owned_clusters(key, keep_uid=None)
+        found = await current(self._store, key, rj.RayJob, self._delete_owned_clusters)
+        if found is None:
             return Result()
-        if obj.is_template:
-            return Result()
-        job = rj.RayJob.model_validate(obj.to_wire())
+        obj, job = found.obj, found.model
         status = copy.deepcopy(obj.status or {})
         now = self._clock.wall().timestamp()
         requeue = await self._step(obj, job, status, now)
@@ -388,7 +385,8 @@ class JobReconciler:
         await self._store.delete(cluster.key)
         await self._event(obj, "Normal", "DeletedRayCluster", f"Deleted RayCluster {name}")
 
-    async def _delete_owned_clusters(self, key: ObjectKey, *, keep_uid: str | None) -> None:
+    async def _delete_owned_clusters(self, key: ObjectKey, keep_uid: str | None) -> None:
+        """Clusters created for a deleted RayJob, or for an older one of the same name."""
         for cluster in await owned_clusters(self._store, key):
             if owner_uid(cluster) != keep_uid:
                 await self._store.delete(cluster.key)

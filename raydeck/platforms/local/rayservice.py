@@ -41,6 +41,7 @@ from raydeck.platforms.local.owned import (
     queued_problem,
 )
 from raydeck.platforms.local.ports import PortAllocator
+from raydeck.platforms.local.prologue import current
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.serve_api import AppState, DeployRejected, ServeApi, proxy_healthy
 from raydeck.resources import raycluster as rc
@@ -205,6 +206,14 @@ class ServiceReconciler:
             return None
         return endpoint
 
+    async def _remove_leftovers(self, key: ObjectKey, keep_uid: str | None) -> None:
+        """The endpoints of a deleted RayService or of an older one of the same name, and, once
+        the RayService is gone, its clusters."""
+        await self._close_endpoints_of(key, keep_uid=keep_uid)
+        if keep_uid is None:
+            for cluster in await owned_clusters(self._store, key):
+                await self._delete(cluster)
+
     async def _close_endpoints_of(self, key: ObjectKey, *, keep_uid: str | None) -> None:
         for uid, (owner, endpoint) in list(self._endpoints.items()):
             if owner == key and uid != keep_uid:
@@ -215,17 +224,10 @@ class ServiceReconciler:
     # -- the pass -------------------------------------------------------------------------
 
     async def reconcile(self, key: ObjectKey) -> Result:
-        try:
-            obj = await self._store.get(key)
-        except NotFound:
-            await self._close_endpoints_of(key, keep_uid=None)
-            for cluster in await owned_clusters(self._store, key):
-                await self._delete(cluster)
+        found = await current(self._store, key, rs.RayService, self._remove_leftovers)
+        if found is None:
             return Result()
-        if obj.is_template:
-            return Result()
-        await self._close_endpoints_of(key, keep_uid=obj.uid)
-        service = rs.RayService.model_validate(obj.to_wire())
+        obj, service = found.obj, found.model
         config, _errors = parse_serve_config(service.spec.serve_config_v2)
         if config is None:  # validated before it was stored; only an edit behind raydeck's back
             return Result()

@@ -39,6 +39,7 @@ from raydeck.platforms.local.plan import (
 )
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessHandle, ProcessSupervisor
+from raydeck.platforms.local.prologue import current
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.raynode import launcher_argv
 from raydeck.platforms.local.tenants import Tenant, TenantUsers
@@ -107,15 +108,10 @@ class ClusterReconciler:
         return f"{self._tag_prefix}{owner_uid}/{pod_name}"
 
     async def reconcile(self, key: ObjectKey) -> Result:
-        try:
-            obj = await self._store.get(key)
-        except NotFound:
-            await self._remove_leftovers(key, keep_uid=None)
+        found = await current(self._store, key, rc.RayCluster, self._remove_leftovers)
+        if found is None:
             return Result()
-        if obj.is_template:
-            return Result()
-        await self._remove_leftovers(key, keep_uid=obj.uid)
-        cluster = rc.RayCluster.model_validate(obj.to_wire())
+        obj, cluster = found.obj, found.model
         if not cluster.is_suspended() and not await self._store.list_pods(obj.uid):
             decision = await self._admission.decision(obj.key)
             if not decision.admitted:
@@ -518,7 +514,7 @@ class ClusterReconciler:
 
         await asyncio.gather(*(stop(p) for p in pods))
 
-    async def _remove_leftovers(self, key: ObjectKey, *, keep_uid: str | None) -> None:
+    async def _remove_leftovers(self, key: ObjectKey, keep_uid: str | None) -> None:
         """Nodes of a deleted object, or of an older object that had the same name."""
         leftovers = [
             p
