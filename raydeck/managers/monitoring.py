@@ -47,7 +47,7 @@ class ClusterMetrics:
     target: ClusterTarget
     range: str
     source: str
-    #: Each node with its figures per bucket of the range (``ov.node_points``).
+    #: Each node with its figures per bucket of the range: ``ov.node_points``, JSON already.
     nodes: list[tuple[NodeTarget, list[dict[str, Any]]]]
 
     def to_wire(self) -> dict[str, Any]:  # JSON out: GET …/metrics
