@@ -2,7 +2,7 @@
 
 Managers run them through ``Store.transact`` so each call is one transaction on
 the store's thread. They enforce uniqueness and existence; who may call them
-is decided in ``managers/auth.py``, not here.
+is decided in the managers (``auth.py``, ``users.py``, ``quotas.py``), not here.
 """
 
 from __future__ import annotations
