@@ -22,24 +22,7 @@ from raydeck.resources.configmap import ConfigMap
 from raydeck.resources.kinds import RAYCLUSTER, RAYJOB, RAYSERVICE
 from raydeck.resources.meta import ObjectMeta
 from raydeck.resources.rayjob import RayJob
-from raydeck.store.records import StoredObject
-from tests.support.samples import raycluster, rayjob, rayservice
-
-
-def stored(body: dict[str, Any], status: dict[str, Any] | None = None) -> StoredObject:
-    return StoredObject(
-        kind=body["kind"],
-        namespace="default",
-        name=body["metadata"]["name"],
-        uid="u1",
-        resource_version=3,
-        generation=1,
-        created_at="2026-01-01T00:00:00Z",
-        is_template=False,
-        creator="alice",
-        body=body,
-        status=status,
-    )
+from tests.support.samples import raycluster, rayjob, rayservice, stored
 
 
 def test_validation_keeps_the_typed_model_beside_the_defaulted_body() -> None:
@@ -95,11 +78,11 @@ def test_a_configmap_is_never_suspended_and_cannot_be() -> None:
 def test_a_rayjob_has_finished_only_when_its_deployment_is_terminal(
     status: dict[str, Any] | None, finished: bool
 ) -> None:
-    assert has_finished(stored(rayjob("j"), status).as_(RayJob)) is finished
+    assert has_finished(stored(rayjob("j"), status=status).as_(RayJob)) is finished
 
 
 def test_a_raycluster_never_finishes() -> None:
-    assert not has_finished(stored(raycluster("c"), {"state": "failed"}).model)
+    assert not has_finished(stored(raycluster("c"), status={"state": "failed"}).model)
 
 
 def test_each_kind_names_the_cluster_spec_it_starts_and_its_path() -> None:
