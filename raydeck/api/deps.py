@@ -20,7 +20,8 @@ from raydeck.managers.audit import AuditLog
 from raydeck.managers.auth import AuthManager
 from raydeck.managers.dashboard_access import DashboardCapabilities
 from raydeck.managers.monitoring import MonitoringManager
-from raydeck.managers.objects import NamespaceManager, ObjectManager
+from raydeck.managers.namespaces import NamespaceManager
+from raydeck.managers.objects import ObjectManager
 from raydeck.managers.quotas import QuotaManager
 from raydeck.platforms.base import Platform
 from raydeck.settings import Settings

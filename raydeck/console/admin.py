@@ -47,7 +47,7 @@ async def _attempt(area: ui.column, action: Callable[[], Awaitable[Any]]) -> boo
 
 async def _namespace_names(session: ConsoleSession) -> list[str]:
     namespaces = await session.context.namespaces.list(await session.actor())
-    return [n["metadata"]["name"] for n in namespaces]
+    return [n.name for n in namespaces]
 
 
 # -- users ------------------------------------------------------------------------------------
@@ -211,13 +211,7 @@ async def namespaces_page(session: ConsoleSession) -> None:
         except RaydeckError as e:
             notify_error(e)
             return
-        rows = [
-            {
-                "name": n["metadata"]["name"],
-                "created": n["metadata"].get("creationTimestamp", ""),
-            }
-            for n in namespaces
-        ]
+        rows = [{"name": n.name, "created": n.created_at} for n in namespaces]
         grid = ui.table(rows=rows, row_key="name").props("flat bordered").classes("w-full")
         grid.add_slot(
             "body-cell-created",
@@ -285,7 +279,7 @@ async def quotas_page(session: ConsoleSession) -> None:
         except RaydeckError as e:
             notify_error(e)
             return
-        hard, used = quota["hard"], quota["used"]
+        hard, used = quota.hard.to_wire(), quota.used.to_wire()
         with body:
             inputs: dict[str, ui.input] = {}
             with ui.row().classes("items-start gap-4"):
@@ -334,12 +328,12 @@ async def quotas_page(session: ConsoleSession) -> None:
                 ui.table(
                     rows=[
                         {
-                            "position": q["position"],
-                            "kind": q["kind"],
-                            "name": q["name"],
-                            "priority": q["priority"],
-                            "reason": q["reason"],
-                            "since": q["createdAt"],
+                            "position": q.position,
+                            "kind": q.kind,
+                            "name": q.name,
+                            "priority": q.priority,
+                            "reason": q.reason,
+                            "since": q.created_at,
                         }
                         for q in queue
                     ],

@@ -15,7 +15,8 @@ from raydeck.errors import Unauthorized
 from raydeck.managers.access import Principal
 from raydeck.managers.auth import AuthManager
 from raydeck.managers.monitoring import MonitoringManager
-from raydeck.managers.objects import NamespaceManager, ObjectManager
+from raydeck.managers.namespaces import NamespaceManager
+from raydeck.managers.objects import ObjectManager
 from raydeck.managers.quotas import QuotaManager
 from raydeck.resources.kinds import Kind
 from raydeck.settings import Settings

@@ -405,7 +405,8 @@ class DetailPage:
         try:
             actor = await self._session.actor()
             actor.require_read(self._obj.namespace)
-            report = await self._session.context.monitoring.health(self._obj.namespace, cluster)
+            health = await self._session.context.monitoring.health(self._obj.namespace, cluster)
+            report = health.to_wire()
         except RaydeckError as e:
             ui.label("\n".join(error_lines(e))).classes("text-grey-7")
             return
@@ -439,9 +440,10 @@ class DetailPage:
             try:
                 actor = await self._session.actor()
                 actor.require_read(self._obj.namespace)
-                figures = await self._session.context.monitoring.cluster_metrics(
+                metrics = await self._session.context.monitoring.cluster_metrics(
                     self._obj.namespace, cluster, window.value
                 )
+                figures = metrics.to_wire()
             except RaydeckError as e:
                 note.set_text("\n".join(error_lines(e)))
                 return

@@ -162,9 +162,7 @@ class ListView:
 
     async def _filters(self) -> None:
         actor = await self._session.actor()
-        namespaces = [
-            n["metadata"]["name"] for n in await self._session.context.namespaces.list(actor)
-        ]
+        namespaces = [n.name for n in await self._session.context.namespaces.list(actor)]
         with ui.row().classes("w-full items-end gap-4"):
             ui.input("Search by name", on_change=self._searched).props(
                 "clearable debounce=120 dense outlined"

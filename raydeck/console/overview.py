@@ -110,9 +110,10 @@ class OverviewView:
         try:
             actor = await self._session.actor()
             counts = await self._counts(actor)
-            figures = await self._session.context.monitoring.overview(
+            overview = await self._session.context.monitoring.overview(
                 self._range, visible=actor.visible_filter()
             )
+            figures = overview.to_wire()
         except RaydeckError as e:
             notify_error(e)
             return

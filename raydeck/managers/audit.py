@@ -13,7 +13,7 @@ from raydeck.errors import FieldError, InvalidInput
 from raydeck.managers.access import Principal
 from raydeck.resources.meta import now_rfc3339
 from raydeck.store import accounts
-from raydeck.store.accounts import AuditRecord
+from raydeck.store.accounts import AuditDetails, AuditRecord
 from raydeck.store.store import Store
 
 MAX_AUDIT_ROWS = 1000
@@ -32,7 +32,7 @@ class AuditLog:
         namespace: str = "",
         name: str = "",
         outcome: str = "success",
-        details: dict[str, Any] | None = None,
+        details: AuditDetails | None = None,
     ) -> None:
         row = AuditRecord(
             0, now_rfc3339(), username, action, kind, namespace, name, outcome, details or {}
@@ -55,7 +55,7 @@ class AuditLog:
         )
 
 
-def audit_wire(record: AuditRecord) -> dict[str, Any]:
+def audit_wire(record: AuditRecord) -> dict[str, Any]:  # JSON out: one row of GET /audit
     return {
         "id": record.id,
         "time": record.at,

@@ -1,42 +1,40 @@
-"""Logins, bearer tokens, console sessions with CSRF tokens, and users: credentials to principals.
+"""Logins, bearer tokens and console sessions with CSRF tokens: credentials to principals.
 
-The API's guard calls ``authenticate`` for every request; the console will call
-``start_session`` and ``check_csrf``. Passwords are stored as Argon2id hashes,
-tokens as SHA-256 of a random secret shown once. What a principal may do is
-decided in ``access.py``; this module only establishes who it is.
+The API's guard calls ``authenticate`` for every request; the console calls
+``login`` with ``kind="session"`` and ``check_csrf`` on every change. Tokens are
+SHA-256 of a random secret shown once; passwords are ``passwords.py``'s, failed
+logins ``login_throttle.py``'s, user administration ``users.py``'s (reached as
+``auth.users`` or through the methods here). What a principal may do is decided
+in ``access.py``; this module only establishes who it is.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
-import math
 import secrets
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
-from raydeck.errors import FieldError, Forbidden, InvalidInput, NotFound, TooManyRequests
+from raydeck.errors import Forbidden, NotFound
 from raydeck.errors import Unauthorized as UnauthorizedError
 from raydeck.managers.access import Principal, Role, Via, parse_role
 from raydeck.managers.audit import AuditLog
+from raydeck.managers.login_throttle import LoginThrottle
+from raydeck.managers.passwords import Passwords, check_password
+from raydeck.managers.users import UserManager
 from raydeck.resources.meta import now_rfc3339
-from raydeck.resources.validation import check_namespace_name
 from raydeck.settings import AuthSettings
 from raydeck.store import accounts
-from raydeck.store.accounts import TokenRecord, UserRecord
+from raydeck.store.accounts import AuditDetails, TokenRecord, UserRecord
 from raydeck.store.store import Store
 
 log = logging.getLogger(__name__)
 ADMIN = "admin"
 TOKEN_PREFIX = "rdk_"
-MIN_PASSWORD_LENGTH = 8
 TokenKind = Literal["api", "session"]
 
 
@@ -53,64 +51,6 @@ class IssuedToken:
     csrf: str = ""
 
 
-@dataclass
-class _Failures:
-    count: int
-    last: float
-
-
-class LoginThrottle:
-    """Failed logins, counted per (user name, client) pair and per client, with back-off.
-
-    Once a key has ``limit`` failures, each further attempt must wait 1, 2, 4, ... seconds
-    after the last failure (at most ``window``); a key quiet for ``window`` is forgotten.
-    Nothing is counted per user name alone, so failures from one client never lock that user
-    out of another; the per-client key (``client_limit``) slows one client spraying names.
-    """
-
-    def __init__(
-        self, *, limit: int, client_limit: int, window: float, clock: Callable[[], float]
-    ) -> None:
-        self._limits = {"pair": limit, "client": client_limit}
-        self._window, self._clock = window, clock
-        self._failures: dict[tuple[str, ...], _Failures] = {}
-
-    def _keys(self, username: str, client: str) -> tuple[tuple[str, ...], ...]:
-        return (("pair", username, client), ("client", client))
-
-    def _current(self, key: tuple[str, ...]) -> _Failures | None:
-        found = self._failures.get(key)
-        if found is not None and self._clock() - found.last >= self._window:
-            del self._failures[key]  # forget quiet keys: the table stays small
-            return None
-        return found
-
-    def wait(self, key: tuple[str, ...]) -> float:
-        """Seconds before ``key`` may try again (0: now)."""
-        found = self._current(key)
-        excess = -1 if found is None else found.count - self._limits[key[0]]
-        if found is None or excess < 0:
-            return 0.0
-        delay = min(2.0 ** min(excess, 30), self._window)
-        return max(0.0, found.last + delay - self._clock())
-
-    def check(self, username: str, client: str) -> None:
-        wait = max(self.wait(key) for key in self._keys(username, client))
-        if wait > 0:
-            seconds = math.ceil(wait)
-            raise TooManyRequests(
-                f"too many failed logins; try again in {seconds} seconds", retry_after=seconds
-            )
-
-    def fail(self, username: str, client: str) -> None:
-        for key in self._keys(username, client):
-            found = self._current(key) or _Failures(0, 0.0)
-            self._failures[key] = _Failures(found.count + 1, self._clock())
-
-    def succeed(self, username: str, client: str) -> None:
-        self._failures.pop(self._keys(username, client)[0], None)
-
-
 class AuthManager:
     def __init__(
         self,
@@ -121,28 +61,28 @@ class AuthManager:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store, self._settings, self._audit, self._clock = store, settings, audit, clock
-        self._hasher = PasswordHasher()
+        self._passwords = Passwords()
         self._throttle = LoginThrottle(
             limit=settings.login_max_failures,
             client_limit=settings.login_client_max_failures,
             window=settings.login_window_seconds,
             clock=clock,
         )
-        #: Verified when the user does not exist, so that a login takes as long either way.
-        self._dummy_hash = ""
+        self.users = UserManager(store=store, audit=audit, passwords=self._passwords)
 
     # -- first start ----------------------------------------------------------------------
 
     async def ensure_admin(self, password: str | None) -> str | None:
         """Create ``admin`` if no user exists yet; returns the password if it was generated."""
-        await self._dummy()  # at start, so that no login pays for it
+        await self._passwords.dummy()  # at start, so that no login pays for it
         if await self._store.transact(accounts.count_users):
             return None
         generated = None if password else secrets.token_urlsafe(15)
         chosen = password or generated
         assert chosen is not None
-        _check_password(chosen)
-        record = UserRecord(ADMIN, await self._hash(chosen), "platform-admin", (), now_rfc3339())
+        check_password(chosen)
+        hashed = await self._passwords.hash(chosen)
+        record = UserRecord(ADMIN, hashed, "platform-admin", (), now_rfc3339())
         await self._store.transact(accounts.insert_user, record)
         await self._audit.record("system", "create", kind="User", name=ADMIN)
         return generated
@@ -159,7 +99,8 @@ class AuthManager:
         """Check the password and issue a token (``api``) or a session with a CSRF token."""
         self._throttle.check(username, client)
         user = await self._store.transact(accounts.find_user, username)
-        checked = await self._verify(user.password_hash if user else await self._dummy(), password)
+        known = user.password_hash if user else await self._passwords.dummy()
+        checked = await self._passwords.verify(known, password)
         if user is None or not checked:
             self._throttle.fail(username, client)
             await self._audit.record(
@@ -168,7 +109,7 @@ class AuthManager:
                 kind="User",
                 name=username,
                 outcome="failure",
-                details={"client": client, "via": kind},
+                details=AuditDetails(client=client, via=kind),
             )
             raise UnauthorizedError("the user name or password is wrong")
         self._throttle.succeed(username, client)
@@ -180,7 +121,7 @@ class AuthManager:
             "login",
             kind="User",
             name=username,
-            details={"client": client, "via": kind, "token": issued.record.id},
+            details=AuditDetails(client=client, via=kind, token=issued.record.id),
         )
         return issued
 
@@ -233,7 +174,7 @@ class AuthManager:
             "create",
             kind="Token",
             name=issued.record.id,
-            details={"description": description},
+            details=AuditDetails(description=description),
         )
         return issued
 
@@ -249,7 +190,11 @@ class AuthManager:
             raise NotFound(f"token {token_id!r} not found")
         await self._store.transact(accounts.delete_token, token_id)
         await self._audit.record(
-            actor.username, "delete", kind="Token", name=token_id, details={"user": token.username}
+            actor.username,
+            "delete",
+            kind="Token",
+            name=token_id,
+            details=AuditDetails(user=token.username),
         )
 
     async def _issue(self, username: str, *, kind: TokenKind, description: str) -> IssuedToken:
@@ -273,143 +218,24 @@ class AuthManager:
         await self._store.transact(accounts.insert_token, record, _hash_secret(secret))
         return IssuedToken(record, secret, csrf)
 
-    # -- passwords ------------------------------------------------------------------------
+    # -- users (``users.py``; kept here for the API and console) -------------------------
 
-    async def _dummy(self) -> str:
-        if not self._dummy_hash:
-            self._dummy_hash = await self._hash(secrets.token_urlsafe(16))
-        return self._dummy_hash
-
-    async def _hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
-
-    async def _verify(self, password_hash: str, password: str) -> bool:
-        def verify() -> bool:
-            try:
-                return self._hasher.verify(password_hash, password)
-            except (VerificationError, InvalidHashError):
-                return False
-
-        return await asyncio.to_thread(verify)
-
-    # -- users ----------------------------------------------------------------------------
-
-    async def create_user(self, actor: Principal, body: dict[str, Any]) -> UserRecord:
-        actor.require_admin("create users")
-        username = _username(body.get("username"))
-        password = body.get("password")
-        if not isinstance(password, str):
-            raise InvalidInput("the user is invalid", [FieldError("password", "Required value")])
-        _check_password(password)
-        role = parse_role(body.get("role", "viewer"))
-        namespaces = await self._namespaces(body.get("namespaces", []))
-        record = UserRecord(username, await self._hash(password), role, namespaces, now_rfc3339())
-        await self._store.transact(accounts.insert_user, record)
-        await self._audit.record(
-            actor.username,
-            "create",
-            kind="User",
-            name=username,
-            details={"role": role, "namespaces": list(namespaces)},
-        )
-        return record
+    async def create_user(self, actor: Principal, body: Mapping[str, object]) -> UserRecord:
+        return await self.users.create(actor, body)
 
     async def update_user(
-        self, actor: Principal, username: str, body: dict[str, Any]
+        self, actor: Principal, username: str, body: Mapping[str, object]
     ) -> UserRecord:
-        """Change role, namespaces (platform-admin) or password (the admin or the user)."""
-        current = await self.get_user(actor, username)
-        if set(body) - {"password", "currentPassword"}:
-            actor.require_admin("change roles or namespaces")
-        unknown = set(body) - {"password", "currentPassword", "role", "namespaces", "username"}
-        if unknown:
-            raise InvalidInput(
-                "the user change is invalid",
-                [FieldError(k, "unknown field; use password, role or namespaces") for k in unknown],
-            )
-        if body.get("username", username) != username:
-            raise InvalidInput(
-                "the user change is invalid", [FieldError("username", "cannot be changed")]
-            )
-        updated = current
-        if "password" in body:
-            password = body["password"]
-            if not isinstance(password, str):
-                raise InvalidInput(
-                    "the user change is invalid", [FieldError("password", "must be a string")]
-                )
-            _check_password(password)
-            if username == actor.username:
-                await self._require_current_password(current, body.get("currentPassword"))
-            updated = replace(updated, password_hash=await self._hash(password))
-        if "role" in body:
-            updated = replace(updated, role=parse_role(body["role"]))
-            if current.username == actor.username and updated.role != "platform-admin":
-                raise InvalidInput(
-                    "the user change is invalid",
-                    [FieldError("role", "you cannot take the platform-admin role from yourself")],
-                )
-        if "namespaces" in body:
-            updated = replace(updated, namespaces=await self._namespaces(body["namespaces"]))
-        await self._store.transact(accounts.update_user, updated)
-        changed = sorted(k for k in body if k not in ("username", "currentPassword"))
-        details: dict[str, Any] = {"changed": changed}
-        if "password" in body:
-            # A new password ends every other way in: a stolen token or session stops working.
-            # The request's own token or session stays when users change their own password.
-            keep = actor.token_id if username == actor.username else ""
-            details["revokedTokens"] = await self._store.transact(
-                accounts.delete_tokens_except, username, keep
-            )
-        await self._audit.record(
-            actor.username, "update", kind="User", name=username, details=details
-        )
-        return updated
-
-    async def _require_current_password(self, user: UserRecord, presented: object) -> None:
-        if not isinstance(presented, str) or not presented:
-            raise InvalidInput(
-                "the password change is invalid",
-                [FieldError("currentPassword", "Required value: your current password")],
-            )
-        if not await self._verify(user.password_hash, presented):
-            raise InvalidInput(
-                "the password change is invalid",
-                [FieldError("currentPassword", "is not your current password")],
-            )
+        return await self.users.update(actor, username, body)
 
     async def get_user(self, actor: Principal, username: str) -> UserRecord:
-        if username != actor.username and not actor.is_platform_admin:
-            raise NotFound(f"user {username!r} not found")
-        return await self._store.transact(accounts.get_user, username)
+        return await self.users.get(actor, username)
 
     async def list_users(self, actor: Principal) -> list[UserRecord]:
-        actor.require_admin("list users")
-        return await self._store.transact(accounts.list_users)
+        return await self.users.list(actor)
 
     async def delete_user(self, actor: Principal, username: str) -> None:
-        actor.require_admin("delete users")
-        if username == actor.username:
-            raise InvalidInput(
-                "the user cannot be deleted", [FieldError("username", "you cannot delete yourself")]
-            )
-        await self._store.transact(accounts.delete_user, username)
-        await self._audit.record(actor.username, "delete", kind="User", name=username)
-
-    async def _namespaces(self, value: object) -> tuple[str, ...]:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise InvalidInput(
-                "the user is invalid", [FieldError("namespaces", "must be a list of names")]
-            )
-        existing = {n.name for n in await self._store.list_namespaces()}
-        errors = [
-            FieldError(f"namespaces[{i}]", f"namespace {v!r} does not exist")
-            for i, v in enumerate(value)
-            if v not in existing
-        ]
-        if errors:
-            raise InvalidInput("the user is invalid", errors)
-        return tuple(dict.fromkeys(value))
+        await self.users.delete(actor, username)
 
 
 def _principal(
@@ -421,24 +247,7 @@ def _principal(
     )
 
 
-def _username(value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput("the user is invalid", [FieldError("username", "Required value")])
-    errors = check_namespace_name(value, "username")
-    if errors:
-        raise InvalidInput("the user is invalid", errors)
-    return value
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            "the password is too weak",
-            [FieldError("password", f"must have at least {MIN_PASSWORD_LENGTH} characters")],
-        )
-
-
-def user_wire(user: UserRecord) -> dict[str, Any]:
+def user_wire(user: UserRecord) -> dict[str, Any]:  # JSON out: a user as the API shows one
     return {
         "username": user.username,
         "role": user.role,
@@ -447,7 +256,7 @@ def user_wire(user: UserRecord) -> dict[str, Any]:
     }
 
 
-def token_wire(token: TokenRecord) -> dict[str, Any]:
+def token_wire(token: TokenRecord) -> dict[str, Any]:  # JSON out: a token, never its secret
     return {
         "id": token.id,
         "user": token.username,

@@ -2,7 +2,9 @@
 
 Composes the platform (what runs: ``monitoring_targets``), the store (counts of
 jobs and services, resources by state) and a metric source. ``create_app``
-builds one, starts its sampler in the lifespan and hands it to the API.
+builds one, starts its sampler in the lifespan and hands it to the API. Answers
+are typed (``ov.Overview``, ``ClusterMetrics``, ``ClusterHealth``); the API and
+console take their ``to_wire()``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -22,19 +25,72 @@ from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.prometheus_server import write_file_sd
 from raydeck.monitoring.sampler import Sampler
 from raydeck.monitoring.sources import MetricSource, TimeRange
-from raydeck.monitoring.targets import ClusterTarget
+from raydeck.monitoring.targets import ClusterTarget, NodeTarget
 from raydeck.platforms.base import DashboardUpstream, Platform
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources.kinds import KINDS
 from raydeck.resources.summary import summarize
 from raydeck.settings import MonitoringSettings
-from raydeck.store.records import ListQuery, ObjectKey
+from raydeck.store.records import ListQuery, ObjectKey, StoredObject
 from raydeck.store.store import Store
 
 RAYSERVICE = "RayService"
 #: How far back health looks for head figures to window the GCS queueing mean.
 HEALTH_WINDOW_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class ClusterMetrics:
+    """One cluster's figures per node over a range, for its monitoring tab."""
+
+    target: ClusterTarget
+    range: str
+    source: str
+    #: Each node with its figures per bucket of the range: ``ov.node_points``, JSON already.
+    nodes: list[tuple[NodeTarget, list[dict[str, Any]]]]
+
+    def to_wire(self) -> dict[str, Any]:  # JSON out: GET …/metrics
+        return {
+            "namespace": self.target.namespace,
+            "name": self.target.name,
+            "range": self.range,
+            "source": self.source,
+            "links": _links(self.target),
+            "nodes": [
+                {
+                    "pod": node.pod,
+                    "group": node.group,
+                    "nodeType": node.node_type,
+                    "running": node.running,
+                    "series": points,
+                }
+                for node, points in self.nodes
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ClusterHealth:
+    """One running cluster's health signals, checked at ``checked_at`` (epoch seconds)."""
+
+    target: ClusterTarget
+    signals: list[hl.Signal]
+    checked_at: float
+
+    @property
+    def level(self) -> hl.Level:
+        return hl.overall(self.signals)
+
+    def to_wire(self) -> dict[str, Any]:  # JSON out: GET …/health
+        return {
+            "namespace": self.target.namespace,
+            "name": self.target.name,
+            "level": self.level.label,
+            "signals": [s.to_wire() for s in self.signals],
+            "links": _links(self.target),
+            "checkedAt": self.checked_at,
+        }
 
 
 def dashboard_path(namespace: str, name: str) -> str:
@@ -89,7 +145,7 @@ class MonitoringManager:
         *,
         namespace: str | None = None,
         visible: tuple[str, ...] | None = None,
-    ) -> dict[str, Any]:
+    ) -> ov.Overview:
         """Across every namespace, or ``namespace``; ``visible`` (when not None) limits it to the
         namespaces a caller was granted."""
         window = _window(range_name)
@@ -101,7 +157,7 @@ class MonitoringManager:
         nodes = [n for t in targets if t.running for n in t.nodes if n.running]
         series = await self.source.node_series(nodes, window)
         counts = ov.cluster_counts(targets, await self._counts(targets, shown))
-        overview = ov.Overview(
+        return ov.Overview(
             range=range_name,
             source=self.source.name,
             counts=counts,
@@ -113,13 +169,12 @@ class MonitoringManager:
             ),
             grafana_url=self._grafana_url(range_name),
         )
-        return overview.to_wire()
 
     async def _counts(
         self, targets: list[ClusterTarget], shown: Callable[[str], bool]
     ) -> ov.Counts:
         jobs = [j for j in await self._store.instances(rj.KIND) if shown(j.namespace)]
-        active_jobs = sum(1 for j in jobs if _job_active(j.status))
+        active_jobs = sum(1 for j in jobs if _job_active(j))
         services = {
             (t.namespace, t.owner_name)
             for t in targets
@@ -153,41 +208,19 @@ class MonitoringManager:
             raise InvalidState(f"RayCluster {namespace}/{name} is not running; start it first")
         return target
 
-    async def cluster_metrics(self, namespace: str, name: str, range_name: str) -> dict[str, Any]:
+    async def cluster_metrics(self, namespace: str, name: str, range_name: str) -> ClusterMetrics:
         window = _window(range_name)
         target = await self.cluster(namespace, name)
         series = await self.source.node_series(list(target.nodes), window)
-        return {
-            "namespace": namespace,
-            "name": name,
-            "range": range_name,
-            "source": self.source.name,
-            "links": _links(target),
-            "nodes": [
-                {
-                    "pod": node.pod,
-                    "group": node.group,
-                    "nodeType": node.node_type,
-                    "running": node.running,
-                    "series": ov.node_points(series.get(node.key, []), window),
-                }
-                for node in target.nodes
-            ],
-        }
+        nodes = [(node, ov.node_points(series.get(node.key, []), window)) for node in target.nodes]
+        return ClusterMetrics(target, range_name, self.source.name, nodes)
 
-    async def health(self, namespace: str, name: str) -> dict[str, Any]:
+    async def health(self, namespace: str, name: str) -> ClusterHealth:
         target = await self.running_cluster(namespace, name)
         signals = await hl.check_cluster(
             self._http, target, earlier_head=await self._earlier_head(target)
         )
-        return {
-            "namespace": namespace,
-            "name": name,
-            "level": hl.overall(signals).label,
-            "signals": [s.to_wire() for s in signals],
-            "links": _links(target),
-            "checkedAt": time.time(),
-        }
+        return ClusterHealth(target, signals, time.time())
 
     async def _earlier_head(self, target: ClusterTarget) -> dict[str, float] | None:
         head = target.head
@@ -223,11 +256,13 @@ class MonitoringManager:
         self.metrics.set_resources(counts)
 
 
-def _job_active(status: dict[str, Any] | None) -> bool:
+def _job_active(job: StoredObject) -> bool:
+    """Whether a RayJob is under way: neither finished nor suspended (nor unreadable)."""
     try:
-        deployment = rj.JobDeploymentStatus((status or {}).get("jobDeploymentStatus") or "")
-    except ValueError:
-        return False
+        status = job.as_(rj.RayJob).status
+    except InvalidState:
+        return False  # one odd status must not take the overview down
+    deployment = (status.job_deployment_status if status else None) or rj.JobDeploymentStatus.NEW
     return not deployment.is_terminal() and deployment is not rj.JobDeploymentStatus.SUSPENDED
 
 

@@ -1,17 +1,17 @@
-"""Use cases on RayClusters (and later RayJobs and RayServices), shared by the API, console and CLI.
+"""Use cases on RayClusters, RayJobs, RayServices and ConfigMaps, shared by the API, console and CLI.
 
-A manager validates input, keeps raydeck's own metadata (creator, template
-origin), enforces the rules users see (a running cluster cannot be deleted),
-and routes instances to the platform and templates to the store. It holds no
-HTTP or UI code.
+One ``ObjectManager`` per kind validates input and keeps the typed model it parsed
+(a ``Draft``) for its own decisions, keeps raydeck's own metadata (creator,
+template origin), enforces the rules users see (a running cluster cannot be
+deleted), and routes instances to the platform and templates to the store. Body
+edits are in ``bodies.py``, the admission check in ``admitting.py``, namespaces
+in ``namespaces.py``. It holds no HTTP or UI code.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from raydeck.errors import (
@@ -22,11 +22,20 @@ from raydeck.errors import (
     StaleResourceVersion,
 )
 from raydeck.managers.access import Principal
+from raydeck.managers.admitting import check_admission
 from raydeck.managers.audit import AuditLog
-from raydeck.managers.warnings import warn
-from raydeck.platforms.admission import AdmissionQueue, Demand, describe_need, priority_of
+from raydeck.managers.bodies import (
+    Draft,
+    editable,
+    expected_version,
+    fresh_metadata,
+    has_finished,
+    is_suspended,
+    merge_patch,
+    validated,
+)
+from raydeck.managers.views import View
 from raydeck.platforms.base import Platform, PodView
-from raydeck.resources import wellformed
 from raydeck.resources.codec import dump_yaml
 from raydeck.resources.kinds import Kind
 from raydeck.resources.meta import (
@@ -36,16 +45,9 @@ from raydeck.resources.meta import (
     now_rfc3339,
 )
 from raydeck.resources.secrets import masked
-from raydeck.resources.validation import check_name, check_namespace_name
+from raydeck.store.accounts import AuditDetails
 from raydeck.store.records import EventRecord, ListPage, ListQuery, ObjectKey, StoredObject
 from raydeck.store.store import Store
-
-#: Where each kind keeps the spec of the cluster it runs, below ``spec``.
-_CLUSTER_SPEC: dict[str, tuple[str, ...]] = {
-    "RayCluster": (),
-    "RayJob": ("rayClusterSpec",),
-    "RayService": ("rayClusterConfig",),
-}
 
 # How often a read-modify-write the server does on the caller's behalf (a patch
 # without resourceVersion, start, stop) is retried when a controller's status
@@ -53,20 +55,13 @@ _CLUSTER_SPEC: dict[str, tuple[str, ...]] = {
 _CONFLICT_RETRIES = 5
 
 
-@dataclass(frozen=True)
-class DeleteOutcome:
+class DeleteOutcome(View):
+    """What deleting one name of a batch did: deleted, or why not."""
+
     name: str
     deleted: bool
     reason: str = ""
     message: str = ""
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "deleted": self.deleted,
-            "reason": self.reason,
-            "message": self.message,
-        }
 
 
 class ObjectManager:
@@ -150,34 +145,39 @@ class ObjectManager:
         self,
         actor: Principal,
         namespace: str,
-        body: dict[str, Any],
+        body: dict[str, Any],  # raw YAML in: validated here, stored as written
         *,
         as_template: bool = False,
     ) -> StoredObject:
         """Create; the creator annotation is always the acting user, whatever the body says."""
         actor.require_write(namespace)
-        body = self._validated(namespace, body)
+        draft = validated(self.kind, namespace, body)
         await self._store.get_namespace(namespace)
         creator = actor.username
-        _annotate(body, {CREATOR_ANNOTATION: creator})
-        if not as_template:
-            await self._admit(namespace, body, current=None)
+        draft = draft.annotated({CREATOR_ANNOTATION: creator})
         if as_template:
             created = await self._store.create(
-                self.kind.name, namespace, body, is_template=True, creator=creator
+                self.kind.name, namespace, draft.body, is_template=True, creator=creator
             )
         else:
-            created = await self._platform.create(self.kind.name, namespace, body, creator=creator)
+            await check_admission(self._platform.admission, namespace, draft, current=None)
+            created = await self._platform.create(
+                self.kind.name, namespace, draft.body, creator=creator
+            )
         await self._record(actor, "create", created, type=created.type)
         return created
 
     async def replace(
-        self, actor: Principal, namespace: str, name: str, body: dict[str, Any]
+        self,
+        actor: Principal,
+        namespace: str,
+        name: str,
+        body: dict[str, Any],  # raw YAML in: validated here, stored as written
     ) -> StoredObject:
         actor.require_write(namespace)
         current = await self._get(namespace, name)
-        body = self._validated(namespace, body)
-        if body["metadata"].get("name") != name:
+        draft = validated(self.kind, namespace, body)
+        if draft.model.metadata.name != name:
             raise InvalidInput(
                 f"{self.kind.name} is invalid",
                 [
@@ -186,30 +186,31 @@ class ObjectManager:
                     )
                 ],
             )
-        expected = _expected_version(body)
-        creator = current.creator
-        if creator:
-            _annotate(body, {CREATOR_ANNOTATION: creator})
-        written = await self._write(current, body, expected)
+        expected = expected_version(draft.model.metadata.resource_version)
+        if current.creator:
+            draft = draft.annotated({CREATOR_ANNOTATION: current.creator})
+        written = await self._write(current, draft, expected)
         await self._record(actor, "update", written)
         return written
 
     async def patch(
-        self, actor: Principal, namespace: str, name: str, patch: dict[str, Any]
+        self,
+        actor: Principal,
+        namespace: str,
+        name: str,
+        patch: dict[str, Any],  # raw JSON merge patch in, applied to the raw body
     ) -> StoredObject:
         """A JSON merge patch (RFC 7386) on the current object."""
         actor.require_write(namespace)
         if "resourceVersion" in (patch.get("metadata") or {}):
             current = await self._get(namespace, name)
-            return await self.replace(
-                actor, namespace, name, merge_patch(_user_body(current), patch)
-            )
+            return await self.replace(actor, namespace, name, merge_patch(editable(current), patch))
         for attempt in range(_CONFLICT_RETRIES):
             # Without a resourceVersion the caller asked for "apply this to whatever is
             # there": a status write between our read and our write is retried, not
             # reported, as the Kubernetes API server does for patches.
             current = await self._get(namespace, name)
-            merged = merge_patch(_user_body(current), patch)
+            merged = merge_patch(editable(current), patch)
             merged["metadata"]["resourceVersion"] = str(current.resource_version)
             try:
                 return await self.replace(actor, namespace, name, merged)
@@ -224,18 +225,14 @@ class ObjectManager:
         """Stop (``suspend: true``) or start an instance, as KubeRay's ``spec.suspend`` does."""
         actor.require_write(namespace)
         current = await self._get(namespace, name)
-        if current.is_template:
-            raise InvalidState(
-                f"{self._describe(current)} is a template and never runs; "
-                "create an instance from it to start one"
-            )
+        self._require_runs(current)
         for attempt in range(_CONFLICT_RETRIES):
-            if bool(current.spec.get("suspend")) == suspend:
+            if is_suspended(current.model) == suspend:
                 return current
-            body = _user_body(current)
-            body["spec"]["suspend"] = suspend
             try:
-                written = await self._write(current, body, current.resource_version)
+                written = await self._write(
+                    current, Draft.of(current).with_suspend(suspend), current.resource_version
+                )
             except StaleResourceVersion:
                 if attempt == _CONFLICT_RETRIES - 1:
                     raise
@@ -249,7 +246,7 @@ class ObjectManager:
         """Start: a stopped RayCluster runs again; a suspended RayJob starts over."""
         actor.require_write(namespace)
         current = await self._get(namespace, name)
-        if not self.kind.stop_is_suspend and not current.spec.get("suspend"):
+        if not self.kind.stop_is_suspend and not is_suspended(current.model):
             raise InvalidState(
                 f"{self._describe(current)} is not suspended; a RayJob runs once, "
                 "create a new one to run it again"
@@ -265,12 +262,11 @@ class ObjectManager:
             current = await self._get(namespace, name)
             if current.is_template:
                 raise InvalidState(f"{self._describe(current)} is a template and never runs")
-            if (current.status or {}).get("jobDeploymentStatus") in ("Complete", "Failed"):
+            if has_finished(current.model):
                 raise InvalidState(f"{self._describe(current)} has already finished")
-            body = _user_body(current)
-            _annotate(body, {STOP_ANNOTATION: now_rfc3339()})
+            draft = Draft.of(current).annotated({STOP_ANNOTATION: now_rfc3339()})
             try:
-                written = await self._write(current, body, current.resource_version)
+                written = await self._write(current, draft, current.resource_version)
             except StaleResourceVersion:
                 if attempt == _CONFLICT_RETRIES - 1:
                     raise
@@ -280,64 +276,12 @@ class ObjectManager:
         raise AssertionError("unreachable")
 
     async def _write(
-        self, current: StoredObject, body: dict[str, Any], expected: int | None
+        self, current: StoredObject, draft: Draft, expected: int | None
     ) -> StoredObject:
         if current.is_template:
-            return await self._store.replace(current.key, body, expected_version=expected)
-        await self._admit(current.namespace, body, current=current)
-        return await self._platform.replace(current.key, body, expected_version=expected)
-
-    async def _admit(
-        self, namespace: str, body: dict[str, Any], *, current: StoredObject | None
-    ) -> None:
-        """Refuse (422) a cluster that can never start as it is, unless it is written stopped;
-        warn of one that will wait in the admission queue. Only where raydeck admits."""
-        queue = self._platform.admission
-        path = _CLUSTER_SPEC.get(self.kind.name)
-        if queue is None or path is None:
-            return
-        spec = _at(body.get("spec") or {}, path)
-        if not isinstance(spec, dict):
-            return  # a RayJob on an existing cluster (clusterSelector) starts none
-        if current is not None and _keeps_its_cluster(current, path, spec):
-            return
-        demand = self._demand(namespace, body, spec, queue, current)
-        preview = await queue.preview(
-            demand, suspended=bool((body.get("spec") or {}).get("suspend"))
-        )
-        what = f"{self.kind.name} {namespace}/{body['metadata'].get('name')}"
-        asks = describe_need(demand)
-        if preview.never and not (body.get("spec") or {}).get("suspend"):
-            message = f"{what} can never start as it is: it asks {asks}"
-            field = ".".join(["spec", *path]) if path else "spec"
-            raise InvalidInput(message, [FieldError(field, preview.never)])
-        if preview.never:
-            warn(f"{what} is stopped and cannot start as it is: it asks {asks}; {preview.never}")
-        elif preview.waits:
-            warn(f"{what} waits in the admission queue at {preview.waits} (it asks {asks})")
-
-    def _demand(
-        self,
-        namespace: str,
-        body: dict[str, Any],
-        spec: dict[str, Any],
-        queue: AdmissionQueue,
-        current: StoredObject | None,
-    ) -> Demand:
-        need = queue.need_of(spec)
-        name = str(body["metadata"].get("name") or "")
-        labels = body["metadata"].get("labels") or {}
-        own = self.kind.name == "RayCluster"
-        return Demand(
-            key=ObjectKey("RayCluster", namespace, name if own else f"{name} (its cluster)"),
-            priority=priority_of(labels) if own else 0,
-            created_at=current.created_at if own and current else now_rfc3339(),
-            cpu_millis=need.cpu_millis,
-            memory_bytes=need.memory_bytes,
-            gpu=need.gpu,
-            nodes=need.nodes,
-            service=current.uid if current and self.kind.name == "RayService" else "",
-        )
+            return await self._store.replace(current.key, draft.body, expected_version=expected)
+        await check_admission(self._platform.admission, current.namespace, draft, current=current)
+        return await self._platform.replace(current.key, draft.body, expected_version=expected)
 
     async def delete(self, actor: Principal, namespace: str, name: str) -> StoredObject:
         actor.require_write(namespace)
@@ -374,9 +318,11 @@ class ObjectManager:
         for name in dict.fromkeys(names):
             try:
                 await self.delete(actor, namespace, name)
-                outcomes.append(DeleteOutcome(name, True))
+                outcomes.append(DeleteOutcome(name=name, deleted=True))
             except RaydeckError as e:
-                outcomes.append(DeleteOutcome(name, False, e.reason, e.message))
+                outcomes.append(
+                    DeleteOutcome(name=name, deleted=False, reason=e.reason, message=e.message)
+                )
         return outcomes
 
     # -- templates ------------------------------------------------------------------------
@@ -386,8 +332,8 @@ class ObjectManager:
     ) -> StoredObject:
         actor.require_write(namespace)
         source = await self._get(namespace, name)
-        body = _user_body(source)
-        body["metadata"] = _fresh_metadata(body["metadata"], template_name)
+        body = editable(source)
+        body["metadata"] = fresh_metadata(source.model.metadata, template_name).to_wire()
         body["spec"].pop("suspend", None)
         return await self.create(actor, namespace, body, as_template=True)
 
@@ -398,59 +344,40 @@ class ObjectManager:
         source = await self._get(namespace, template)
         if not source.is_template:
             raise InvalidState(f"{self._describe(source)} is an instance, not a template")
-        body = _user_body(source)
-        body["metadata"] = _fresh_metadata(body["metadata"], name)
-        _annotate(body, {TEMPLATE_ORIGIN_ANNOTATION: template})
+        body = editable(source)
+        origin = {TEMPLATE_ORIGIN_ANNOTATION: template}
+        body["metadata"] = fresh_metadata(source.model.metadata, name, annotations=origin).to_wire()
         body["spec"]["suspend"] = suspend
         return await self.create(actor, namespace, body)
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _validated(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
-        # Before the copy: a body of YAML aliases must not be expanded to find out it is too big.
-        wellformed.check(body, what=f"the {self.kind.name}")
-        body = self.kind.with_defaults(body)
-        body.pop("status", None)
-        metadata = body.get("metadata")
-        if isinstance(metadata, dict) and metadata.get("namespace") not in (None, namespace):
-            raise InvalidInput(
-                f"{self.kind.name} is invalid",
-                [
-                    FieldError(
-                        "metadata.namespace",
-                        f"{metadata['namespace']!r} does not match the namespace in the URL {namespace!r}",
-                    )
-                ],
+    def _require_runs(self, obj: StoredObject) -> None:
+        if obj.is_template:
+            raise InvalidState(
+                f"{self._describe(obj)} is a template and never runs; "
+                "create an instance from it to start one"
             )
-        self.kind.parse(body)
-        return body
+        if not self.kind.runnable:
+            raise InvalidState(f"{self._describe(obj)} is data only and never runs")
 
     def _describe(self, obj: StoredObject) -> str:
         return f"{self.kind.name} {obj.namespace}/{obj.name}"
 
     async def _record(
-        self, actor: Principal, action: str, obj: StoredObject, **details: Any
+        self, actor: Principal, action: str, obj: StoredObject, *, type: str | None = None
     ) -> None:
+        details = AuditDetails(resourceVersion=obj.resource_version)
+        if type is not None:
+            details["type"] = type
         await self._audit.record(
             actor.username,
             action,
             kind=self.kind.name,
             namespace=obj.namespace,
             name=obj.name,
-            details={"resourceVersion": obj.resource_version, **details},
+            details=details,
         )
-
-
-def _keeps_its_cluster(current: StoredObject, path: tuple[str, ...], spec: Any) -> bool:
-    """A running RayJob or RayService whose cluster spec is unchanged starts no new cluster."""
-    return bool(path) and _at(current.spec, path) == spec and not current.spec.get("suspend")
-
-
-def _at(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
-    found: Any = spec
-    for step in path:
-        found = found.get(step) if isinstance(found, dict) else None
-    return found
 
 
 def _shown_to(actor: Principal, obj: StoredObject) -> StoredObject:
@@ -458,108 +385,3 @@ def _shown_to(actor: Principal, obj: StoredObject) -> StoredObject:
     if actor.may_see_secrets:
         return obj
     return dataclasses.replace(obj, body=masked(obj.body))
-
-
-def _user_body(obj: StoredObject) -> dict[str, Any]:
-    body = copy.deepcopy(obj.body)
-    body.setdefault("spec", {})
-    body.setdefault("metadata", {})
-    return body
-
-
-def _fresh_metadata(metadata: dict[str, Any], name: str) -> dict[str, Any]:
-    errors = check_name(name, max_length=253, path="name")
-    if errors:
-        raise InvalidInput("the new name is invalid", errors)
-    kept = {k: v for k, v in metadata.items() if k in ("labels", "annotations")}
-    annotations = {
-        k: v
-        for k, v in (kept.get("annotations") or {}).items()
-        if k not in (CREATOR_ANNOTATION, TEMPLATE_ORIGIN_ANNOTATION)
-    }
-    return {
-        "name": name,
-        **({"labels": kept["labels"]} if kept.get("labels") else {}),
-        **({"annotations": annotations} if annotations else {}),
-    }
-
-
-def _annotate(body: dict[str, Any], values: dict[str, str]) -> None:
-    metadata = body.setdefault("metadata", {})
-    metadata["annotations"] = {**(metadata.get("annotations") or {}), **values}
-
-
-def _expected_version(body: dict[str, Any]) -> int | None:
-    raw = body["metadata"].get("resourceVersion")
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            "the object is invalid",
-            [
-                FieldError(
-                    "metadata.resourceVersion",
-                    f"{raw!r} is not a resourceVersion this server issued",
-                )
-            ],
-        ) from None
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: objects merge key by key, ``null`` removes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
-
-
-class NamespaceManager:
-    """Namespaces live where the platform keeps them (the store locally, the API server on
-    Kubernetes); reads come from the store, which mirrors them."""
-
-    def __init__(self, store: Store, platform: Platform, audit: AuditLog) -> None:
-        self._store = store
-        self._platform = platform
-        self._audit = audit
-
-    async def list(self, actor: Principal) -> list[dict[str, Any]]:
-        records = await self._store.list_namespaces()
-        return [_namespace_wire(n) for n in records if actor.sees(n.name)]
-
-    async def get(self, actor: Principal, name: str) -> dict[str, Any]:
-        actor.require_read(name)
-        return _namespace_wire(await self._store.get_namespace(name))
-
-    async def create(self, actor: Principal, name: str) -> dict[str, Any]:
-        actor.require_admin("create namespaces")
-        errors = check_namespace_name(name, "metadata.name")
-        if errors:
-            raise InvalidInput("the namespace is invalid", errors)
-        created = _namespace_wire(await self._platform.create_namespace(name))
-        await self._audit.record(actor.username, "create", kind="Namespace", name=name)
-        return created
-
-    async def delete(self, actor: Principal, name: str) -> None:
-        actor.require_read(name)
-        actor.require_admin("delete namespaces")
-        await self._platform.delete_namespace(name)
-        await self._audit.record(actor.username, "delete", kind="Namespace", name=name)
-
-
-def _namespace_wire(record: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": record.name,
-            "uid": record.uid,
-            "creationTimestamp": record.created_at,
-        },
-    }

@@ -20,11 +20,17 @@ from raydeck.resources.validation import parse_raycluster
 from raydeck.resources.validation_rayjob import parse_rayjob
 from raydeck.resources.validation_rayservice import parse_rayservice
 
+#: The typed model of any kind raydeck manages, as ``StoredObject.model`` hands it out.
+ResourceModel = raycluster.RayCluster | rayjob.RayJob | rayservice.RayService | configmap.ConfigMap
+
 
 @dataclass(frozen=True)
 class Kind:
     name: str
     plural: str
+    #: The kind's pydantic model: what a stored object of this kind reads as (``parse`` checks
+    #: raydeck's rules on top before anything is stored).
+    model: type[ResourceModel]
     short_names: tuple[str, ...]
     parse: Callable[[Mapping[str, Any]], KubeModel]
     #: A running instance must be stopped before it is deleted (RayClusters); deleting a RayJob
@@ -47,6 +53,7 @@ class Kind:
 RAYCLUSTER = Kind(
     name=raycluster.KIND,
     plural=raycluster.PLURAL,
+    model=raycluster.RayCluster,
     short_names=("raycluster", "rc", "rayclusters"),
     parse=parse_raycluster,
     stop_before_delete=True,
@@ -55,6 +62,7 @@ RAYCLUSTER = Kind(
 RAYJOB = Kind(
     name=rayjob.KIND,
     plural=rayjob.PLURAL,
+    model=rayjob.RayJob,
     short_names=("rayjob", "rj", "rayjobs", "job", "jobs"),
     parse=parse_rayjob,
     stop_is_suspend=False,
@@ -63,6 +71,7 @@ RAYJOB = Kind(
 RAYSERVICE = Kind(
     name=rayservice.KIND,
     plural=rayservice.PLURAL,
+    model=rayservice.RayService,
     short_names=("rayservice", "rsvc", "rayservices"),
     parse=parse_rayservice,
 )
@@ -70,6 +79,7 @@ RAYSERVICE = Kind(
 CONFIGMAP = Kind(
     name=configmap.KIND,
     plural=configmap.PLURAL,
+    model=configmap.ConfigMap,
     short_names=("configmap", "cm"),
     parse=parse_configmap,
     runnable=False,
@@ -93,3 +103,11 @@ def by_name(name: str) -> Kind:
             return kind
     known = ", ".join(k.plural for k in KINDS)
     raise NotFound(f"unknown resource type {name!r} (known: {known})")
+
+
+def model_of(kind: str) -> type[ResourceModel]:
+    """The model of the kind named exactly ``kind`` (``RayCluster``), as the store names kinds."""
+    for known in KINDS:
+        if known.name == kind:
+            return known.model
+    raise NotFound(f"unknown kind {kind!r}")

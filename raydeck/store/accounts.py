@@ -2,13 +2,13 @@
 
 Managers run them through ``Store.transact`` so each call is one transaction on
 the store's thread. They enforce uniqueness and existence; who may call them
-is decided in ``managers/auth.py``, not here.
+is decided in the managers (``auth.py``, ``users.py``, ``quotas.py``), not here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -39,6 +39,34 @@ class TokenRecord:
     csrf_hash: str | None = None
 
 
+class AuditDetails(TypedDict, total=False):
+    """``audit.details``, a JSON column whose keys depend on the action (each one optional)."""
+
+    #: Object writes: the version written, and for creates and deletes template or instance.
+    resourceVersion: int
+    type: str
+    #: Logins: where from and how (``api`` or ``session``), and the token issued.
+    client: str
+    via: str
+    token: str
+    #: Tokens: the description of a new one; the owner of a revoked one.
+    description: str
+    user: str
+    #: Users: role and namespaces given; which fields changed and how many tokens a new
+    #: password revoked.
+    role: str
+    namespaces: list[str]
+    changed: list[str]
+    revokedTokens: int
+    #: Quotas: the limits set, as ``GET …/quota`` shows them (``None``: unlimited).
+    cpu: str | None
+    memory: str | None
+    gpu: int | None
+    clusters: int | None
+    nodes: int | None
+    nodesPerCluster: int | None
+
+
 @dataclass(frozen=True)
 class AuditRecord:
     id: int
@@ -49,7 +77,7 @@ class AuditRecord:
     namespace: str
     name: str
     outcome: str
-    details: dict[str, Any] = field(default_factory=dict)
+    details: AuditDetails = field(default_factory=lambda: AuditDetails())
 
 
 @dataclass(frozen=True)

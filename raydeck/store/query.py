@@ -1,6 +1,6 @@
 """SQL for list queries: name search, filters, label selectors, sorting.
 
-``Store.list`` executes what ``build_list_statement`` returns. Filtering runs in
+``lists.py`` executes what ``build_list_statement`` returns. Filtering runs in
 SQLite on indexed columns and ``json_extract`` over labels, so a page of 50 out
 of 10,000 objects never loads the other 9,950. A search matches names that contain
 the text; the store asks for close matches (:data:`CLOSE`) only when none does.

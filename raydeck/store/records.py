@@ -1,17 +1,26 @@
-"""What the store hands out: stored objects, list queries and pages, events, pod records.
+"""What the store hands out: stored objects (raw and typed), list queries and pages, events, pods.
 
 Plain dataclasses, free of SQLAlchemy, so managers and platforms can use them
-without touching the database layer.
+without touching the database layer. A ``StoredObject`` keeps the user's body
+as written (so unknown fields round-trip) and reads it, once, as its kind's
+pydantic model (``model``, ``as_``); decisions use the model, the wire edge ``to_wire()``.
 """
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cached_property
+from typing import Any, Literal, TypeVar
+
+from raydeck.errors import InvalidInput, InvalidState
+from raydeck.resources.kinds import ResourceModel, model_of
+from raydeck.resources.validation import parse_model
 
 SERVER_META_FIELDS = ("namespace", "uid", "resourceVersion", "generation", "creationTimestamp")
 #: Annotation the server adds on the way out to tell templates from instances; never stored.
 TYPE_ANNOTATION = "raydeck.io/type"
+M = TypeVar("M", bound=ResourceModel)
 
 
 @dataclass(frozen=True, order=True)
@@ -24,8 +33,14 @@ class ObjectKey:
         return f"{self.kind} {self.namespace}/{self.name}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class StoredObject:
+    """One object as stored: its identity, raydeck's bookkeeping, its body and its status.
+
+    Frozen, and ``body`` and ``status`` are not to be changed in place: ``model`` is parsed
+    from them once and kept. A changed object is a new one (``dataclasses.replace``).
+    """
+
     kind: str
     namespace: str
     name: str
@@ -35,7 +50,9 @@ class StoredObject:
     created_at: str
     is_template: bool
     creator: str
+    #: The user's document as written (raw YAML in): unknown fields must survive, so it stays raw.
     body: dict[str, Any]
+    #: As the platform (or KubeRay) wrote it, raw Kubernetes JSON; ``model.status`` is typed.
     status: dict[str, Any] | None = None
 
     @property
@@ -43,7 +60,7 @@ class StoredObject:
         return ObjectKey(self.kind, self.namespace, self.name)
 
     @property
-    def spec(self) -> dict[str, Any]:
+    def spec(self) -> dict[str, Any]:  # raw, for callers not yet on ``model.spec``
         spec = self.body.get("spec")
         return spec if isinstance(spec, dict) else {}
 
@@ -51,14 +68,43 @@ class StoredObject:
     def type(self) -> Literal["template", "instance"]:
         return "template" if self.is_template else "instance"
 
-    def to_wire(self) -> dict[str, Any]:
-        """The object as the API returns it: the user's body with server metadata and status.
+    @cached_property
+    def model(self) -> ResourceModel:
+        """The object as its kind's model (``RayCluster``, ``RayJob``, ...), parsed on first use
+        and kept: spec and status typed, enums for states, unknown fields kept as extras.
+
+        Parsed from ``to_wire()``, so metadata carries uid, resourceVersion and the type
+        annotation, and a template has no status. Only the model's own types are checked, not
+        raydeck's validation rules (an object stored before a rule tightened still reads).
+        Raises ``InvalidState`` naming each field that does not fit.
+        """
+        try:
+            return parse_model(model_of(self.kind), self.to_wire(), what=str(self.key))
+        except InvalidInput as e:
+            raise InvalidState(
+                f"{self.key} cannot be read as stored: " + "; ".join(map(str, e.errors))
+            ) from e
+
+    def as_(self, model: builtins.type[M]) -> M:
+        """``model`` typed as ``model``: ``obj.as_(RayJob).status`` is a ``RayJobStatus | None``.
+
+        Raises ``TypeError`` if the object is of another kind (a caller's mistake, not a
+        user's), ``InvalidState`` as ``model`` does.
+        """
+        parsed = self.model
+        if not isinstance(parsed, model):
+            raise TypeError(f"{self.key} is a {self.kind}, not a {model.__name__}")
+        return parsed
+
+    def to_wire(self) -> dict[str, Any]:  # Kubernetes JSON out: the object as the API returns it
+        """The user's body with server metadata and status (templates have none).
 
         Shallow: nested values are shared with this record, so callers that change the result
         copy what they change (the managers do).
         """
         wire = dict(self.body)
-        meta: dict[str, Any] = {
+        own = wire.get("metadata") or {}
+        meta: dict[str, object] = {
             "name": self.name,
             "namespace": self.namespace,
             "uid": self.uid,
@@ -66,9 +112,9 @@ class StoredObject:
             "generation": self.generation,
             "creationTimestamp": self.created_at,
         }
-        for key, value in (wire.get("metadata") or {}).items():
+        for key, value in own.items():
             meta.setdefault(key, value)
-        meta["annotations"] = {**(meta.get("annotations") or {}), TYPE_ANNOTATION: self.type}
+        meta["annotations"] = {**(own.get("annotations") or {}), TYPE_ANNOTATION: self.type}
         wire["metadata"] = meta
         if self.status is not None and not self.is_template:
             wire["status"] = self.status
@@ -81,6 +127,13 @@ class NamespaceRecord:
     uid: str
     created_at: str
     labels: dict[str, str] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:  # Kubernetes JSON out: a core/v1 Namespace
+        return {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": self.name, "uid": self.uid, "creationTimestamp": self.created_at},
+        }
 
 
 SortKey = Literal["name", "created", "status", "rayVersion", "creator", "cpu", "memory", "gpu"]
@@ -136,7 +189,7 @@ class EventRecord:
     first_timestamp: str
     last_timestamp: str
 
-    def to_wire(self) -> dict[str, Any]:
+    def to_wire(self) -> dict[str, Any]:  # Kubernetes JSON out: a core/v1 Event
         return {
             "type": self.type,
             "reason": self.reason,

@@ -1,7 +1,7 @@
 """The SQLite tables of raydeck's store, as SQLAlchemy Core metadata.
 
-Alembic migrations create them (``migrations/versions``); ``store.py`` queries
-them. Objects keep their user-written body as JSON beside indexed columns
+Alembic migrations create them (``migrations/versions``); the other ``store`` modules
+query them. Objects keep their user-written body as JSON beside indexed columns
 derived from it for sorting and filtering.
 """
 

@@ -173,6 +173,27 @@ async def test_changing_a_running_cluster_warns_of_nothing_but_growing_past_the_
     assert kept["spec"]["workerGroupSpecs"][0]["replicas"] == 2
 
 
+async def test_a_running_rayservice_whose_cluster_is_unchanged_is_not_admitted_again(
+    small: httpx.AsyncClient,
+) -> None:
+    services = "/api/v1/namespaces/default/rayservices"
+    assert (await small.post(services, json=rayservice("svc"))).status_code == 201
+    await small.put("/api/v1/namespaces/default/quota", json={"cpu": "500m"})
+    relabelled = await small.patch(
+        f"{services}/svc",
+        json={"metadata": {"labels": {"team": "a"}}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert relabelled.status_code == 200, relabelled.text
+    new_cluster = await small.patch(
+        f"{services}/svc",
+        json={"spec": {"rayClusterConfig": {"rayVersion": "2.60.0"}}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert new_cluster.status_code == 422, new_cluster.text
+    assert new_cluster.json()["details"]["causes"][0]["field"] == "spec.rayClusterConfig"
+
+
 def test_warning_headers_carry_quotes_and_backslashes_as_the_api_server_quotes_them() -> None:
     text = 'it needs "3" CPU \\ and naïve → arrows'
     value = header_value(text)

@@ -9,7 +9,7 @@ import pytest
 
 from raydeck.app import create_app
 from raydeck.errors import TooManyRequests
-from raydeck.managers.auth import LoginThrottle
+from raydeck.managers.login_throttle import LoginThrottle
 from raydeck.settings import Settings, get_settings
 from tests.support.auth import ADMIN_PASSWORD, add_user, auth, login
 from tests.support.memory_platform import MemoryPlatform

@@ -34,7 +34,7 @@ async def test_admin_creates_a_namespace_and_a_bad_name_names_the_field(console:
     user.find(marker="namespace-name").clear().type("team-c")
     user.find(marker="namespace-create").click()
     await user.should_see("Namespace team-c created")
-    names = [n["metadata"]["name"] for n in await console.context.namespaces.list(console.admin)]
+    names = [n.name for n in await console.context.namespaces.list(console.admin)]
     assert "team-c" in names
 
 
@@ -45,13 +45,13 @@ async def test_quota_form_saves_and_refuses_nonsense_by_field(console: Console) 
     user.find(marker="quota-cpu").type("lots")
     user.find(marker="quota-save").click()
     await user.should_see("cpu")
-    assert (await console.context.quotas.get(console.admin, "default"))["hard"]["cpu"] is None
+    assert (await console.context.quotas.get(console.admin, "default")).hard.cpu is None
     user.find(marker="quota-cpu").clear().type("4")
     user.find(marker="quota-clusters").clear().type("2")
     user.find(marker="quota-save").click()
     await user.should_see("Quota of default saved")
-    hard = (await console.context.quotas.get(console.admin, "default"))["hard"]
-    assert (hard["cpu"], hard["clusters"]) == ("4", 2)
+    hard = (await console.context.quotas.get(console.admin, "default")).hard
+    assert (hard.cpu, hard.clusters) == ("4", 2)
     await user.should_see("Nothing waits in this namespace.")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from raydeck.store.records import StoredObject
+
 
 def raycluster(
     name: str = "raycluster-sample",
@@ -109,3 +111,26 @@ def rayservice(
         "metadata": {"name": name},
         "spec": {"serveConfigV2": serve_config, "rayClusterConfig": cluster, **spec},
     }
+
+
+def stored(
+    body: dict[str, Any],
+    *,
+    status: dict[str, Any] | None = None,
+    template: bool = False,
+    namespace: str = "default",
+) -> StoredObject:
+    """``body`` as the store would hand it out (uid ``uid-1``, resourceVersion 7), no store needed."""
+    return StoredObject(
+        kind=body["kind"],
+        namespace=namespace,
+        name=body["metadata"]["name"],
+        uid="uid-1",
+        resource_version=7,
+        generation=2,
+        created_at="2026-01-01T00:00:00Z",
+        is_template=template,
+        creator="alice",
+        body=body,
+        status=status,
+    )

@@ -35,7 +35,7 @@ async def overview(
         await context.store.get_namespace(namespace)
     visible = who.visible_filter()
     return json_response(
-        await context.monitoring.overview(range, namespace=namespace, visible=visible)
+        (await context.monitoring.overview(range, namespace=namespace, visible=visible)).to_wire()
     )
 
 
@@ -44,13 +44,15 @@ async def cluster_metrics(
     context: ContextDep, namespace: str, name: str, range: RangeQuery = "10m"
 ) -> Response:
     await context.store.get_namespace(namespace)
-    return json_response(await context.monitoring.cluster_metrics(namespace, name, range))
+    return json_response(
+        (await context.monitoring.cluster_metrics(namespace, name, range)).to_wire()
+    )
 
 
 @router.get(f"{CLUSTER}/health", summary="GCS, node and API health of a running RayCluster")
 async def cluster_health(context: ContextDep, namespace: str, name: str) -> Response:
     await context.store.get_namespace(namespace)
-    return json_response(await context.monitoring.health(namespace, name))
+    return json_response((await context.monitoring.health(namespace, name)).to_wire())
 
 
 @public_router.get("/metrics", summary="raydeck's own metrics (Prometheus text format)")

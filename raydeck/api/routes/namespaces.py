@@ -19,12 +19,12 @@ router = APIRouter(tags=["namespaces"])
 @router.get("/api/v1/namespaces", summary="List namespaces")
 async def list_namespaces(context: ContextDep, who: PrincipalDep) -> dict[str, Any]:
     items = await context.namespaces.list(who)
-    return {"apiVersion": "v1", "kind": "NamespaceList", "items": items}
+    return {"apiVersion": "v1", "kind": "NamespaceList", "items": [n.to_wire() for n in items]}
 
 
 @router.get("/api/v1/namespaces/{namespace}", summary="Read a namespace")
 async def get_namespace(context: ContextDep, who: PrincipalDep, namespace: str) -> dict[str, Any]:
-    return await context.namespaces.get(who, namespace)
+    return (await context.namespaces.get(who, namespace)).to_wire()
 
 
 @router.post(
@@ -51,7 +51,7 @@ async def create_namespace(
         raise InvalidInput(
             "the namespace is invalid", [FieldError("metadata.name", "Required value")]
         )
-    return await context.namespaces.create(who, name)
+    return (await context.namespaces.create(who, name)).to_wire()
 
 
 @router.delete("/api/v1/namespaces/{namespace}", summary="Delete an empty namespace")
@@ -69,7 +69,7 @@ async def delete_namespace(
 
 @router.get("/api/v1/namespaces/{namespace}/quota", summary="A namespace's quota and its use")
 async def get_quota(context: ContextDep, who: PrincipalDep, namespace: str) -> dict[str, Any]:
-    return await context.quotas.get(who, namespace)
+    return (await context.quotas.get(who, namespace)).to_wire()
 
 
 @router.put(
@@ -98,7 +98,7 @@ async def put_quota(
     request: Request, context: ContextDep, who: PrincipalDep, namespace: str
 ) -> dict[str, Any]:
     body = await read_object(request)
-    return await context.quotas.put(who, namespace, body)
+    return (await context.quotas.put(who, namespace, body)).to_wire()
 
 
 @router.get(
@@ -106,4 +106,4 @@ async def put_quota(
     summary="Clusters waiting for admission in a namespace, in the order they will start",
 )
 async def get_queue(context: ContextDep, who: PrincipalDep, namespace: str) -> dict[str, Any]:
-    return {"items": await context.quotas.queue(who, namespace)}
+    return {"items": [e.to_wire() for e in await context.quotas.queue(who, namespace)]}
