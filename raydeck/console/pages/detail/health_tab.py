@@ -48,9 +48,7 @@ class HealthTab:
             ui.label(f"{subject.runs_no_cluster()}.").classes("text-grey-7")
             return
         try:
-            actor = await subject.session.actor()
-            actor.require_read(subject.namespace)
-            report = await subject.session.context.monitoring.health(subject.namespace, cluster)
+            report = await (await subject.monitoring()).health(subject.namespace, cluster)
         except RaydeckError as e:
             ui.label("\n".join(error_lines(e))).classes("text-grey-7")
             return

@@ -52,9 +52,8 @@ class MonitoringTab:
             self._note.set_text(f"{subject.runs_no_cluster()}.")
             return
         try:
-            actor = await subject.session.actor()
-            actor.require_read(subject.namespace)
-            figures = await subject.session.context.monitoring.cluster_metrics(
+            monitoring = await subject.monitoring()
+            figures = await monitoring.cluster_metrics(
                 subject.namespace, cluster, self._window.value
             )
         except RaydeckError as e:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from raydeck.console.session import ConsoleSession
 from raydeck.managers.access import Principal
+from raydeck.managers.monitoring import MonitoringManager
 from raydeck.managers.objects import ObjectManager
 from raydeck.resources import raycluster, rayjob
 from raydeck.resources.actions import Actions, ObjectState, allowed
@@ -35,6 +36,12 @@ class Subject:
     async def as_actor(self) -> tuple[Principal, str, str]:
         """The acting user and this object's namespace and name: what every manager call takes."""
         return (await self.session.actor(), self.obj.namespace, self.obj.name)
+
+    async def monitoring(self) -> MonitoringManager:
+        """The monitoring manager, once the user may still read this namespace: it checks no
+        access itself."""
+        (await self.session.actor()).require_read(self.namespace)
+        return self.session.context.monitoring
 
     def summary(self) -> Summary:
         return summarize(self.obj.kind, self.obj.body, self.obj.status)
