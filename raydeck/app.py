@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
 from raydeck import __version__
-from raydeck.api.deps import AppContext, authenticated
+from raydeck.api.deps import authenticated
 from raydeck.api.errors import install_error_handlers
 from raydeck.api.headers import SecurityHeaders
 from raydeck.api.limits import BodyLimit
@@ -34,11 +34,11 @@ from raydeck.api.routes import (
     rayservices,
     users,
 )
-from raydeck.console.context import ConsoleContext
 from raydeck.console.mount import mount as mount_console
 from raydeck.errors import FieldError, InvalidInput, NotFound
 from raydeck.managers.audit import AuditLog
 from raydeck.managers.auth import AuthManager
+from raydeck.managers.context import AppContext
 from raydeck.managers.dashboard_access import DashboardCapabilities
 from raydeck.managers.monitoring import MonitoringManager
 from raydeck.managers.namespaces import NamespaceManager
@@ -105,18 +105,6 @@ def metric_source(settings: Settings) -> MetricSource:
     if config.prometheus_url:
         return PrometheusSource(config.prometheus_url)
     return EmbeddedSource(retention=config.retention_seconds, interval=config.sample_interval)
-
-
-def console_context(context: AppContext) -> ConsoleContext:
-    """The console's view of the app: the same managers the API uses."""
-    return ConsoleContext(
-        settings=context.settings,
-        objects=context.objects,
-        namespaces=context.namespaces,
-        auth=context.auth,
-        monitoring=context.monitoring,
-        quotas=context.quotas,
-    )
 
 
 def create_app(
@@ -199,10 +187,7 @@ def create_app(
     _unknown_api_paths(app)
 
     if settings.console:
-        mount_console(
-            app,
-            console_context(context),
-        )
+        mount_console(app, context)
     else:
 
         @app.get("/", include_in_schema=False)

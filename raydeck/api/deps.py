@@ -1,6 +1,6 @@
 """Named dependencies of the API routes: the app context and the authenticated caller.
 
-``create_app`` puts an ``AppContext`` on ``app.state`` and applies ``authenticated``
+``create_app`` puts its ``AppContext`` (managers.context) on ``app.state`` and applies ``authenticated``
 to every router except the public login routes, so a new router is guarded by
 being included. Handlers ask for the caller with ``PrincipalDep`` and hand it to
 a manager, which decides what the caller may do.
@@ -8,7 +8,6 @@ a manager, which decides what the caller may do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket
@@ -16,36 +15,13 @@ from starlette.requests import HTTPConnection
 
 from raydeck.errors import Forbidden, Unauthorized
 from raydeck.managers.access import Principal
-from raydeck.managers.audit import AuditLog
-from raydeck.managers.auth import AuthManager
-from raydeck.managers.dashboard_access import DashboardCapabilities
-from raydeck.managers.monitoring import MonitoringManager
-from raydeck.managers.namespaces import NamespaceManager
-from raydeck.managers.objects import ObjectManager
-from raydeck.managers.quotas import QuotaManager
-from raydeck.platforms.base import Platform
-from raydeck.settings import Settings
-from raydeck.store.store import Store
+from raydeck.managers.context import SESSION_COOKIE as SESSION_COOKIE  # the routes import it here
+from raydeck.managers.context import AppContext as AppContext
 
-SESSION_COOKIE = "raydeck_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-@dataclass
-class AppContext:
-    settings: Settings
-    store: Store
-    platform: Platform
-    objects: dict[str, ObjectManager]
-    namespaces: NamespaceManager
-    monitoring: MonitoringManager
-    auth: AuthManager
-    audit: AuditLog
-    quotas: QuotaManager
-    dashboard_access: DashboardCapabilities
 
 
 def get_context(request: Request) -> AppContext:

@@ -1,4 +1,4 @@
-"""Mounting the console on raydeck's FastAPI app."""
+"""Mounting the console on raydeck's FastAPI app (``create_app`` calls it once)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import secrets
 from fastapi import FastAPI
 from nicegui import ui
 
-from raydeck.console.context import ConsoleContext
 from raydeck.console.root import build_root
+from raydeck.managers.context import AppContext
 
 
-def mount(app: FastAPI, context: ConsoleContext) -> None:
+def mount(app: FastAPI, context: AppContext) -> None:
     """Serve the console at ``/`` next to the API (whose routes match first)."""
     ui.run_with(
         app,

@@ -29,13 +29,13 @@ from raydeck.managers.bodies import (
     editable,
     expected_version,
     fresh_metadata,
-    has_finished,
     is_suspended,
     merge_patch,
     validated,
 )
 from raydeck.managers.views import View
 from raydeck.platforms.base import Platform, PodView
+from raydeck.resources.actions import Action, ObjectState, allowed
 from raydeck.resources.codec import dump_yaml
 from raydeck.resources.kinds import Kind
 from raydeck.resources.meta import (
@@ -176,6 +176,7 @@ class ObjectManager:
     ) -> StoredObject:
         actor.require_write(namespace)
         current = await self._get(namespace, name)
+        self._require(Action.EDIT, current)
         draft = validated(self.kind, namespace, body)
         if draft.model.metadata.name != name:
             raise InvalidInput(
@@ -225,7 +226,7 @@ class ObjectManager:
         """Stop (``suspend: true``) or start an instance, as KubeRay's ``spec.suspend`` does."""
         actor.require_write(namespace)
         current = await self._get(namespace, name)
-        self._require_runs(current)
+        self._require(Action.STOP if suspend else Action.START, current)
         for attempt in range(_CONFLICT_RETRIES):
             if is_suspended(current.model) == suspend:
                 return current
@@ -245,12 +246,7 @@ class ObjectManager:
     async def start(self, actor: Principal, namespace: str, name: str) -> StoredObject:
         """Start: a stopped RayCluster runs again; a suspended RayJob starts over."""
         actor.require_write(namespace)
-        current = await self._get(namespace, name)
-        if not self.kind.stop_is_suspend and not is_suspended(current.model):
-            raise InvalidState(
-                f"{self._describe(current)} is not suspended; a RayJob runs once, "
-                "create a new one to run it again"
-            )
+        self._require(Action.START, await self._get(namespace, name))
         return await self.set_suspended(actor, namespace, name, suspend=False)
 
     async def stop(self, actor: Principal, namespace: str, name: str) -> StoredObject:
@@ -260,10 +256,7 @@ class ObjectManager:
         actor.require_write(namespace)
         for attempt in range(_CONFLICT_RETRIES):
             current = await self._get(namespace, name)
-            if current.is_template:
-                raise InvalidState(f"{self._describe(current)} is a template and never runs")
-            if has_finished(current.model):
-                raise InvalidState(f"{self._describe(current)} has already finished")
+            self._require(Action.STOP, current)
             draft = Draft.of(current).annotated({STOP_ANNOTATION: now_rfc3339()})
             try:
                 written = await self._write(current, draft, current.resource_version)
@@ -286,26 +279,22 @@ class ObjectManager:
     async def delete(self, actor: Principal, namespace: str, name: str) -> StoredObject:
         actor.require_write(namespace)
         current = await self._get(namespace, name)
+        self._require(Action.DELETE, current)
         if current.is_template:
             deleted = await self._store.delete(current.key)
         else:
-            if self.kind.stop_before_delete:
-                self._require_stopped(current)
             deleted = await self._platform.delete(current.key)
         await self._record(actor, "delete", deleted, type=deleted.type)
         return _shown_to(actor, deleted)
 
-    def _require_stopped(self, obj: StoredObject) -> None:
-        state = (obj.status or {}).get("state")
-        if not obj.spec.get("suspend"):
-            raise InvalidState(
-                f"{self._describe(obj)} is running; stop it first (POST .../{obj.name}/stop or "
-                f"`raydeck stop {self.kind.plural} {obj.name} -n {obj.namespace}`), then delete it"
-            )
-        if obj.status is not None and state != "suspended":
-            raise InvalidState(
-                f"{self._describe(obj)} is still stopping; delete it once it shows suspended"
-            )
+    def _require(self, action: Action, obj: StoredObject) -> None:
+        """Refuse (409) what ``resources.actions`` does not allow in the object's state."""
+        state = ObjectState.read(
+            self.kind.name, template=obj.is_template, spec=obj.spec, status=obj.status
+        )
+        refusal = allowed(self.kind, state).refusal(action)
+        if refusal is not None:
+            raise InvalidState(f"{self._describe(obj)} {refusal}")
 
     async def delete_many(
         self, actor: Principal, namespace: str, names: list[str]
@@ -351,15 +340,6 @@ class ObjectManager:
         return await self.create(actor, namespace, body)
 
     # -- helpers --------------------------------------------------------------------------
-
-    def _require_runs(self, obj: StoredObject) -> None:
-        if obj.is_template:
-            raise InvalidState(
-                f"{self._describe(obj)} is a template and never runs; "
-                "create an instance from it to start one"
-            )
-        if not self.kind.runnable:
-            raise InvalidState(f"{self._describe(obj)} is data only and never runs")
 
     def _describe(self, obj: StoredObject) -> str:
         return f"{self.kind.name} {obj.namespace}/{obj.name}"

@@ -9,11 +9,44 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from raydeck.resources.quantity import parse_quantity, to_int_ceil, to_millis
+from raydeck.resources.raycluster import ClusterState
+from raydeck.resources.rayjob import JobDeploymentStatus
+from raydeck.resources.rayservice import ConditionType as ServiceCondition
+from raydeck.resources.rayservice import Reason
 
 GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu")
+
+
+class State(StrEnum):
+    """The one word a list shows, filters and sorts by for an object's state, whatever the kind.
+
+    RayCluster words are ``ClusterState`` labels, RayJob words ``JobDeploymentStatus`` values
+    in lower case (its ``jobStatus`` is the sub-state); the others are raydeck's own.
+    """
+
+    PENDING = ClusterState.PENDING.label
+    READY = ClusterState.READY.label
+    SUSPENDED = ClusterState.SUSPENDED.label
+    FAILED = ClusterState.FAILED.label
+    NEW = "new"
+    INITIALIZING = JobDeploymentStatus.INITIALIZING.lower()
+    RUNNING = JobDeploymentStatus.RUNNING.lower()
+    COMPLETE = JobDeploymentStatus.COMPLETE.lower()
+    VALIDATION_FAILED = JobDeploymentStatus.VALIDATION_FAILED.lower()
+    RETRYING = JobDeploymentStatus.RETRYING.lower()
+    WAITING = JobDeploymentStatus.WAITING.lower()
+    #: Asked to stop; processes are still ending.
+    SUSPENDING = "suspending"
+    #: Waiting for admission: raydeck's queue (local) or Kueue (kubernetes).
+    QUEUED = "queued"
+    UPGRADING = "upgrading"
+    UNAVAILABLE = "unavailable"
+    #: Saved spec, never runs (the store's state column for templates).
+    TEMPLATE = "template"
 
 
 @dataclass(frozen=True)
@@ -35,6 +68,7 @@ class Totals:
 
 @dataclass(frozen=True)
 class Summary:
+    #: A ``State``; a status value KubeRay adds later shows as it is written.
     state: str
     ray_version: str
     totals: Totals
@@ -91,7 +125,7 @@ def summarize(kind: str, body: Mapping[str, Any], status: Mapping[str, Any] | No
     spec = body.get("spec") or {}
     summary = _summarize(kind, spec, status)
     if spec.get("suspend") and kueue_holds(status):
-        return dataclasses.replace(summary, state="queued")
+        return dataclasses.replace(summary, state=State.QUEUED)
     return summary
 
 
@@ -106,18 +140,18 @@ def _summarize(kind: str, spec: Mapping[str, Any], status: Mapping[str, Any] | N
     if kind == "RayCluster":
         state = str((status or {}).get("state") or "")
         if not state and not spec.get("suspend") and (status or {}).get("queue"):
-            state = "queued"  # raydeck's admission queue holds it (local platform)
+            state = State.QUEUED  # raydeck's admission queue holds it (local platform)
         # Between "stop" and the last process gone, KubeRay's state is empty: say so, not
         # "suspended", which would promise a delete that is still refused.
-        label = state or ("suspending" if spec.get("suspend") and status else "pending")
+        label = state or (State.SUSPENDING if spec.get("suspend") and status else State.PENDING)
         return Summary(label, str(spec.get("rayVersion") or ""), cluster_spec_totals(spec))
     if kind == "RayJob":
         cluster = spec.get("rayClusterSpec") or {}
-        deployment = str((status or {}).get("jobDeploymentStatus") or "new").lower()
-        if deployment == "initializing" and ((status or {}).get("rayClusterStatus") or {}).get(
+        deployment = str((status or {}).get("jobDeploymentStatus") or State.NEW).lower()
+        if deployment == State.INITIALIZING and ((status or {}).get("rayClusterStatus") or {}).get(
             "queue"
         ):
-            deployment = "queued"  # its cluster waits in raydeck's admission queue
+            deployment = State.QUEUED  # its cluster waits in raydeck's admission queue
         job = str((status or {}).get("jobStatus") or "").lower()
         totals = cluster_spec_totals(cluster) if cluster else Totals()
         return Summary(deployment, str(cluster.get("rayVersion") or ""), totals, job)
@@ -134,19 +168,19 @@ def _summarize(kind: str, spec: Mapping[str, Any], status: Mapping[str, Any] | N
 def service_state(spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> str:
     """One word for a RayService's list column, read from its conditions."""
     conditions = {c.get("type"): c for c in (status or {}).get("conditions") or []}
-    if _true(conditions, "Suspended"):
-        return "suspended"
-    if _true(conditions, "Suspending") or (spec.get("suspend") and status):
-        return "suspending"
-    if _true(conditions, "UpgradeInProgress"):
-        return "upgrading"
-    if _true(conditions, "Ready"):
-        return "ready"
+    if _true(conditions, ServiceCondition.SUSPENDED):
+        return State.SUSPENDED
+    if _true(conditions, ServiceCondition.SUSPENDING) or (spec.get("suspend") and status):
+        return State.SUSPENDING
+    if _true(conditions, ServiceCondition.UPGRADE_IN_PROGRESS):
+        return State.UPGRADING
+    if _true(conditions, ServiceCondition.READY):
+        return State.READY
     if (status or {}).get("queue"):
-        return "queued"  # its cluster waits in raydeck's admission queue (local platform)
-    if (conditions.get("Ready") or {}).get("reason") == "ZeroServeEndpoints":
-        return "unavailable"
-    return "initializing" if status else "pending"
+        return State.QUEUED  # its cluster waits in raydeck's admission queue (local platform)
+    if (conditions.get(ServiceCondition.READY) or {}).get("reason") == Reason.ZERO_SERVE_ENDPOINTS:
+        return State.UNAVAILABLE
+    return State.INITIALIZING if status else State.PENDING
 
 
 def _true(conditions: Mapping[str, Any], type_: str) -> bool:

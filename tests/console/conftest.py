@@ -15,10 +15,10 @@ import pytest
 from nicegui.testing.user import User
 from nicegui.testing.user_simulation import user_simulation
 
-from raydeck.app import console_context, create_app
-from raydeck.console.context import SESSION_COOKIE, ConsoleContext
+from raydeck.app import create_app
 from raydeck.console.root import build_root
 from raydeck.managers.access import Principal
+from raydeck.managers.context import SESSION_COOKIE, AppContext
 from raydeck.platforms.admission import Capacity
 from raydeck.resources.kinds import Kind
 from raydeck.settings import Settings
@@ -29,7 +29,7 @@ from tests.support.memory_platform import MemoryPlatform
 @dataclass
 class Console:
     user: User
-    context: ConsoleContext
+    context: AppContext
     admin: Principal
 
     def manager(self, kind: Kind):  # type: ignore[no-untyped-def]
@@ -74,9 +74,8 @@ async def anonymous_console(
         platform_factory=lambda store, _s: MemoryPlatform(store, capacity=console_capacity),
     )
     async with app.router.lifespan_context(app):
-        shared = app.state.context
-        context = console_context(shared)
-        admin = await shared.auth.admin_principal()
+        context: AppContext = app.state.context
+        admin = await context.auth.admin_principal()
         async with user_simulation(root=build_root(context)) as user:
             yield Console(user, context, admin)
 

@@ -185,6 +185,10 @@ async def test_create_by_form_watch_ready_edit_yaml_stop_and_delete(
     await page.get_by_role("tab", name="Details").click()
     delete = page.get_by_role("button", name="Delete")
     await expect(delete).to_be_disabled()  # running: stop it first
+    await delete.hover()
+    await expect(page.get_by_role("tooltip")).to_have_text(
+        "This RayCluster is running; stop it first, then delete it."
+    )
     await page.get_by_role("button", name="Stop").click()
     await expect(chip).to_have_text("suspended", timeout=120_000)
     await expect(delete).to_be_enabled()

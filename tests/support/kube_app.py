@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from raydeck.api.deps import AppContext
 from raydeck.app import create_app
+from raydeck.managers.context import AppContext
 from raydeck.settings import get_settings
 from tests.support.auth import ADMIN_PASSWORD, running_as_admin
 

@@ -9,12 +9,13 @@ store) come from the monitoring manager, the same figures as
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from nicegui import ui
+from nicegui import events, ui
 
-from raydeck.console.context import ConsoleSession
+from raydeck.console.session import ConsoleSession
 from raydeck.console.widgets import human_bytes, notify_error, status_color
 from raydeck.errors import RaydeckError
 from raydeck.managers.access import Principal
@@ -25,49 +26,88 @@ REFRESH_SECONDS = 5.0
 RANGES = {"10m": "10 min", "30m": "30 min", "1h": "1 h"}
 GIB = 1024**3
 
-#: (chart title, unit, [(series name, function of a point -> value)])
-CHARTS: list[tuple[str, str, list[tuple[str, Any]]]] = [
-    (
+
+@dataclass(frozen=True)
+class Line:
+    """One series of a chart: where its value is in each point of the overview's series."""
+
+    name: str
+    path: tuple[str, ...]
+    gib: bool = False
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    unit: str
+    lines: tuple[Line, ...]
+
+
+CHARTS = (
+    Chart(
         "CPU (cores)",
         "cores",
-        [
-            ("allocated", lambda p: (p.get("allocatedPhysical") or {}).get("cpu")),
-            ("used", lambda p: (p.get("used") or {}).get("physical", {}).get("cpu")),
-            ("Ray logical used", lambda p: (p.get("used") or {}).get("logical", {}).get("cpu")),
-        ],
+        (
+            Line("allocated", ("allocatedPhysical", "cpu")),
+            Line("used", ("used", "physical", "cpu")),
+            Line("Ray logical used", ("used", "logical", "cpu")),
+        ),
     ),
-    (
+    Chart(
         "Memory (GiB)",
         "GiB",
-        [
-            ("allocated", lambda p: _gib((p.get("allocatedPhysical") or {}).get("memoryBytes"))),
-            (
-                "used",
-                lambda p: _gib((p.get("used") or {}).get("physical", {}).get("memoryBytes")),
-            ),
-            (
-                "object store used",
-                lambda p: _gib((p.get("used") or {}).get("logical", {}).get("objectStoreBytes")),
-            ),
-        ],
+        (
+            Line("allocated", ("allocatedPhysical", "memoryBytes"), gib=True),
+            Line("used", ("used", "physical", "memoryBytes"), gib=True),
+            Line("object store used", ("used", "logical", "objectStoreBytes"), gib=True),
+        ),
     ),
-    (
+    Chart(
         "GPU",
         "GPUs / %",
-        [
-            ("allocated", lambda p: (p.get("allocatedPhysical") or {}).get("gpu")),
-            ("Ray logical used", lambda p: (p.get("used") or {}).get("logical", {}).get("gpu")),
-            (
-                "utilization %",
-                lambda p: (p.get("used") or {}).get("physical", {}).get("gpuUtilizationPercent"),
-            ),
-        ],
+        (
+            Line("allocated", ("allocatedPhysical", "gpu")),
+            Line("Ray logical used", ("used", "logical", "gpu")),
+            Line("utilization %", ("used", "physical", "gpuUtilizationPercent")),
+        ),
     ),
-]
+)
 
 
-def _gib(value: float | None) -> float | None:
-    return None if value is None else round(value / GIB, 3)
+def figure(answer: object, path: tuple[str, ...]) -> float | None:
+    """The number at ``path`` in the monitoring manager's answer (the API's JSON), if any."""
+    value = answer
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _value(point: object, line: Line) -> float | None:
+    value = figure(point, line.path)
+    if value is None or not line.gib:
+        return value
+    return round(value / GIB, 3)
+
+
+def total_lines(answer: object) -> list[tuple[str, str]]:
+    """The totals cards: (what, how much is in use of how much)."""
+
+    def pair(side: str, key: str) -> tuple[float, float]:
+        used = figure(answer, ("used", side, key)) or 0
+        return used, figure(answer, ("allocated", side, key)) or 0
+
+    cpu_used, cpu = pair("physical", "cpu")
+    memory_used, memory = pair("physical", "memoryBytes")
+    logical_used, logical = pair("logical", "cpu")
+    store_used, store = pair("logical", "objectStoreBytes")
+    gpu = figure(answer, ("allocated", "physical", "gpu")) or 0
+    return [
+        ("CPU", f"{cpu_used:g} of {cpu:g} cores"),
+        ("Memory", f"{human_bytes(memory_used)} of {human_bytes(memory)}"),
+        ("GPU", f"{gpu} allocated"),
+        ("Ray logical CPU", f"{logical_used:g} of {logical:g} in use"),
+        ("Object store", f"{human_bytes(store_used)} of {human_bytes(store)}"),
+    ]
 
 
 async def overview_page(session: ConsoleSession) -> None:
@@ -93,16 +133,16 @@ class OverviewView:
         self._counters_row = ui.row().classes("w-full gap-4")
         self._totals_row = ui.row().classes("w-full gap-4")
         with ui.row().classes("w-full gap-4"):
-            for title, unit, lines in CHARTS:
+            for chart in CHARTS:
                 with ui.card().classes("flex-1 min-w-80"):
-                    chart = ui.echart(_chart_options(title, unit, [n for n, _ in lines]))
-                    chart.classes("w-full h-64").mark("chart")
-                    self._charts.append(chart)
+                    drawn = ui.echart(_chart_options(chart))
+                    drawn.classes("w-full h-64").mark("chart")
+                    self._charts.append(drawn)
         self._source = ui.label("").classes("text-grey-6 text-xs")
         await self.refresh()
         ui.timer(REFRESH_SECONDS, self.refresh)
 
-    async def _range_changed(self, e: Any) -> None:
+    async def _range_changed(self, e: events.ValueChangeEventArguments[Any]) -> None:
         self._range = e.value
         await self.refresh()
 
@@ -113,24 +153,28 @@ class OverviewView:
             overview = await self._session.context.monitoring.overview(
                 self._range, visible=actor.visible_filter()
             )
-            figures = overview.to_wire()
+            answer = overview.to_wire()
         except RaydeckError as e:
             notify_error(e)
             return
-        self._draw_counters(counts, figures)
-        self._draw_totals(figures)
-        series = figures.get("series") or []
-        times = [datetime.fromtimestamp(p["t"]).strftime("%H:%M:%S") for p in series]
-        for chart, (_title, _unit, lines) in zip(self._charts, CHARTS, strict=True):
-            chart.options["xAxis"]["data"] = times
-            for index, (_name, pick) in enumerate(lines):
-                chart.options["series"][index]["data"] = [pick(p) for p in series]
-            chart.update()
-        grafana = figures.get("grafanaUrl")
+        self._draw_counters(counts, active=int(figure(answer, ("counts", "activeClusters")) or 0))
+        self._draw_totals(total_lines(answer))
+        self._draw_charts(answer.get("series") or [])
+        grafana = answer.get("grafanaUrl")
         self._grafana.visible = bool(grafana)
         if grafana:
             self._grafana.props(f'href="{grafana}"')
-        self._source.set_text(f"Figures from {figures.get('source', '?')}; range {self._range}.")
+        self._source.set_text(f"Figures from {answer.get('source', '?')}; range {self._range}.")
+
+    def _draw_charts(self, points: list[object]) -> None:
+        times = [
+            datetime.fromtimestamp(figure(p, ("t",)) or 0).strftime("%H:%M:%S") for p in points
+        ]
+        for drawn, chart in zip(self._charts, CHARTS, strict=True):
+            drawn.options["xAxis"]["data"] = times
+            for index, line in enumerate(chart.lines):
+                drawn.options["series"][index]["data"] = [_value(p, line) for p in points]
+            drawn.update()
 
     async def _counts(self, actor: Principal) -> dict[str, Counter[str]]:
         """Instances per kind and state: one counting query per kind, however many exist."""
@@ -143,8 +187,7 @@ class OverviewView:
             for kind in (RAYCLUSTER, RAYJOB, RAYSERVICE)
         }
 
-    def _draw_counters(self, counts: dict[str, Counter[str]], figures: dict[str, Any]) -> None:
-        active = (figures.get("counts") or {}).get("activeClusters", 0)
+    def _draw_counters(self, counts: dict[str, Counter[str]], *, active: int) -> None:
         self._counters_row.clear()
         with self._counters_row:
             for kind in (RAYCLUSTER, RAYJOB, RAYSERVICE):
@@ -162,45 +205,25 @@ class OverviewView:
                     "text-grey-7 text-xs"
                 )
 
-    def _draw_totals(self, figures: dict[str, Any]) -> None:
-        allocated = (figures.get("allocated") or {}).get("physical") or {}
-        used = (figures.get("used") or {}).get("physical") or {}
-        logical_total = (figures.get("allocated") or {}).get("logical") or {}
-        logical_used = (figures.get("used") or {}).get("logical") or {}
-        rows = [
-            ("CPU", f"{used.get('cpu', 0):g} of {allocated.get('cpu', 0):g} cores"),
-            (
-                "Memory",
-                f"{human_bytes(used.get('memoryBytes') or 0)} of "
-                f"{human_bytes(allocated.get('memoryBytes') or 0)}",
-            ),
-            ("GPU", f"{allocated.get('gpu', 0)} allocated"),
-            (
-                "Ray logical CPU",
-                f"{logical_used.get('cpu', 0):g} of {logical_total.get('cpu', 0):g} in use",
-            ),
-            (
-                "Object store",
-                f"{human_bytes(logical_used.get('objectStoreBytes') or 0)} of "
-                f"{human_bytes(logical_total.get('objectStoreBytes') or 0)}",
-            ),
-        ]
+    def _draw_totals(self, lines: list[tuple[str, str]]) -> None:
         self._totals_row.clear()
         with self._totals_row:
-            for label, text in rows:
+            for label, text in lines:
                 with ui.card().classes("min-w-48").mark("total"):
                     ui.label(label).classes("text-grey-7 text-sm")
                     ui.label(text).classes("text-lg")
 
 
-def _chart_options(title: str, unit: str, names: list[str]) -> dict[str, Any]:
+# ECharts' option object, handed to the browser as JSON: the chart library's own shape.
+def _chart_options(chart: Chart) -> dict[str, Any]:
+    names = [line.name for line in chart.lines]
     return {
-        "title": {"text": title, "textStyle": {"fontSize": 14}},
+        "title": {"text": chart.title, "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
         "legend": {"data": names, "bottom": 0},
         "grid": {"left": 48, "right": 16, "top": 40, "bottom": 64},
         "xAxis": {"type": "category", "data": []},
-        "yAxis": {"type": "value", "name": unit, "min": 0},
+        "yAxis": {"type": "value", "name": chart.unit, "min": 0},
         "series": [
             # Symbols: a series with one point so far is a dot, not nothing.
             {"name": name, "type": "line", "symbolSize": 4, "data": [], "connectNulls": True}

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from raydeck.console.forms import ServeApp, WorkerGroup, apply_form, new_document, read_form
+from raydeck.console.pages.create.form import (
+    ServeApp,
+    WorkerGroup,
+    apply_form,
+    new_document,
+    read_form,
+)
 from raydeck.resources.kinds import by_name
 from tests.support.samples import raycluster, rayjob, rayservice
 

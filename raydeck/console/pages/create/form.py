@@ -4,6 +4,9 @@ The dialog keeps one document (the dict a YAML tab shows). ``read_form`` fills
 a form from it; ``apply_form`` writes the form's fields back into it and
 leaves every field the form does not show as it was, so switching between the
 Form and YAML tabs never loses what a user wrote by hand.
+
+The document and its parts stay raw dicts on purpose: it is the YAML the user
+typed, with every field kept as written, including those no model here knows.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from raydeck.resources import raycluster, rayjob, rayservice
 from raydeck.resources.summary import GPU_KEYS
 
 GPU_KEY = GPU_KEYS[0]
@@ -67,20 +71,25 @@ class Form:
     apps: list[ServeApp] = field(default_factory=list)
 
 
-CLUSTER_FIELD = {"RayCluster": None, "RayJob": "rayClusterSpec", "RayService": "rayClusterConfig"}
+#: Where each kind keeps its cluster's spec, below ``spec`` (a RayCluster: ``spec`` itself).
+CLUSTER_FIELD = {
+    raycluster.KIND: None,
+    rayjob.KIND: "rayClusterSpec",
+    rayservice.KIND: "rayClusterConfig",
+}
 
 
+# Raw: the user's YAML document (see the module's docstring); so are the other dicts here.
 def new_document(kind: str) -> dict[str, Any]:
     """A fresh document of ``kind`` in KubeRay's shape, ready to fill in."""
     form = Form(kind=kind, name=f"my-{kind.lower()}", workers=[WorkerGroup()])
-    if kind == "RayJob":
+    if kind == rayjob.KIND:
         form.entrypoint = "python -c 'import ray; ray.init(); print(ray.cluster_resources())'"
         form.workers = []
-    if kind == "RayService":
+    if kind == rayservice.KIND:
         form.apps = [ServeApp(name="app", route_prefix="/", import_path="module:app")]
         form.workers = []
-    document: dict[str, Any] = {"apiVersion": "ray.io/v1", "kind": kind, "metadata": {}, "spec": {}}
-    return apply_form(document, form)
+    return apply_form({"apiVersion": "ray.io/v1", "kind": kind, "metadata": {}, "spec": {}}, form)
 
 
 def apply_form(document: dict[str, Any], form: Form) -> dict[str, Any]:
@@ -94,23 +103,23 @@ def apply_form(document: dict[str, Any], form: Form) -> dict[str, Any]:
     where = CLUSTER_FIELD[form.kind]
     cluster = spec if where is None else spec.setdefault(where, {})
     _apply_cluster(cluster, form)
-    if form.kind == "RayJob":
+    if form.kind == rayjob.KIND:
         _apply_job(spec, form)
-    if form.kind == "RayService":
+    if form.kind == rayservice.KIND:
         spec["serveConfigV2"] = _serve_config(spec.get("serveConfigV2") or "", form.apps)
     return doc
 
 
 def read_form(document: dict[str, Any]) -> Form:
     """The form's view of ``document``; fields it cannot read keep their defaults."""
-    kind = str(document.get("kind") or "RayCluster")
+    kind = str(document.get("kind") or raycluster.KIND)
     metadata = document.get("metadata") or {}
     spec = document.get("spec") or {}
     where = CLUSTER_FIELD.get(kind)
     cluster = spec if where is None else (spec.get(where) or {})
     head = cluster.get("headGroupSpec") or {}
     form = Form(
-        kind=kind if kind in CLUSTER_FIELD else "RayCluster",
+        kind=kind if kind in CLUSTER_FIELD else raycluster.KIND,
         name=str(metadata.get("name") or ""),
         namespace=str(metadata.get("namespace") or "default"),
         ray_version=str(cluster.get("rayVersion") or ""),
@@ -119,9 +128,9 @@ def read_form(document: dict[str, Any]) -> Form:
         head_params=_strings(head.get("rayStartParams")),
         workers=[_read_group(g) for g in cluster.get("workerGroupSpecs") or []],
     )
-    if form.kind == "RayJob":
+    if form.kind == rayjob.KIND:
         _read_job(spec, form)
-    if form.kind == "RayService":
+    if form.kind == rayservice.KIND:
         form.apps = _read_apps(str(spec.get("serveConfigV2") or ""))
     return form
 
@@ -160,7 +169,7 @@ def _apply_container(group: dict[str, Any], name: str, image: str, resources: Re
         containers.append({"name": name})
     container = containers[0]
     container["image"] = image
-    amounts: dict[str, Any] = {"cpu": resources.cpu, "memory": resources.memory}
+    amounts: dict[str, str | int] = {"cpu": resources.cpu, "memory": resources.memory}
     if resources.gpu:
         amounts[GPU_KEY] = resources.gpu
     container["resources"] = {"requests": dict(amounts), "limits": dict(amounts)}
