@@ -19,7 +19,9 @@ from typing import Any
 from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, RaydeckError
-from raydeck.platforms.local.job_timing import deadline_reason, deletion_plan
+from raydeck.platforms.local.job.ray_jobs import RayJobsApi
+from raydeck.platforms.local.job.submitter import SubmitterError, submission
+from raydeck.platforms.local.job.timing import deadline_reason, deletion_plan
 from raydeck.platforms.local.owned import (
     cluster_body,
     cluster_name,
@@ -29,8 +31,6 @@ from raydeck.platforms.local.owned import (
 )
 from raydeck.platforms.local.prologue import current
 from raydeck.platforms.local.ray_auth import RayAuth
-from raydeck.platforms.local.ray_jobs import RayJobsApi
-from raydeck.platforms.local.submitter import SubmitterError, submission
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources.meta import STOP_ANNOTATION

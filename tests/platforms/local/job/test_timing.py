@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from raydeck.platforms.local.job_timing import deadline_reason, deletion_plan, parse_time
+from raydeck.platforms.local.job.timing import deadline_reason, deletion_plan, parse_time
 from raydeck.resources.rayjob import DeletionPolicyType, FailedReason, RayJobSpec, RayJobStatus
 
 START = "2026-01-01T00:00:00Z"

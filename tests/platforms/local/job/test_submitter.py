@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from raydeck.platforms.local.submitter import SubmitterError, submission
+from raydeck.platforms.local.job.submitter import SubmitterError, submission
 from raydeck.resources import rayjob as rj
 from tests.support.samples import rayjob
 
