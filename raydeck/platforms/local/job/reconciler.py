@@ -1,10 +1,10 @@
-"""The local platform's RayJob reconciler: a cluster, a submission through Ray's Jobs API, a status.
+"""The local platform's RayJob reconciler: observe, plan, act, write the status once.
 
-The controller calls ``reconcile(key)`` per RayJob. Each pass runs the step of
-the job's ``jobDeploymentStatus`` (New, Initializing, Waiting, Running,
-Retrying, Complete/Failed, Suspended) and writes the status KubeRay would.
-The job's own RayCluster is an ordinary RayCluster object labelled with its
-owner, run by the RayCluster reconciler; deleting the job deletes it.
+The controller calls ``reconcile(key)`` per RayJob. It reads the job's RayCluster and asks the
+cluster's Ray Jobs API about the job (observe), lets ``plan.py`` decide, carries out the
+actions (create or delete the cluster, submit, stop, keep the log, record events) and writes
+the typed status as the store's wire dict. It decides nothing itself. The job's own RayCluster
+is an ordinary RayCluster object labelled with its owner, run by the RayCluster reconciler.
 """
 
 from __future__ import annotations
@@ -12,35 +12,39 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
-import secrets
-from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import replace
 
-from raydeck.controller.clock import Clock, rfc3339
+from raydeck.controller.clock import Clock
 from raydeck.controller.loop import Result
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, RaydeckError
-from raydeck.platforms.local.job.ray_jobs import RayJobsApi
-from raydeck.platforms.local.job.submitter import SubmitterError, submission
-from raydeck.platforms.local.job.timing import deadline_reason, deletion_plan
-from raydeck.platforms.local.owned import (
-    cluster_body,
-    cluster_name,
-    owned_clusters,
-    owner_uid,
-    queued_problem,
+from raydeck.platforms.local.job.actions import (
+    Action,
+    CreateCluster,
+    DeleteCluster,
+    DeleteSelf,
+    DeleteWorkers,
+    Event,
+    KeepLog,
+    StopRayJob,
+    Submit,
 )
+from raydeck.platforms.local.job.plan import (
+    ClusterSeen,
+    Observed,
+    RayJobSeen,
+    plan_job,
+    ray_job_wanted,
+)
+from raydeck.platforms.local.job.ray_jobs import RayJobsApi
+from raydeck.platforms.local.owned import cluster_body, owned_clusters, owner_uid
 from raydeck.platforms.local.prologue import current
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
-from raydeck.resources.meta import STOP_ANNOTATION
 from raydeck.store.records import ObjectKey, StoredObject
 from raydeck.store.store import Store
 
 log = logging.getLogger(__name__)
-POLL = 0.5
-DS = rj.JobDeploymentStatus
-Step = Callable[[StoredObject, rj.RayJob, dict[str, Any], float], Awaitable[float | None]]
 
 
 class JobReconciler:
@@ -49,341 +53,123 @@ class JobReconciler:
         self._clock = clock
         self._ray_auth = ray_auth
 
-    async def _jobs_api(self, obj: StoredObject, status: dict[str, Any]) -> RayJobsApi:
-        """The Jobs API of the job's cluster, with that cluster's Ray token."""
-        cluster = str(status.get("rayClusterName", ""))
-        headers = await self._ray_auth.headers_by_name(obj.namespace, cluster)
-        return RayJobsApi(status.get("dashboardURL", ""), headers=headers)
-
     async def reconcile(self, key: ObjectKey) -> Result:
         found = await current(self._store, key, rj.RayJob, self._delete_owned_clusters)
         if found is None:
             return Result()
         obj, job = found.obj, found.model
-        status = copy.deepcopy(obj.status or {})
-        now = self._clock.wall().timestamp()
-        requeue = await self._step(obj, job, status, now)
-        status["observedGeneration"] = obj.generation
-        if status != obj.status:
-            await self._write(obj, status)
-        return Result(requeue_after=requeue)
+        seen, api = await self._observe(obj, job)
+        plan = plan_job(job, seen)
+        refused = await self._act(obj, job, api, plan.actions)
+        if refused is not None:  # the submission failed: decide again, knowing why
+            plan = plan_job(job, replace(seen, submit_error=refused))
+            await self._act(obj, job, api, plan.actions)
+        if not plan.of(DeleteSelf):
+            await self._write(obj, plan.status)
+        return Result(requeue_after=plan.requeue_after)
 
-    async def _step(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> float | None:
-        phase = DS(status.get("jobDeploymentStatus") or "")
-        if job.spec.suspend and phase not in (DS.SUSPENDED, DS.COMPLETE, DS.FAILED):
-            return await self._suspend(obj, job, status, now)
-        steps: dict[DS, Step] = {
-            DS.NEW: self._new,
-            DS.INITIALIZING: self._initializing,
-            DS.WAITING: self._waiting,
-            DS.RUNNING: self._running,
-            DS.RETRYING: self._retrying,
-            DS.COMPLETE: self._finished,
-            DS.FAILED: self._finished,
-            DS.SUSPENDED: self._suspended,
-        }
-        return await steps.get(phase, self._new)(obj, job, status, now)
+    # -- observing ------------------------------------------------------------------------
 
-    # -- steps ----------------------------------------------------------------------------
-
-    async def _new(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> float:
-        spec = job.spec
-        selected = (spec.cluster_selector or {}).get(rj.CLUSTER_SELECTOR_KEY)
-        status.update(
-            jobDeploymentStatus=DS.INITIALIZING.value,
-            jobStatus="",
-            jobId=spec.job_id
-            or (
-                None
-                if spec.submission_mode == rj.SubmissionMode.INTERACTIVE
-                else f"{obj.name}-{secrets.token_hex(4)}"
-            ),
-            rayClusterName=selected or cluster_name(obj.name),
-            startTime=status.get("startTime") or rfc3339(self._clock.wall()),
-            failed=status.get("failed", 0),
-            succeeded=status.get("succeeded", 0),
-        )
-        status.pop("endTime", None)
-        status.pop("reason", None)
-        status.pop("message", None)
-        if status["jobId"] is None:
-            status.pop("jobId")
-        await self._event(
-            obj, "Normal", "Initializing", f"RayJob uses RayCluster {status['rayClusterName']}"
-        )
-        return 0.0
-
-    async def _initializing(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> float | None:
-        if (reason := self._deadline(job, status, now)) is not None:
-            return await self._fail(obj, job, status, reason, "the job did not start in time", now)
-        cluster = await self._cluster(obj, status)
-        if cluster is None:
-            if job.spec.cluster_selector:
-                status["message"] = f"waiting for RayCluster {status['rayClusterName']} to exist"
-                return 1.0
-            cluster = await self._create_cluster(obj, job, status)
-        status["rayClusterStatus"] = cluster.status or {}
-        if (cluster.status or {}).get("state") != "ready":
-            queue = (cluster.status or {}).get("queue")
-            if isinstance(queue, dict):
-                status["message"] = queued_problem(cluster.name, queue)
-            return POLL
-        status["dashboardURL"] = _dashboard_url(cluster)
-        status.pop("message", None)
-        if job.spec.submission_mode == rj.SubmissionMode.INTERACTIVE and not job.spec.job_id:
-            status["jobDeploymentStatus"] = DS.WAITING.value
-            return POLL
-        return await self._submit(obj, job, status, now)
-
-    async def _submit(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> float | None:
-        api = await self._jobs_api(obj, status)
-        job_id = status.get("jobId") or job.spec.job_id
-        status["jobId"] = job_id
+    async def _observe(
+        self, obj: StoredObject, job: rj.RayJob
+    ) -> tuple[Observed, RayJobsApi | None]:
+        """The job's cluster and, where the plan needs it, its Ray job; the cluster's Jobs API."""
+        seen = Observed(now=self._clock.wall())
+        name = (job.status.ray_cluster_name if job.status else None) or ""
+        stored = await self._get_cluster(obj.namespace, name) if name else None
+        if stored is None:
+            return seen, None
+        cluster = _cluster_seen(stored, owner=obj.uid)
+        seen = replace(seen, cluster=cluster)
+        headers = await self._ray_auth.headers_by_name(obj.namespace, cluster.name)
+        api = RayJobsApi(cluster.dashboard_url, headers=headers)
+        job_id = ray_job_wanted(job, cluster)
+        if job_id is None:
+            return seen, api
         try:
-            await api.info(job_id)  # submitted before a restart of raydeck: never twice
-        except NotFound:
-            try:
-                await api.submit(**submission(job, job_id))
-            except SubmitterError as e:
-                return await self._fail(
-                    obj, job, status, rj.FailedReason.SUBMISSION_FAILED, str(e), now
-                )
-            except RaydeckError as e:
-                return await self._fail(
-                    obj, job, status, rj.FailedReason.SUBMISSION_FAILED, e.message, now
-                )
-            await self._event(obj, "Normal", "Submitted", f"Submitted job {job_id}")
-        except PlatformUnavailable:
-            return POLL
-        status.update(jobDeploymentStatus=DS.RUNNING.value, jobStatus=rj.JobStatus.PENDING.value)
-        return POLL
-
-    async def _waiting(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> float | None:
-        if (reason := self._deadline(job, status, now)) is not None:
-            return await self._fail(obj, job, status, reason, "no job was submitted in time", now)
-        if not job.spec.job_id:
-            status["message"] = "waiting for spec.jobId: submit the job yourself, then set it"
-            return 1.0
-        status.update(
-            jobId=job.spec.job_id,
-            jobDeploymentStatus=DS.RUNNING.value,
-            jobStatus=rj.JobStatus.PENDING.value,
-        )
-        status.pop("message", None)
-        return 0.0
-
-    async def _running(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> float | None:
-        api = await self._jobs_api(obj, status)
-        job_id = status.get("jobId", "")
-        try:
-            if (reason := self._deadline(job, status, now)) is not None:
-                await api.stop(job_id)
-                await self._keep_log(obj, api, job_id)
-                return await self._fail(
-                    obj, job, status, reason, "the job ran past its deadline", now
-                )
             info = await api.info(job_id)
-            if STOP_ANNOTATION in (job.metadata.annotations or {}) and info.status in (
-                rj.JobStatus.PENDING.value,
-                rj.JobStatus.RUNNING.value,
-            ):
-                # Asked to stop: Ray's stop is idempotent, so ask until the job says STOPPED.
-                await api.stop(job_id)
-                await self._event(obj, "Normal", "Stopping", f"Stopping job {job_id} as asked")
-                info = await api.info(job_id)
-            await self._keep_log(obj, api, job_id)
         except NotFound:
-            return await self._fail(
-                obj,
-                job,
-                status,
-                rj.FailedReason.SUBMISSION_FAILED,
-                f"job {job_id} is unknown to its cluster",
-                now,
-            )
+            return replace(seen, ray_job=RayJobSeen(known=False)), api
         except PlatformUnavailable as e:
-            status["message"] = e.message
-            return 1.0
-        return await self._observe_job(obj, job, status, info.status, info.message, now)
+            return replace(seen, jobs_api_error=e.message), api
+        return replace(seen, ray_job=RayJobSeen(True, rj.JobStatus(info.status), info.message)), api
 
-    async def _observe_job(
-        self,
-        obj: StoredObject,
-        job: rj.RayJob,
-        status: dict[str, Any],
-        job_status: str,
-        message: str,
-        now: float,
-    ) -> float | None:
-        status["jobStatus"] = job_status
-        if message:
-            status["message"] = message
-        else:
-            status.pop("message", None)
-        if job_status == rj.JobStatus.FAILED.value:
-            return await self._fail(obj, job, status, rj.FailedReason.APP_FAILED, message, now)
-        if not rj.JobStatus(job_status).is_terminal():
-            return POLL
-        status.update(jobDeploymentStatus=DS.COMPLETE.value, endTime=rfc3339(self._clock.wall()))
-        if job_status == rj.JobStatus.SUCCEEDED.value:
-            status["succeeded"] = int(status.get("succeeded", 0)) + 1
-        await self._event(
-            obj, "Normal", "Completed", f"Job {status.get('jobId')} {job_status.lower()}"
-        )
-        return 0.0
+    async def _get_cluster(self, namespace: str, name: str) -> StoredObject | None:
+        try:
+            return await self._store.get(ObjectKey(rc.KIND, namespace, name))
+        except NotFound:
+            return None
 
-    async def _fail(
-        self,
-        obj: StoredObject,
-        job: rj.RayJob,
-        status: dict[str, Any],
-        reason: rj.FailedReason,
-        message: str,
-        now: float,
-    ) -> float | None:
-        """Count a failure; retry on a new cluster while backoffLimit allows, else fail for good."""
-        failed = int(status.get("failed", 0)) + 1
-        status.update(failed=failed, reason=reason.value, message=message)
-        retryable = reason in (rj.FailedReason.APP_FAILED, rj.FailedReason.SUBMISSION_FAILED)
-        if retryable and failed <= (job.spec.backoff_limit or 0):
-            status["jobDeploymentStatus"] = DS.RETRYING.value
-            await self._event(
-                obj,
-                "Warning",
-                "Retrying",
-                f"Attempt {failed} failed ({reason.value}): {message}; retrying on a new cluster",
-            )
-            return 0.0
-        if status.get("jobStatus") in ("", rj.JobStatus.PENDING.value, rj.JobStatus.RUNNING.value):
-            status["jobStatus"] = rj.JobStatus.FAILED.value
-        status.update(jobDeploymentStatus=DS.FAILED.value, endTime=rfc3339(self._clock.wall()))
-        await self._event(obj, "Warning", "Failed", f"{reason.value}: {message}")
-        return 0.0
+    # -- acting ---------------------------------------------------------------------------
 
-    async def _retrying(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> float:
-        await self._delete_cluster(obj, status)
-        status["jobDeploymentStatus"] = DS.NEW.value
-        status.pop("dashboardURL", None)
-        status.pop("rayClusterStatus", None)
-        return 0.0
-
-    async def _finished(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> float | None:
-        """Carry out the job's deletion settings as their TTLs fall due."""
-        plan = deletion_plan(job.spec, rj.RayJobStatus.model_validate(status), now=now)
-        waits = [seconds for _, seconds in plan if seconds > 0]
-        for policy, seconds in plan:
-            if seconds > 0:
-                continue
-            if policy == rj.DeletionPolicyType.DELETE_SELF:
-                await self._event(
-                    obj,
-                    "Normal",
-                    "DeletedSelf",
-                    "Deleting the RayJob as its deletion strategy says",
-                )
-                await self._store.delete(obj.key, uid=obj.uid)
-                return None
-            if policy == rj.DeletionPolicyType.DELETE_CLUSTER:
-                await self._delete_cluster(obj, status)
-            elif policy == rj.DeletionPolicyType.DELETE_WORKERS:
-                await self._delete_workers(obj, status)
-        return min(waits) if waits else None
-
-    async def _delete_workers(self, obj: StoredObject, status: dict[str, Any]) -> None:
-        """Suspend every worker group of the job's own cluster, as KubeRay's DeleteWorkers does."""
-        cluster = await self._cluster(obj, status)
-        if cluster is None or owner_uid(cluster) != obj.uid:
-            return
-        body = copy.deepcopy(cluster.body)
-        groups = body.get("spec", {}).get("workerGroupSpecs") or []
-        if all(group.get("suspend") for group in groups):
-            return
-        for group in groups:
-            group["suspend"] = True
-        await self._store.replace(cluster.key, body, expected_version=cluster.resource_version)
-        await self._event(obj, "Normal", "DeletedWorkers", f"Deleted the workers of {cluster.name}")
-
-    async def _suspend(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> float | None:
-        if status.get("jobId") and status.get("dashboardURL"):
-            with contextlib.suppress(RaydeckError):  # the cluster goes anyway
-                await (await self._jobs_api(obj, status)).stop(status["jobId"])
-        await self._delete_cluster(obj, status)
-        for field in ("jobStatus", "dashboardURL", "rayClusterStatus", "startTime", "endTime"):
-            status.pop(field, None)
-        status["jobDeploymentStatus"] = DS.SUSPENDED.value
-        await self._event(obj, "Normal", "Suspended", "RayJob suspended; its cluster was deleted")
+    async def _act(
+        self, obj: StoredObject, job: rj.RayJob, api: RayJobsApi | None, actions: list[Action]
+    ) -> str | None:
+        """Carry out ``actions`` in order; stop at a failed submission and say why it failed."""
+        for action in actions:
+            if isinstance(action, Submit):
+                if api is None:
+                    return "the job's RayCluster is gone"
+                try:
+                    await api.submit(action.submission)
+                except RaydeckError as e:
+                    return e.message
+            elif isinstance(action, StopRayJob | KeepLog):
+                if api is not None:
+                    await self._ray_job_action(obj, api, action)
+            else:
+                await self._store_action(obj, job, action)
         return None
 
-    async def _suspended(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> float | None:
-        if job.spec.suspend:
-            return None
-        status["jobDeploymentStatus"] = DS.NEW.value  # resuming starts over, as in KubeRay
-        return 0.0
-
-    # -- helpers --------------------------------------------------------------------------
-
-    def _deadline(
-        self, job: rj.RayJob, status: dict[str, Any], now: float
-    ) -> rj.FailedReason | None:
-        return deadline_reason(job.spec, rj.RayJobStatus.model_validate(status), now=now)
-
-    async def _cluster(self, obj: StoredObject, status: dict[str, Any]) -> StoredObject | None:
+    async def _ray_job_action(
+        self, obj: StoredObject, api: RayJobsApi, action: StopRayJob | KeepLog
+    ) -> None:
+        """Best effort: a stop or a log copy that fails is tried again on the next pass."""
         try:
-            return await self._store.get(
-                ObjectKey(rc.KIND, obj.namespace, status["rayClusterName"])
+            if isinstance(action, StopRayJob):
+                await api.stop(action.job_id)
+                return
+            text = await api.logs(action.job_id)
+        except RaydeckError as e:
+            log.info("RayJob %s/%s: %s", obj.namespace, obj.name, e.message)
+            return
+        await self._store.save_job_log(obj.uid, job_id=action.job_id, text=text)
+
+    async def _store_action(self, obj: StoredObject, job: rj.RayJob, action: Action) -> None:
+        if isinstance(action, Event):
+            await self._store.record_event(
+                obj, type_=action.type, reason=action.reason, message=action.message
             )
-        except NotFound:
-            return None
+        elif isinstance(action, CreateCluster):
+            await self._create_cluster(obj, job, action.name)
+        elif isinstance(action, DeleteCluster):
+            with contextlib.suppress(NotFound):
+                await self._store.delete(
+                    ObjectKey(rc.KIND, obj.namespace, action.name), uid=action.uid
+                )
+        elif isinstance(action, DeleteWorkers):
+            await self._suspend_workers(obj.namespace, action)
+        elif isinstance(action, DeleteSelf):
+            with contextlib.suppress(NotFound):
+                await self._store.delete(obj.key, uid=obj.uid)
 
-    async def _create_cluster(
-        self, obj: StoredObject, job: rj.RayJob, status: dict[str, Any]
-    ) -> StoredObject:
+    async def _create_cluster(self, obj: StoredObject, job: rj.RayJob, name: str) -> None:
+        # The cluster spec goes to the store as the user wrote it (the store's wire shape).
         spec = job.to_wire()["spec"]["rayClusterSpec"]
-        body = cluster_body(obj, name=status["rayClusterName"], spec=spec)
-        try:
-            cluster = await self._store.create(
+        body = cluster_body(obj, name=name, spec=spec)
+        with contextlib.suppress(AlreadyExists):  # created by a pass whose status was lost
+            await self._store.create(
                 rc.KIND, obj.namespace, body, is_template=False, creator=obj.creator
             )
-        except AlreadyExists:
-            return await self._store.get(
-                ObjectKey(rc.KIND, obj.namespace, status["rayClusterName"])
-            )
-        await self._event(obj, "Normal", "CreatedRayCluster", f"Created RayCluster {cluster.name}")
-        return cluster
 
-    async def _delete_cluster(self, obj: StoredObject, status: dict[str, Any]) -> None:
-        """Delete the job's own cluster (never one chosen by clusterSelector)."""
-        name = status.get("rayClusterName")
-        if not name:
+    async def _suspend_workers(self, namespace: str, action: DeleteWorkers) -> None:
+        cluster = await self._get_cluster(namespace, action.name)
+        if cluster is None or cluster.uid != action.uid:
             return
-        try:
-            cluster = await self._store.get(ObjectKey(rc.KIND, obj.namespace, name))
-        except NotFound:
-            return
-        if owner_uid(cluster) != obj.uid:
-            return
-        await self._store.delete(cluster.key)
-        await self._event(obj, "Normal", "DeletedRayCluster", f"Deleted RayCluster {name}")
+        body = copy.deepcopy(cluster.body)  # the user's RayCluster document, changed in one field
+        for group in body.get("spec", {}).get("workerGroupSpecs") or []:
+            group["suspend"] = True
+        await self._store.replace(cluster.key, body, expected_version=cluster.resource_version)
 
     async def _delete_owned_clusters(self, key: ObjectKey, keep_uid: str | None) -> None:
         """Clusters created for a deleted RayJob, or for an older one of the same name."""
@@ -391,23 +177,22 @@ class JobReconciler:
             if owner_uid(cluster) != keep_uid:
                 await self._store.delete(cluster.key)
 
-    async def _keep_log(self, obj: StoredObject, api: RayJobsApi, job_id: str) -> None:
-        try:
-            text = await api.logs(job_id)
-        except RaydeckError:
+    async def _write(self, obj: StoredObject, status: rj.RayJobStatus) -> None:
+        """The one status write of a pass, as the store's wire dict, when it changed."""
+        wire = status.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if wire == obj.status:
             return
-        await self._store.save_job_log(obj.uid, job_id=job_id, text=text)
-
-    async def _event(self, obj: StoredObject, type_: str, reason: str, message: str) -> None:
-        await self._store.record_event(obj, type_=type_, reason=reason, message=message)
-
-    async def _write(self, obj: StoredObject, status: dict[str, Any]) -> None:
-        try:
-            await self._store.write_status(obj.key, status, uid=obj.uid)
-        except NotFound:
-            return
+        with contextlib.suppress(NotFound):
+            await self._store.write_status(obj.key, wire, uid=obj.uid)
 
 
-def _dashboard_url(cluster: StoredObject) -> str:
-    port = ((cluster.status or {}).get("endpoints") or {}).get("dashboard")
-    return f"http://127.0.0.1:{port}"
+def _cluster_seen(cluster: StoredObject, *, owner: str) -> ClusterSeen:
+    model = rc.RayCluster.model_validate(cluster.to_wire())
+    groups = model.spec.worker_group_specs or []
+    return ClusterSeen(
+        name=cluster.name,
+        uid=cluster.uid,
+        owned=owner_uid(cluster) == owner,
+        status=model.status or rc.RayClusterStatus(),
+        workers_suspended=all(group.suspend for group in groups),
+    )

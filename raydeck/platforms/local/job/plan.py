@@ -1,0 +1,381 @@
+"""Reconcile decisions for a RayJob on the local platform, as one pure function.
+
+``plan_job`` maps the typed RayJob (its spec and last status) and what the reconciler observed
+(its RayCluster, its Ray job as Ray's Jobs API reports it, the submission just tried, the time)
+to the actions to carry out and the status to write. The reconciler observes and acts; every
+decision is here, testable with a fake clock and no processes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from raydeck.controller.clock import rfc3339
+from raydeck.platforms.local.job.actions import (
+    Action,
+    CreateCluster,
+    DeleteCluster,
+    DeleteSelf,
+    DeleteWorkers,
+    Event,
+    KeepLog,
+    StopRayJob,
+    Submit,
+)
+from raydeck.platforms.local.job.submitter import SubmitterError, submission
+from raydeck.platforms.local.job.timing import deadline_reason, deletion_plan
+from raydeck.platforms.local.owned import cluster_name, queued_problem
+from raydeck.resources import raycluster as rc
+from raydeck.resources import rayjob as rj
+from raydeck.resources.meta import STOP_ANNOTATION
+
+#: Seconds between looks while something is under way, and while waiting on someone else.
+POLL = 0.5
+WAIT = 1.0
+DS = rj.JobDeploymentStatus
+JS = rj.JobStatus
+
+
+@dataclass(frozen=True)
+class ClusterSeen:
+    """The RayCluster the job runs on, as the store holds it now."""
+
+    name: str
+    uid: str
+    #: Created for this RayJob (not one chosen by clusterSelector, nor an older job's).
+    owned: bool
+    status: rc.RayClusterStatus
+    #: Every worker group has ``suspend: true`` (what DeleteWorkers leaves).
+    workers_suspended: bool = False
+
+    @property
+    def ready(self) -> bool:
+        return self.status.state == rc.ClusterState.READY
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"http://127.0.0.1:{(self.status.endpoints or {}).get('dashboard')}"
+
+
+@dataclass(frozen=True)
+class RayJobSeen:
+    """The Ray job as the cluster's Jobs API reports it; ``known=False``: Ray has no such job."""
+
+    known: bool
+    status: rj.JobStatus = rj.JobStatus.NEW
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What one reconcile pass saw before deciding."""
+
+    now: datetime
+    #: The RayCluster named by ``status.rayClusterName``; ``None`` when there is none.
+    cluster: ClusterSeen | None = None
+    #: The Ray job named by :func:`ray_job_wanted`; ``None`` when it was not asked for.
+    ray_job: RayJobSeen | None = None
+    #: Why the Jobs API could not answer, when it could not.
+    jobs_api_error: str | None = None
+    #: Why the submission this pass tried failed (the reconciler then plans again).
+    submit_error: str | None = None
+
+
+@dataclass
+class JobPlan:
+    """What to do, in order, then the status to write and when to look again."""
+
+    status: rj.RayJobStatus
+    actions: list[Action] = field(default_factory=list)
+    requeue_after: float | None = None
+
+    def of(self, kind: type[Action]) -> list[Action]:
+        return [a for a in self.actions if isinstance(a, kind)]
+
+
+def ray_job_wanted(job: rj.RayJob, cluster: ClusterSeen | None) -> str | None:
+    """The submission id whose Ray job this pass must look up on ``cluster``, if any.
+
+    Initializing asks once the cluster is ready, before it submits, so a restart of raydeck
+    never submits a job twice; Running follows the job.
+    """
+    status = job.status or rj.RayJobStatus()
+    phase = status.job_deployment_status or DS.NEW
+    if cluster is None:
+        return None
+    if phase == DS.RUNNING:
+        return status.job_id or None
+    if phase == DS.INITIALIZING and cluster.ready:
+        return status.job_id or job.spec.job_id or None
+    return None
+
+
+def plan_job(job: rj.RayJob, seen: Observed) -> JobPlan:
+    """The actions and status of one pass over ``job``, given what was ``seen``."""
+    status = (job.status or rj.RayJobStatus()).model_copy(deep=True)
+    draft = _Draft(job, seen, JobPlan(status))
+    draft.plan.requeue_after = _step(draft)
+    if not draft.plan.of(DeleteSelf):
+        status.observed_generation = job.metadata.generation
+    return draft.plan
+
+
+@dataclass
+class _Draft:
+    """One pass being decided: the inputs, and the plan so far."""
+
+    job: rj.RayJob
+    seen: Observed
+    plan: JobPlan
+
+    @property
+    def spec(self) -> rj.RayJobSpec:
+        return self.job.spec
+
+    @property
+    def status(self) -> rj.RayJobStatus:
+        return self.plan.status
+
+    @property
+    def now(self) -> float:
+        return self.seen.now.timestamp()
+
+    @property
+    def cluster(self) -> ClusterSeen | None:
+        return self.seen.cluster
+
+    def do(self, *actions: Action) -> None:
+        self.plan.actions.extend(actions)
+
+    def event(self, reason: str, message: str, *, warning: bool = False) -> None:
+        self.do(Event("Warning" if warning else "Normal", reason, message))
+
+
+Step = Callable[[_Draft], float | None]
+
+
+def _step(d: _Draft) -> float | None:
+    phase = d.status.job_deployment_status or DS.NEW
+    if d.spec.suspend and phase not in (DS.SUSPENDED, DS.COMPLETE, DS.FAILED):
+        return _suspend(d)
+    steps: dict[DS, Step] = {
+        DS.NEW: _new,
+        DS.INITIALIZING: _initializing,
+        DS.WAITING: _waiting,
+        DS.RUNNING: _running,
+        DS.RETRYING: _retrying,
+        DS.COMPLETE: _finished,
+        DS.FAILED: _finished,
+        DS.SUSPENDED: _suspended,
+    }
+    return steps.get(phase, _new)(d)
+
+
+# -- steps ----------------------------------------------------------------------------------
+
+
+def _new(d: _Draft) -> float:
+    s, spec, name = d.status, d.spec, d.job.metadata.name
+    selected = (spec.cluster_selector or {}).get(rj.CLUSTER_SELECTOR_KEY)
+    interactive = spec.submission_mode == rj.SubmissionMode.INTERACTIVE
+    s.job_deployment_status = DS.INITIALIZING
+    s.job_status = JS.NEW
+    s.job_id = spec.job_id or (None if interactive else f"{name}-{secrets.token_hex(4)}")
+    s.ray_cluster_name = selected or cluster_name(name)
+    s.start_time = s.start_time or rfc3339(d.seen.now)
+    s.failed = s.failed or 0
+    s.succeeded = s.succeeded or 0
+    s.end_time = s.reason = s.message = None
+    d.event("Initializing", f"RayJob uses RayCluster {s.ray_cluster_name}")
+    return 0.0
+
+
+def _initializing(d: _Draft) -> float | None:
+    s, cluster = d.status, d.cluster
+    if (reason := deadline_reason(d.spec, s, now=d.now)) is not None:
+        return _fail(d, reason, "the job did not start in time")
+    name = s.ray_cluster_name or ""
+    if cluster is None:
+        if d.spec.cluster_selector:
+            s.message = f"waiting for RayCluster {name} to exist"
+            return WAIT
+        d.do(CreateCluster(name))
+        d.event("CreatedRayCluster", f"Created RayCluster {name}")
+        s.ray_cluster_status = rc.RayClusterStatus()
+        return POLL
+    s.ray_cluster_status = cluster.status
+    if not cluster.ready:
+        queue = (cluster.status.model_extra or {}).get("queue")
+        if isinstance(queue, dict):
+            s.message = queued_problem(cluster.name, queue)
+        return POLL
+    s.dashboard_url = cluster.dashboard_url
+    s.message = None
+    if d.spec.submission_mode == rj.SubmissionMode.INTERACTIVE and not d.spec.job_id:
+        s.job_deployment_status = DS.WAITING
+        return POLL
+    return _submit(d)
+
+
+def _submit(d: _Draft) -> float | None:
+    s, seen = d.status, d.seen
+    job_id = s.job_id or d.spec.job_id
+    s.job_id = job_id
+    if seen.ray_job is None:  # the Jobs API did not answer: ask again soon
+        return POLL
+    if not seen.ray_job.known:
+        if seen.submit_error is not None:
+            return _fail(d, rj.FailedReason.SUBMISSION_FAILED, seen.submit_error)
+        try:
+            sent = submission(d.job, job_id)
+        except SubmitterError as e:
+            return _fail(d, rj.FailedReason.SUBMISSION_FAILED, str(e))
+        d.do(Submit(sent))
+        d.event("Submitted", f"Submitted job {job_id}")
+    s.job_deployment_status = DS.RUNNING
+    s.job_status = JS.PENDING
+    return POLL
+
+
+def _waiting(d: _Draft) -> float | None:
+    s = d.status
+    if (reason := deadline_reason(d.spec, s, now=d.now)) is not None:
+        return _fail(d, reason, "no job was submitted in time")
+    if not d.spec.job_id:
+        s.message = "waiting for spec.jobId: submit the job yourself, then set it"
+        return WAIT
+    s.job_id = d.spec.job_id
+    s.job_deployment_status = DS.RUNNING
+    s.job_status = JS.PENDING
+    s.message = None
+    return 0.0
+
+
+def _running(d: _Draft) -> float | None:
+    s, seen, job_id = d.status, d.seen, d.status.job_id or ""
+    if (reason := deadline_reason(d.spec, s, now=d.now)) is not None:
+        d.do(StopRayJob(job_id), KeepLog(job_id))
+        return _fail(d, reason, "the job ran past its deadline")
+    if d.cluster is None:
+        s.message = f"RayCluster {s.ray_cluster_name} does not exist"
+        return WAIT
+    if seen.jobs_api_error is not None or seen.ray_job is None:
+        s.message = seen.jobs_api_error or "the Ray Jobs API did not answer"
+        return WAIT
+    if not seen.ray_job.known:
+        return _fail(
+            d, rj.FailedReason.SUBMISSION_FAILED, f"job {job_id} is unknown to its cluster"
+        )
+    info = seen.ray_job
+    if STOP_ANNOTATION in (d.job.metadata.annotations or {}) and not info.status.is_terminal():
+        # Asked to stop: Ray's stop is idempotent, so ask until the job says STOPPED.
+        d.do(StopRayJob(job_id))
+        d.event("Stopping", f"Stopping job {job_id} as asked")
+    d.do(KeepLog(job_id))
+    return _follow(d, info)
+
+
+def _follow(d: _Draft, info: RayJobSeen) -> float | None:
+    """Take the Ray job's state as Ray reports it; end the RayJob when the job has ended."""
+    s = d.status
+    s.job_status = info.status
+    s.message = info.message or None
+    if info.status == JS.FAILED:
+        return _fail(d, rj.FailedReason.APP_FAILED, info.message)
+    if not info.status.is_terminal():
+        return POLL
+    s.job_deployment_status = DS.COMPLETE
+    s.end_time = rfc3339(d.seen.now)
+    if info.status == JS.SUCCEEDED:
+        s.succeeded = (s.succeeded or 0) + 1
+    d.event("Completed", f"Job {s.job_id} {info.status.value.lower()}")
+    return 0.0
+
+
+def _fail(d: _Draft, reason: rj.FailedReason, message: str) -> float:
+    """Count a failure; retry on a new cluster while backoffLimit allows, else fail for good."""
+    s = d.status
+    s.failed = (s.failed or 0) + 1
+    s.reason, s.message = reason, message
+    retryable = reason in (rj.FailedReason.APP_FAILED, rj.FailedReason.SUBMISSION_FAILED)
+    if retryable and s.failed <= (d.spec.backoff_limit or 0):
+        s.job_deployment_status = DS.RETRYING
+        d.event(
+            "Retrying",
+            f"Attempt {s.failed} failed ({reason.value}): {message}; retrying on a new cluster",
+            warning=True,
+        )
+        return 0.0
+    if s.job_status in (None, JS.NEW, JS.PENDING, JS.RUNNING):
+        s.job_status = JS.FAILED
+    s.job_deployment_status = DS.FAILED
+    s.end_time = rfc3339(d.seen.now)
+    d.event("Failed", f"{reason.value}: {message}", warning=True)
+    return 0.0
+
+
+def _retrying(d: _Draft) -> float:
+    _delete_own_cluster(d)
+    d.status.job_deployment_status = DS.NEW
+    d.status.dashboard_url = d.status.ray_cluster_status = None
+    return 0.0
+
+
+def _finished(d: _Draft) -> float | None:
+    """Carry out the job's deletion settings as their TTLs fall due."""
+    due = deletion_plan(d.spec, d.status, now=d.now)
+    waits = [seconds for _, seconds in due if seconds > 0]
+    for policy, seconds in due:
+        if seconds > 0:
+            continue
+        if policy == rj.DeletionPolicyType.DELETE_SELF:
+            d.event("DeletedSelf", "Deleting the RayJob as its deletion strategy says")
+            d.do(DeleteSelf())
+            return None
+        if policy == rj.DeletionPolicyType.DELETE_CLUSTER:
+            _delete_own_cluster(d)
+        elif policy == rj.DeletionPolicyType.DELETE_WORKERS:
+            _delete_own_workers(d)
+    return min(waits) if waits else None
+
+
+def _suspend(d: _Draft) -> float | None:
+    s, cluster = d.status, d.cluster
+    if s.job_id and s.dashboard_url and cluster is not None:
+        d.do(StopRayJob(s.job_id))  # best effort: the cluster goes anyway
+    _delete_own_cluster(d)
+    s.job_status = s.dashboard_url = s.ray_cluster_status = s.start_time = s.end_time = None
+    s.job_deployment_status = DS.SUSPENDED
+    d.event("Suspended", "RayJob suspended; its cluster was deleted")
+    return None
+
+
+def _suspended(d: _Draft) -> float | None:
+    if d.spec.suspend:
+        return None
+    d.status.job_deployment_status = DS.NEW  # resuming starts over, as in KubeRay
+    return 0.0
+
+
+# -- what a job may delete -------------------------------------------------------------------
+
+
+def _delete_own_cluster(d: _Draft) -> None:
+    """Delete the job's own cluster (never one chosen by clusterSelector)."""
+    cluster = d.cluster
+    if cluster is None or not cluster.owned:
+        return
+    d.do(DeleteCluster(cluster.name, cluster.uid))
+    d.event("DeletedRayCluster", f"Deleted RayCluster {cluster.name}")
+
+
+def _delete_own_workers(d: _Draft) -> None:
+    """Suspend every worker group of the job's own cluster, as KubeRay's DeleteWorkers does."""
+    cluster = d.cluster
+    if cluster is None or not cluster.owned or cluster.workers_suspended:
+        return
+    d.do(DeleteWorkers(cluster.name, cluster.uid))
+    d.event("DeletedWorkers", f"Deleted the workers of {cluster.name}")

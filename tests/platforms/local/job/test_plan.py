@@ -1,0 +1,437 @@
+"""Reconcile decisions for local RayJobs, tested without processes and on a fake clock.
+
+Each test walks a RayJob through KubeRay's states by feeding the status one pass writes into
+the next pass, with the cluster and the Ray job as the reconciler would have seen them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from raydeck.controller.clock import rfc3339
+from raydeck.platforms.local.job.actions import (
+    CreateCluster,
+    DeleteCluster,
+    DeleteSelf,
+    DeleteWorkers,
+    Event,
+    KeepLog,
+    StopRayJob,
+    Submit,
+)
+from raydeck.platforms.local.job.plan import (
+    ClusterSeen,
+    JobPlan,
+    Observed,
+    RayJobSeen,
+    plan_job,
+    ray_job_wanted,
+)
+from raydeck.resources import raycluster as rc
+from raydeck.resources import rayjob as rj
+from raydeck.resources.meta import STOP_ANNOTATION
+from tests.support.samples import rayjob
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+DS, JS, Reason = rj.JobDeploymentStatus, rj.JobStatus, rj.FailedReason
+CLUSTER = "j-abcde"
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def job(status: dict[str, Any] | None = None, **spec: Any) -> rj.RayJob:
+    body = rayjob("j", **spec)
+    body["metadata"].update(uid="job-uid", generation=3)
+    if status is not None:
+        body["status"] = status
+    return rj.RayJob.model_validate(body)
+
+
+def selector_job(status: dict[str, Any] | None = None, **spec: Any) -> rj.RayJob:
+    found = job(status, clusterSelector={"ray.io/cluster": "shared"}, **spec)
+    found.spec.ray_cluster_spec = None
+    return found
+
+
+def cluster(
+    state: str = "ready",
+    *,
+    owned: bool = True,
+    name: str = CLUSTER,
+    workers_suspended: bool = False,
+    **status: Any,
+) -> ClusterSeen:
+    fields = {"state": state, "endpoints": {"dashboard": "18265"}, **status}
+    return ClusterSeen(
+        name=name,
+        uid=f"{name}-uid",
+        owned=owned,
+        status=rc.RayClusterStatus.model_validate(fields),
+        workers_suspended=workers_suspended,
+    )
+
+
+def seen(now: float = 0, **fields: Any) -> Observed:
+    return Observed(now=at(now), **fields)
+
+
+def ray(status: rj.JobStatus, message: str = "") -> RayJobSeen:
+    return RayJobSeen(known=True, status=status, message=message)
+
+
+def after(previous: rj.RayJob, plan: JobPlan) -> rj.RayJob:
+    """The job as the next pass reads it: the status this plan wrote."""
+    return previous.model_copy(update={"status": plan.status})
+
+
+def events(plan: JobPlan) -> list[str]:
+    return [a.reason for a in plan.actions if isinstance(a, Event)]
+
+
+def running(**status: Any) -> dict[str, Any]:
+    return {
+        "jobDeploymentStatus": "Running",
+        "jobStatus": "RUNNING",
+        "jobId": "j-1",
+        "rayClusterName": CLUSTER,
+        "dashboardURL": "http://127.0.0.1:18265",
+        "startTime": rfc3339(T0),
+        "failed": 0,
+        "succeeded": 0,
+        **status,
+    }
+
+
+def finished(outcome: str = "SUCCEEDED", *, end: float = 0, **status: Any) -> dict[str, Any]:
+    phase = "Failed" if outcome == "FAILED" else "Complete"
+    return running(jobDeploymentStatus=phase, jobStatus=outcome, endTime=rfc3339(at(end)), **status)
+
+
+# -- New → Initializing → Running → Complete ------------------------------------------------
+
+
+def test_a_new_job_names_its_ray_job_and_cluster_and_starts_its_clock() -> None:
+    plan = plan_job(job(), seen(now=5))
+    status = plan.status
+    assert status.job_deployment_status == DS.INITIALIZING and status.job_status == JS.NEW
+    assert status.job_id and status.job_id.startswith("j-") and len(status.job_id) == 10
+    assert status.ray_cluster_name and status.ray_cluster_name.startswith("j-")
+    assert status.start_time == rfc3339(at(5))
+    assert (status.failed, status.succeeded, status.observed_generation) == (0, 0, 3)
+    assert events(plan) == ["Initializing"] and plan.requeue_after == 0
+
+
+def test_a_given_job_id_is_used_as_the_submission_id() -> None:
+    assert plan_job(job(jobId="mine"), seen()).status.job_id == "mine"
+
+
+def test_initializing_creates_the_own_cluster_then_waits_for_it() -> None:
+    new = after(job(), plan_job(job(), seen()))
+    plan = plan_job(new, seen(now=1))
+    name = new.status.ray_cluster_name if new.status else None
+    assert plan.of(CreateCluster) == [CreateCluster(name or "")]
+    assert events(plan) == ["CreatedRayCluster"]
+    assert plan.status.job_deployment_status == DS.INITIALIZING and plan.requeue_after == 0.5
+
+
+def test_a_selected_cluster_that_does_not_exist_is_waited_for_not_created() -> None:
+    new = after(selector_job(), plan_job(selector_job(), seen()))
+    assert new.status is not None and new.status.ray_cluster_name == "shared"
+    plan = plan_job(new, seen(now=1))
+    assert not plan.of(CreateCluster)
+    assert plan.status.message == "waiting for RayCluster shared to exist"
+
+
+def test_a_cluster_not_ready_yet_is_mirrored_and_a_queued_one_says_where_it_waits() -> None:
+    starting = job(
+        {
+            "jobDeploymentStatus": "Initializing",
+            "jobId": "j-1",
+            "rayClusterName": CLUSTER,
+            "startTime": rfc3339(T0),
+        }
+    )
+    queue = {"position": 2, "reason": "namespace quota: cpu"}
+    plan = plan_job(starting, seen(cluster=cluster("", queue=queue)))
+    assert plan.status.ray_cluster_status is not None
+    assert plan.status.ray_cluster_status.state == rc.ClusterState.PENDING
+    assert (
+        plan.status.message == f"RayCluster {CLUSTER} waits in the admission queue at "
+        "position 2: namespace quota: cpu"
+    )
+    assert not plan.of(Submit) and plan.status.job_deployment_status == DS.INITIALIZING
+
+
+def test_a_ready_cluster_gets_the_job_submitted_once() -> None:
+    starting = job(
+        {
+            "jobDeploymentStatus": "Initializing",
+            "jobId": "j-1",
+            "jobStatus": "",
+            "rayClusterName": CLUSTER,
+            "startTime": rfc3339(T0),
+        },
+        entrypoint="python run.py",
+    )
+    assert ray_job_wanted(starting, cluster()) == "j-1"
+    assert ray_job_wanted(starting, cluster("")) is None
+    plan = plan_job(starting, seen(cluster=cluster(), ray_job=RayJobSeen(known=False)))
+    [submit] = plan.of(Submit)
+    assert isinstance(submit, Submit)
+    assert (submit.submission.entrypoint, submit.submission.submission_id) == (
+        "python run.py",
+        "j-1",
+    )
+    assert plan.status.job_deployment_status == DS.RUNNING and plan.status.job_status == JS.PENDING
+    assert plan.status.dashboard_url == "http://127.0.0.1:18265"
+    assert events(plan) == ["Submitted"]
+    # Submitted before raydeck restarted: Ray knows the job, so it is not submitted again.
+    again = plan_job(starting, seen(cluster=cluster(), ray_job=ray(JS.RUNNING)))
+    assert not again.of(Submit) and again.status.job_deployment_status == DS.RUNNING
+
+
+def test_an_unreachable_jobs_api_delays_the_submission() -> None:
+    starting = job(
+        {
+            "jobDeploymentStatus": "Initializing",
+            "jobId": "j-1",
+            "rayClusterName": CLUSTER,
+            "startTime": rfc3339(T0),
+        }
+    )
+    plan = plan_job(starting, seen(cluster=cluster(), jobs_api_error="connection refused"))
+    assert not plan.of(Submit) and plan.status.job_deployment_status == DS.INITIALIZING
+
+
+def test_running_follows_the_ray_job_and_keeps_its_log() -> None:
+    plan = plan_job(
+        job(running(jobStatus="PENDING")), seen(cluster=cluster(), ray_job=ray(JS.RUNNING))
+    )
+    assert plan.status.job_status == JS.RUNNING and plan.of(KeepLog) == [KeepLog("j-1")]
+    assert plan.status.job_deployment_status == DS.RUNNING and plan.requeue_after == 0.5
+
+
+def test_a_succeeded_job_is_complete_and_counted() -> None:
+    plan = plan_job(job(running()), seen(now=30, cluster=cluster(), ray_job=ray(JS.SUCCEEDED)))
+    status = plan.status
+    assert status.job_deployment_status == DS.COMPLETE and status.job_status == JS.SUCCEEDED
+    assert status.succeeded == 1 and status.failed == 0 and status.end_time == rfc3339(at(30))
+    assert events(plan) == ["Completed"]
+
+
+def test_a_stopped_job_is_complete_but_not_counted_as_a_success() -> None:
+    plan = plan_job(job(running()), seen(cluster=cluster(), ray_job=ray(JS.STOPPED)))
+    assert plan.status.job_deployment_status == DS.COMPLETE and plan.status.succeeded == 0
+
+
+def test_a_stop_request_stops_a_running_ray_job_until_ray_says_stopped() -> None:
+    asked = job(running())
+    asked.metadata.annotations = {STOP_ANNOTATION: rfc3339(T0)}
+    plan = plan_job(asked, seen(cluster=cluster(), ray_job=ray(JS.RUNNING)))
+    assert plan.of(StopRayJob) == [StopRayJob("j-1")] and events(plan) == ["Stopping"]
+    done = plan_job(asked, seen(cluster=cluster(), ray_job=ray(JS.STOPPED)))
+    assert not done.of(StopRayJob) and done.status.job_deployment_status == DS.COMPLETE
+
+
+# -- failures and retries --------------------------------------------------------------------
+
+
+def test_a_failed_ray_job_fails_the_rayjob_with_rays_message() -> None:
+    plan = plan_job(job(running()), seen(cluster=cluster(), ray_job=ray(JS.FAILED, "exit 3")))
+    status = plan.status
+    assert status.job_deployment_status == DS.FAILED and status.reason == Reason.APP_FAILED
+    assert status.message == "exit 3" and status.failed == 1 and status.job_status == JS.FAILED
+    assert events(plan) == ["Failed"]
+
+
+def test_backoff_limit_retries_on_a_new_cluster_until_it_is_spent() -> None:
+    current = job(running(), backoffLimit=2)
+    created: list[str] = []
+    for attempt in range(1, 4):
+        failing = plan_job(
+            current, seen(cluster=cluster(name=f"c{attempt}"), ray_job=ray(JS.FAILED))
+        )
+        current = after(current, failing)
+        assert failing.status.failed == attempt
+        if attempt == 3:
+            assert failing.status.job_deployment_status == DS.FAILED
+            break
+        assert failing.status.job_deployment_status == DS.RETRYING
+        assert events(failing) == ["Retrying"]
+        retry = plan_job(current, seen(cluster=cluster(name=f"c{attempt}")))
+        assert retry.of(DeleteCluster) == [DeleteCluster(f"c{attempt}", f"c{attempt}-uid")]
+        current = after(current, retry)
+        assert retry.status.job_deployment_status == DS.NEW
+        current = after(current, plan_job(current, seen()))
+        assert (
+            current.status is not None and current.status.job_deployment_status == DS.INITIALIZING
+        )
+        created.append(current.status.ray_cluster_name or "")
+        current = after(
+            current,
+            plan_job(
+                current, seen(cluster=cluster(name=created[-1]), ray_job=RayJobSeen(known=False))
+            ),
+        )
+    assert current.status is not None and current.status.reason == Reason.APP_FAILED
+    assert len(set(created)) == 2
+
+
+def test_a_submitter_that_cannot_be_read_fails_the_submission_saying_why() -> None:
+    starting = job(
+        {
+            "jobDeploymentStatus": "Initializing",
+            "jobId": "j-1",
+            "rayClusterName": CLUSTER,
+            "startTime": rfc3339(T0),
+        },
+        entrypoint="",
+    )
+    plan = plan_job(starting, seen(cluster=cluster(), ray_job=RayJobSeen(known=False)))
+    assert plan.status.reason == Reason.SUBMISSION_FAILED and not plan.of(Submit)
+    assert "spec.entrypoint is empty" in (plan.status.message or "")
+
+
+def test_a_submission_ray_refuses_fails_the_submission_with_rays_words() -> None:
+    starting = job(
+        {
+            "jobDeploymentStatus": "Initializing",
+            "jobId": "j-1",
+            "rayClusterName": CLUSTER,
+            "startTime": rfc3339(T0),
+        },
+        backoffLimit=1,
+    )
+    plan = plan_job(
+        starting,
+        seen(
+            cluster=cluster(),
+            ray_job=RayJobSeen(known=False),
+            submit_error="runtime env is invalid",
+        ),
+    )
+    assert plan.status.reason == Reason.SUBMISSION_FAILED and not plan.of(Submit)
+    assert plan.status.job_deployment_status == DS.RETRYING
+    assert plan.status.message == "runtime env is invalid"
+
+
+def test_a_job_its_cluster_forgot_fails_the_submission() -> None:
+    plan = plan_job(job(running()), seen(cluster=cluster(), ray_job=RayJobSeen(known=False)))
+    assert plan.status.reason == Reason.SUBMISSION_FAILED
+
+
+def test_an_unreachable_cluster_is_reported_and_looked_at_again() -> None:
+    plan = plan_job(job(running()), seen(cluster=cluster(), jobs_api_error="connection refused"))
+    assert plan.status.message == "connection refused" and plan.requeue_after == 1.0
+    assert plan.status.job_deployment_status == DS.RUNNING
+    gone = plan_job(job(running()), seen())
+    assert gone.status.message == f"RayCluster {CLUSTER} does not exist"
+
+
+# -- deadlines -------------------------------------------------------------------------------
+
+
+def test_the_active_deadline_stops_the_job_and_fails_it_for_good() -> None:
+    late = job(running(), activeDeadlineSeconds=10, backoffLimit=3)
+    assert (
+        plan_job(late, seen(now=9, cluster=cluster(), ray_job=ray(JS.RUNNING))).status.reason
+        is None
+    )
+    plan = plan_job(late, seen(now=10, cluster=cluster(), ray_job=ray(JS.RUNNING)))
+    assert plan.status.reason == Reason.DEADLINE_EXCEEDED
+    assert plan.status.job_deployment_status == DS.FAILED
+    assert plan.of(StopRayJob) == [StopRayJob("j-1")] and plan.of(KeepLog) == [KeepLog("j-1")]
+
+
+def test_the_pre_running_deadline_fails_a_job_whose_cluster_never_gets_ready() -> None:
+    starting = job(
+        {
+            "jobDeploymentStatus": "Initializing",
+            "jobId": "j-1",
+            "rayClusterName": CLUSTER,
+            "startTime": rfc3339(T0),
+        },
+        preRunningDeadlineSeconds=60,
+    )
+    failing = cluster(
+        "",
+        conditions=[{"type": "ReplicaFailure", "status": "True", "reason": "FailedCreateHeadPod"}],
+    )
+    plan = plan_job(starting, seen(now=59, cluster=failing))
+    assert plan.status.job_deployment_status == DS.INITIALIZING
+    plan = plan_job(starting, seen(now=60, cluster=failing))
+    assert plan.status.reason == Reason.PRE_RUNNING_DEADLINE_EXCEEDED
+    assert plan.status.job_deployment_status == DS.FAILED
+
+
+# -- submission modes ------------------------------------------------------------------------
+
+
+def test_interactive_mode_waits_for_the_users_job_id_then_follows_it() -> None:
+    interactive = job(submissionMode="InteractiveMode", entrypoint="")
+    new = after(interactive, plan_job(interactive, seen()))
+    assert new.status is not None and new.status.job_id is None
+    assert ray_job_wanted(new, cluster()) is None
+    waiting = after(new, plan_job(new, seen(cluster=cluster())))
+    assert waiting.status is not None and waiting.status.job_deployment_status == DS.WAITING
+    plan = plan_job(waiting, seen(cluster=cluster()))
+    assert not plan.of(Submit) and "spec.jobId" in (plan.status.message or "")
+    waiting.spec.job_id = "by-hand"
+    plan = plan_job(waiting, seen(cluster=cluster()))
+    assert plan.status.job_deployment_status == DS.RUNNING and plan.status.job_id == "by-hand"
+    assert not plan.of(Submit)
+
+
+# -- suspend and resume ----------------------------------------------------------------------
+
+
+def test_suspend_stops_the_job_deletes_its_cluster_and_resume_starts_over() -> None:
+    suspended = job(running(), suspend=True, shutdownAfterJobFinishes=True)
+    plan = plan_job(suspended, seen(cluster=cluster(), ray_job=ray(JS.RUNNING)))
+    assert plan.of(StopRayJob) == [StopRayJob("j-1")]
+    assert plan.of(DeleteCluster) == [DeleteCluster(CLUSTER, f"{CLUSTER}-uid")]
+    status = plan.status
+    assert status.job_deployment_status == DS.SUSPENDED and "Suspended" in events(plan)
+    assert status.dashboard_url is None and status.start_time is None and status.job_status is None
+    assert plan.requeue_after is None
+    still = after(suspended, plan)
+    assert plan_job(still, seen()).status.job_deployment_status == DS.SUSPENDED
+    still.spec.suspend = False
+    resumed = plan_job(still, seen())
+    assert resumed.status.job_deployment_status == DS.NEW and resumed.requeue_after == 0
+
+
+# -- after the job: shutdownAfterJobFinishes, TTLs, deletion rules ---------------------------
+
+
+def test_shutdown_after_job_finishes_deletes_the_own_cluster_after_the_ttl() -> None:
+    done = job(finished(end=0), shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=30)
+    early = plan_job(done, seen(now=10, cluster=cluster()))
+    assert not early.of(DeleteCluster) and early.requeue_after == 20
+    due = plan_job(done, seen(now=30, cluster=cluster()))
+    assert due.of(DeleteCluster) == [DeleteCluster(CLUSTER, f"{CLUSTER}-uid")]
+    assert events(due) == ["DeletedRayCluster"]
+    assert plan_job(done, seen(now=40)).actions == []
+
+
+def test_a_cluster_the_job_did_not_create_is_never_deleted() -> None:
+    done = job(finished(), shutdownAfterJobFinishes=True)
+    assert plan_job(done, seen(cluster=cluster(owned=False))).actions == []
+
+
+def test_deletion_rules_delete_workers_then_the_job_itself() -> None:
+    rules = [
+        {"policy": "DeleteWorkers", "condition": {"jobStatus": "SUCCEEDED", "ttlSeconds": 0}},
+        {"policy": "DeleteSelf", "condition": {"jobStatus": "SUCCEEDED", "ttlSeconds": 60}},
+    ]
+    done = job(finished(), deletionStrategy={"deletionRules": rules})
+    first = plan_job(done, seen(now=1, cluster=cluster()))
+    assert first.of(DeleteWorkers) == [DeleteWorkers(CLUSTER, f"{CLUSTER}-uid")]
+    assert first.requeue_after == 59
+    quiet = plan_job(done, seen(now=2, cluster=cluster(workers_suspended=True)))
+    assert quiet.actions == []
+    last = plan_job(done, seen(now=60, cluster=cluster(workers_suspended=True)))
+    assert last.of(DeleteSelf) == [DeleteSelf()] and events(last) == ["DeletedSelf"]
