@@ -148,18 +148,20 @@ async def test_deleting_a_job_deletes_its_own_cluster(api: httpx.AsyncClient) ->
     await eventually(cluster_gone, timeout=30, what="the deleted job's cluster to go")
 
 
-async def test_delete_self_rule_removes_the_finished_job(
-    api: httpx.AsyncClient, shared: str
+async def test_delete_self_rule_removes_the_finished_job_and_its_cluster(
+    api: httpx.AsyncClient,
 ) -> None:
     rule = {"policy": "DeleteSelf", "condition": {"jobStatus": "SUCCEEDED", "ttlSeconds": 1}}
-    body = selector_job("ephemeral", "echo bye", deletionStrategy={"deletionRules": [rule]})
+    body = rayjob("ephemeral", entrypoint="echo bye", deletionStrategy={"deletionRules": [rule]})
     assert (await api.post(JOBS, json=body)).status_code == 201
+    status = await until(api, "ephemeral", jobDeploymentStatus="Complete")
 
     async def gone() -> bool:
-        return (await api.get(f"{JOBS}/ephemeral")).status_code == 404
+        job = await api.get(f"{JOBS}/ephemeral")
+        own = await api.get(f"{CLUSTERS}/{status['rayClusterName']}")
+        return job.status_code == 404 and own.status_code == 404
 
-    await eventually(gone, timeout=90, what="the job to delete itself")
-    assert (await api.get(f"{CLUSTERS}/{shared}")).status_code == 200
+    await eventually(gone, timeout=60, what="the job to delete itself and its cluster")
 
 
 async def test_interactive_mode_waits_for_the_users_job_id(

@@ -26,7 +26,7 @@ from raydeck.platforms.local.job.actions import (
     Submit,
 )
 from raydeck.platforms.local.job.submitter import SubmitterError, submission
-from raydeck.platforms.local.job.timing import deadline_reason, deletion_plan
+from raydeck.platforms.local.job.timing import deadline_reason, deletion_due
 from raydeck.platforms.local.owned import cluster_name, queued_problem
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
@@ -325,21 +325,29 @@ def _retrying(d: _Draft) -> float:
 
 
 def _finished(d: _Draft) -> float | None:
-    """Carry out the job's deletion settings as their TTLs fall due."""
-    due = deletion_plan(d.spec, d.status, now=d.now)
-    waits = [seconds for _, seconds in due if seconds > 0]
-    for policy, seconds in due:
-        if seconds > 0:
-            continue
-        if policy == rj.DeletionPolicyType.DELETE_SELF:
-            d.event("DeletedSelf", "Deleting the RayJob as its deletion strategy says")
-            d.do(DeleteSelf())
-            return None
-        if policy == rj.DeletionPolicyType.DELETE_CLUSTER:
-            _delete_own_cluster(d)
-        elif policy == rj.DeletionPolicyType.DELETE_WORKERS:
-            _delete_own_workers(d)
-    return min(waits) if waits else None
+    """Carry out the job's deletion settings as their TTLs fall due, one deletion a pass."""
+    due = deletion_due(d.spec, d.status, now=d.now, done=lambda policy: _deleted(d, policy))
+    if due.policy == rj.DeletionPolicyType.DELETE_SELF:
+        d.event("DeletedSelf", "Deleting the RayJob as its deletion strategy says")
+        d.do(DeleteSelf())
+        return None
+    if due.policy == rj.DeletionPolicyType.DELETE_CLUSTER:
+        _delete_own_cluster(d)
+    elif due.policy == rj.DeletionPolicyType.DELETE_WORKERS:
+        _delete_own_workers(d)
+    return due.wait
+
+
+def _deleted(d: _Draft, policy: rj.DeletionPolicyType) -> bool:
+    """Whether what ``policy`` deletes is gone already (or is not the job's to delete)."""
+    cluster = d.cluster
+    if policy == rj.DeletionPolicyType.DELETE_NONE:
+        return True
+    if policy == rj.DeletionPolicyType.DELETE_SELF:
+        return False
+    if cluster is None or not cluster.owned:
+        return True
+    return policy == rj.DeletionPolicyType.DELETE_WORKERS and cluster.workers_suspended
 
 
 def _suspend(d: _Draft) -> float | None:

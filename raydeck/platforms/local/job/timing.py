@@ -1,10 +1,13 @@
-"""When a RayJob's deadlines and TTL fall due: pure functions of its spec, status and the time.
+"""When a RayJob's deadlines pass and what a finished one deletes when: pure functions.
 
-The RayJob reconciler asks these; tests call them with chosen times.
+``plan.py`` asks these with the job's spec, its status and the time; tests call them with
+chosen times. They read nothing and change nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from raydeck.resources import rayjob as rj
@@ -35,38 +38,100 @@ def deadline_reason(
     return None
 
 
-def deletion_plan(
-    spec: rj.RayJobSpec, status: rj.RayJobStatus, *, now: float
-) -> list[tuple[rj.DeletionPolicyType, float]]:
-    """What a finished job deletes and in how many seconds (0: now), per its deletion settings.
+@dataclass(frozen=True)
+class Deletion:
+    """What a finished job deletes now (``policy``), and in how many seconds to look again."""
 
-    ``deletionStrategy.deletionRules`` stage deletions by condition and TTL; the legacy
-    ``onSuccess``/``onFailure`` pair applies one policy after ``ttlSecondsAfterFinished``;
-    without a strategy, ``shutdownAfterJobFinishes`` deletes the cluster after that TTL.
+    policy: rj.DeletionPolicyType | None = None
+    wait: float | None = None
+
+
+#: How much each policy removes, for choosing among rules that are due together.
+_IMPACT = {
+    rj.DeletionPolicyType.DELETE_NONE: 1,
+    rj.DeletionPolicyType.DELETE_WORKERS: 2,
+    rj.DeletionPolicyType.DELETE_CLUSTER: 3,
+    rj.DeletionPolicyType.DELETE_SELF: 4,
+}
+
+
+def deletion_due(
+    spec: rj.RayJobSpec,
+    status: rj.RayJobStatus,
+    *,
+    now: float,
+    done: Callable[[rj.DeletionPolicyType], bool],
+) -> Deletion:
+    """What a finished job deletes now, per its deletion settings, as KubeRay decides it.
+
+    A job on a cluster chosen by ``clusterSelector`` deletes nothing. ``deletionRules`` stage
+    deletions by condition and TTL; when several are due at once, the one that removes most
+    goes first. The legacy ``onSuccess``/``onFailure`` pair picks by ``jobStatus`` and applies
+    after ``ttlSecondsAfterFinished``; without a strategy, ``shutdownAfterJobFinishes`` deletes
+    the cluster after that TTL. ``done(policy)`` says whether a policy's work is already done.
     """
     ended = parse_time(status.end_time)
-    if ended is None:
-        return []
     strategy = spec.deletion_strategy
-
-    def due(ttl: int) -> float:
-        return max(0.0, ended + ttl - now)
-
+    if ended is None or spec.cluster_selector:
+        return Deletion()
     if strategy is not None and strategy.deletion_rules:
-        return [
-            (rule.policy, due(rule.condition.ttl_seconds))
-            for rule in strategy.deletion_rules
-            if _matches(rule.condition, status)
-        ]
-    if strategy is not None and (strategy.on_success or strategy.on_failure):
-        succeeded = status.job_deployment_status == rj.JobDeploymentStatus.COMPLETE
-        chosen = strategy.on_success if succeeded else strategy.on_failure
-        if chosen is None or chosen.policy is None:
-            return []
-        return [(chosen.policy, due(spec.ttl_seconds_after_finished))]
-    if spec.shutdown_after_job_finishes and not spec.cluster_selector:
-        return [(rj.DeletionPolicyType.DELETE_CLUSTER, due(spec.ttl_seconds_after_finished))]
-    return []
+        return _rules_due(strategy.deletion_rules, status, ended=ended, now=now, done=done)
+    if strategy is not None:
+        return _once(
+            _legacy_policy(strategy, status), ended + spec.ttl_seconds_after_finished, now, done
+        )
+    if spec.shutdown_after_job_finishes:
+        policy = rj.DeletionPolicyType.DELETE_CLUSTER
+        return _once(policy, ended + spec.ttl_seconds_after_finished, now, done)
+    return Deletion()
+
+
+def _rules_due(
+    rules: list[rj.DeletionRule],
+    status: rj.RayJobStatus,
+    *,
+    ended: float,
+    now: float,
+    done: Callable[[rj.DeletionPolicyType], bool],
+) -> Deletion:
+    matching = [rule for rule in rules if _matches(rule.condition, status)]
+    pending = [ended + r.condition.ttl_seconds - now for r in matching]
+    waits = [seconds for seconds in pending if seconds > 0]
+    overdue = [
+        rule.policy
+        for rule, seconds in zip(matching, pending, strict=True)
+        if seconds <= 0 and not done(rule.policy)
+    ]
+    if not overdue:
+        return Deletion(wait=min(waits) if waits else None)
+    chosen = max(overdue, key=lambda policy: _IMPACT[policy])
+    # Another rule is due as well: look again at once (its work may be done by then).
+    return Deletion(chosen, 0.0 if len(overdue) > 1 else (min(waits) if waits else None))
+
+
+def _legacy_policy(
+    strategy: rj.DeletionStrategy, status: rj.RayJobStatus
+) -> rj.DeletionPolicyType | None:
+    if status.job_status == rj.JobStatus.SUCCEEDED:
+        chosen = strategy.on_success
+    elif status.job_status == rj.JobStatus.FAILED:
+        chosen = strategy.on_failure
+    else:
+        return None
+    return chosen.policy if chosen is not None else None
+
+
+def _once(
+    policy: rj.DeletionPolicyType | None,
+    due: float,
+    now: float,
+    done: Callable[[rj.DeletionPolicyType], bool],
+) -> Deletion:
+    if policy is None or policy == rj.DeletionPolicyType.DELETE_NONE:
+        return Deletion()
+    if now < due:
+        return Deletion(wait=due - now)
+    return Deletion() if done(policy) else Deletion(policy)
 
 
 def _matches(condition: rj.DeletionCondition, status: rj.RayJobStatus) -> bool:

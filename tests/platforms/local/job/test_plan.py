@@ -435,3 +435,31 @@ def test_deletion_rules_delete_workers_then_the_job_itself() -> None:
     assert quiet.actions == []
     last = plan_job(done, seen(now=60, cluster=cluster(workers_suspended=True)))
     assert last.of(DeleteSelf) == [DeleteSelf()] and events(last) == ["DeletedSelf"]
+
+
+def test_rules_due_together_delete_the_most_first_and_skip_what_is_gone() -> None:
+    rules = [
+        {"policy": "DeleteWorkers", "condition": {"jobStatus": "FAILED", "ttlSeconds": 0}},
+        {"policy": "DeleteCluster", "condition": {"jobStatus": "FAILED", "ttlSeconds": 5}},
+    ]
+    done = job(finished("FAILED"), deletionStrategy={"deletionRules": rules})
+    plan = plan_job(done, seen(now=600, cluster=cluster()))
+    assert plan.of(DeleteCluster) and not plan.of(DeleteWorkers) and plan.requeue_after == 0
+    assert plan_job(done, seen(now=601)).actions == []
+
+
+def test_a_job_on_a_selected_cluster_leaves_everything_as_kuberay_does() -> None:
+    rule = {"policy": "DeleteSelf", "condition": {"jobStatus": "SUCCEEDED", "ttlSeconds": 0}}
+    done = selector_job(finished(), deletionStrategy={"deletionRules": [rule]})
+    plan = plan_job(done, seen(now=60, cluster=cluster(owned=False, name="shared")))
+    assert plan.actions == [] and plan.requeue_after is None
+
+
+def test_legacy_policies_follow_the_ray_jobs_outcome() -> None:
+    strategy = {"onSuccess": {"policy": "DeleteWorkers"}, "onFailure": {"policy": "DeleteCluster"}}
+    ok = job(finished(), deletionStrategy=strategy)
+    assert plan_job(ok, seen(cluster=cluster())).of(DeleteWorkers)
+    bad = job(finished("FAILED"), deletionStrategy=strategy)
+    assert plan_job(bad, seen(cluster=cluster())).of(DeleteCluster)
+    stopped = job(finished("STOPPED"), deletionStrategy=strategy)
+    assert plan_job(stopped, seen(cluster=cluster())).actions == []
