@@ -26,7 +26,11 @@ from raydeck.platforms.local.job.actions import (
     Submit,
 )
 from raydeck.platforms.local.job.submitter import SubmitterError, submission
-from raydeck.platforms.local.job.timing import deadline_reason, deletion_due
+from raydeck.platforms.local.job.timing import (
+    active_deadline_passed,
+    deletion_due,
+    pre_running_deadline_passed,
+)
 from raydeck.platforms.local.owned import cluster_name, queued_problem
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
@@ -37,6 +41,8 @@ POLL = 0.5
 WAIT = 1.0
 DS = rj.JobDeploymentStatus
 JS = rj.JobStatus
+#: Failures backoffLimit does not retry: another attempt could only run out of time again.
+_FINAL = (rj.FailedReason.DEADLINE_EXCEEDED, rj.FailedReason.STATUS_CHECK_TIMEOUT_EXCEEDED)
 
 
 @dataclass(frozen=True)
@@ -185,7 +191,7 @@ def _new(d: _Draft) -> float:
     s.job_status = JS.NEW
     s.job_id = spec.job_id or (None if interactive else f"{name}-{secrets.token_hex(4)}")
     s.ray_cluster_name = selected or cluster_name(name)
-    s.start_time = s.start_time or rfc3339(d.seen.now)
+    s.start_time = rfc3339(d.seen.now)  # each attempt has its own deadlines, as in KubeRay
     s.failed = s.failed or 0
     s.succeeded = s.succeeded or 0
     s.end_time = s.reason = s.message = None
@@ -195,8 +201,10 @@ def _new(d: _Draft) -> float:
 
 def _initializing(d: _Draft) -> float | None:
     s, cluster = d.status, d.cluster
-    if (reason := deadline_reason(d.spec, s, now=d.now)) is not None:
-        return _fail(d, reason, "the job did not start in time")
+    if active_deadline_passed(d.spec, s, now=d.now):
+        return _past_active_deadline(d)
+    if pre_running_deadline_passed(d.spec, s, now=d.now):
+        return _past_pre_running_deadline(d)
     name = s.ray_cluster_name or ""
     if cluster is None:
         if d.spec.cluster_selector:
@@ -242,8 +250,8 @@ def _submit(d: _Draft) -> float | None:
 
 def _waiting(d: _Draft) -> float | None:
     s = d.status
-    if (reason := deadline_reason(d.spec, s, now=d.now)) is not None:
-        return _fail(d, reason, "no job was submitted in time")
+    if pre_running_deadline_passed(d.spec, s, now=d.now):
+        return _past_pre_running_deadline(d)
     if not d.spec.job_id:
         s.message = "waiting for spec.jobId: submit the job yourself, then set it"
         return WAIT
@@ -256,9 +264,9 @@ def _waiting(d: _Draft) -> float | None:
 
 def _running(d: _Draft) -> float | None:
     s, seen, job_id = d.status, d.seen, d.status.job_id or ""
-    if (reason := deadline_reason(d.spec, s, now=d.now)) is not None:
+    if active_deadline_passed(d.spec, s, now=d.now):
         d.do(StopRayJob(job_id), KeepLog(job_id))
-        return _fail(d, reason, "the job ran past its deadline")
+        return _past_active_deadline(d)
     if d.cluster is None:
         s.message = f"RayCluster {s.ray_cluster_name} does not exist"
         return WAIT
@@ -296,12 +304,15 @@ def _follow(d: _Draft, info: RayJobSeen) -> float | None:
 
 
 def _fail(d: _Draft, reason: rj.FailedReason, message: str) -> float:
-    """Count a failure; retry on a new cluster while backoffLimit allows, else fail for good."""
+    """Count a failure; retry on a new cluster while backoffLimit allows, else fail for good.
+
+    ``jobStatus`` stays what Ray last said, as KubeRay leaves it (a job that never ran stays
+    ``""``); ``reason`` says why the RayJob failed.
+    """
     s = d.status
     s.failed = (s.failed or 0) + 1
     s.reason, s.message = reason, message
-    retryable = reason in (rj.FailedReason.APP_FAILED, rj.FailedReason.SUBMISSION_FAILED)
-    if retryable and s.failed <= (d.spec.backoff_limit or 0):
+    if reason not in _FINAL and s.failed <= (d.spec.backoff_limit or 0):
         s.job_deployment_status = DS.RETRYING
         d.event(
             "Retrying",
@@ -309,12 +320,25 @@ def _fail(d: _Draft, reason: rj.FailedReason, message: str) -> float:
             warning=True,
         )
         return 0.0
-    if s.job_status in (None, JS.NEW, JS.PENDING, JS.RUNNING):
-        s.job_status = JS.FAILED
     s.job_deployment_status = DS.FAILED
     s.end_time = rfc3339(d.seen.now)
     d.event("Failed", f"{reason.value}: {message}", warning=True)
     return 0.0
+
+
+def _past_active_deadline(d: _Draft) -> float:
+    seconds, since = d.spec.active_deadline_seconds, d.status.start_time
+    message = f"activeDeadlineSeconds ({seconds}) passed since the start at {since}"
+    return _fail(d, rj.FailedReason.DEADLINE_EXCEEDED, message)
+
+
+def _past_pre_running_deadline(d: _Draft) -> float:
+    seconds, since = d.spec.pre_running_deadline_seconds, d.status.start_time
+    message = (
+        f"preRunningDeadlineSeconds ({seconds}) passed since the start at {since} "
+        "before the job was running"
+    )
+    return _fail(d, rj.FailedReason.PRE_RUNNING_DEADLINE_EXCEEDED, message)
 
 
 def _retrying(d: _Draft) -> float:

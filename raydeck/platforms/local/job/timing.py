@@ -19,23 +19,24 @@ def parse_time(value: str | None) -> float | None:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
-def deadline_reason(
-    spec: rj.RayJobSpec, status: rj.RayJobStatus, *, now: float
-) -> rj.FailedReason | None:
-    """The deadline that has passed, if any: running too long, or not running soon enough."""
+def _passed(seconds: int | None, status: rj.RayJobStatus, now: float) -> bool:
     started = parse_time(status.start_time)
-    if started is None:
-        return None
-    if spec.active_deadline_seconds is not None and now >= started + spec.active_deadline_seconds:
-        return rj.FailedReason.DEADLINE_EXCEEDED
-    before_running = status.job_deployment_status in (
-        rj.JobDeploymentStatus.INITIALIZING,
-        rj.JobDeploymentStatus.WAITING,
-    ) or status.job_status in (None, rj.JobStatus.NEW, rj.JobStatus.PENDING)
-    pre = spec.pre_running_deadline_seconds
-    if pre is not None and before_running and now >= started + pre:
-        return rj.FailedReason.PRE_RUNNING_DEADLINE_EXCEEDED
-    return None
+    return seconds is not None and started is not None and now >= started + seconds
+
+
+def active_deadline_passed(spec: rj.RayJobSpec, status: rj.RayJobStatus, *, now: float) -> bool:
+    """``activeDeadlineSeconds`` have passed since this attempt started (``startTime``)."""
+    return _passed(spec.active_deadline_seconds, status, now)
+
+
+def pre_running_deadline_passed(
+    spec: rj.RayJobSpec, status: rj.RayJobStatus, *, now: float
+) -> bool:
+    """``preRunningDeadlineSeconds`` have passed since this attempt started.
+
+    Only asked before the RayJob is Running (Initializing, Waiting), as KubeRay asks it.
+    """
+    return _passed(spec.pre_running_deadline_seconds, status, now)
 
 
 @dataclass(frozen=True)

@@ -367,6 +367,60 @@ def test_the_pre_running_deadline_fails_a_job_whose_cluster_never_gets_ready() -
     assert plan.status.job_deployment_status == DS.FAILED
 
 
+def test_a_pre_running_deadline_is_retried_and_each_attempt_gets_its_own_clock() -> None:
+    starting = job(
+        {
+            "jobDeploymentStatus": "Initializing",
+            "jobId": "j-1",
+            "jobStatus": "",
+            "rayClusterName": CLUSTER,
+            "startTime": rfc3339(T0),
+            "failed": 0,
+        },
+        preRunningDeadlineSeconds=60,
+        backoffLimit=1,
+    )
+    late = plan_job(starting, seen(now=60, cluster=cluster("")))
+    assert late.status.job_deployment_status == DS.RETRYING and late.status.failed == 1
+    # The Ray job never ran: jobStatus stays what Ray said, nothing ("").
+    assert late.status.job_status == JS.NEW
+    retried = after(starting, late)
+    retried = after(retried, plan_job(retried, seen(now=61, cluster=cluster(""))))
+    again = plan_job(retried, seen(now=100))
+    assert again.status.start_time == rfc3339(at(100))
+    fresh = after(retried, again)
+    assert plan_job(fresh, seen(now=159)).status.job_deployment_status == DS.INITIALIZING
+
+
+def test_deadlines_are_asked_only_where_kuberay_asks_them() -> None:
+    # Running: the pre-running deadline no longer applies, even to a job Ray has pending.
+    pending = job(running(jobStatus="PENDING"), preRunningDeadlineSeconds=5)
+    plan = plan_job(pending, seen(now=60, cluster=cluster(), ray_job=ray(JS.PENDING)))
+    assert plan.status.job_deployment_status == DS.RUNNING
+    # Waiting for an InteractiveMode user: only the pre-running deadline applies.
+    waiting = {
+        "jobDeploymentStatus": "Waiting",
+        "rayClusterName": CLUSTER,
+        "startTime": rfc3339(T0),
+        "jobStatus": "",
+    }
+    active = job(waiting, submissionMode="InteractiveMode", activeDeadlineSeconds=5)
+    assert (
+        plan_job(active, seen(now=60, cluster=cluster())).status.job_deployment_status == DS.WAITING
+    )
+    pre = job(waiting, submissionMode="InteractiveMode", preRunningDeadlineSeconds=5)
+    assert plan_job(pre, seen(now=60, cluster=cluster())).status.reason == (
+        Reason.PRE_RUNNING_DEADLINE_EXCEEDED
+    )
+
+
+def test_a_job_past_its_active_deadline_keeps_the_job_status_ray_last_gave() -> None:
+    late = job(running(), activeDeadlineSeconds=10)
+    plan = plan_job(late, seen(now=10, cluster=cluster(), ray_job=ray(JS.RUNNING)))
+    assert plan.status.job_status == JS.RUNNING and plan.status.reason == Reason.DEADLINE_EXCEEDED
+    assert "activeDeadlineSeconds (10)" in (plan.status.message or "")
+
+
 # -- submission modes ------------------------------------------------------------------------
 
 

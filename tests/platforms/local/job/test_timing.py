@@ -6,11 +6,12 @@ from typing import Any
 
 from raydeck.platforms.local.job.timing import (
     Deletion,
-    deadline_reason,
+    active_deadline_passed,
     deletion_due,
     parse_time,
+    pre_running_deadline_passed,
 )
-from raydeck.resources.rayjob import DeletionPolicyType, FailedReason, RayJobSpec, RayJobStatus
+from raydeck.resources.rayjob import DeletionPolicyType, RayJobSpec, RayJobStatus
 
 START = "2026-01-01T00:00:00Z"
 T0 = parse_time(START) or 0.0
@@ -28,19 +29,16 @@ def status(**fields: Any) -> RayJobStatus:
 
 def test_active_deadline_counts_from_the_start() -> None:
     running = status(startTime=START, jobDeploymentStatus="Running", jobStatus="RUNNING")
-    assert deadline_reason(spec(activeDeadlineSeconds=10), running, now=T0 + 9) is None
-    assert (
-        deadline_reason(spec(activeDeadlineSeconds=10), running, now=T0 + 10)
-        == FailedReason.DEADLINE_EXCEEDED
-    )
+    assert not active_deadline_passed(spec(activeDeadlineSeconds=10), running, now=T0 + 9)
+    assert active_deadline_passed(spec(activeDeadlineSeconds=10), running, now=T0 + 10)
+    assert not active_deadline_passed(spec(), running, now=T0 + 10**6)
 
 
-def test_pre_running_deadline_only_applies_before_the_job_runs() -> None:
+def test_pre_running_deadline_counts_from_the_start_too() -> None:
     waiting = status(startTime=START, jobDeploymentStatus="Initializing")
-    late = deadline_reason(spec(preRunningDeadlineSeconds=5), waiting, now=T0 + 6)
-    assert late == FailedReason.PRE_RUNNING_DEADLINE_EXCEEDED
-    running = status(startTime=START, jobDeploymentStatus="Running", jobStatus="RUNNING")
-    assert deadline_reason(spec(preRunningDeadlineSeconds=5), running, now=T0 + 6) is None
+    assert not pre_running_deadline_passed(spec(preRunningDeadlineSeconds=5), waiting, now=T0 + 4)
+    assert pre_running_deadline_passed(spec(preRunningDeadlineSeconds=5), waiting, now=T0 + 6)
+    assert not pre_running_deadline_passed(spec(preRunningDeadlineSeconds=5), status(), now=T0 + 6)
 
 
 def own(**fields: Any) -> RayJobSpec:
