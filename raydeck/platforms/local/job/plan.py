@@ -165,14 +165,17 @@ Step = Callable[[_Draft], float | None]
 
 def _step(d: _Draft) -> float | None:
     phase = d.status.job_deployment_status or DS.NEW
-    if d.spec.suspend and phase not in (DS.SUSPENDED, DS.COMPLETE, DS.FAILED):
-        return _suspend(d)
+    if d.spec.suspend and phase in (DS.INITIALIZING, DS.RUNNING):
+        # Only these two may start suspending; once begun, suspending finishes either way.
+        d.status.job_deployment_status = DS.SUSPENDING
+        return 0.0
     steps: dict[DS, Step] = {
         DS.NEW: _new,
         DS.INITIALIZING: _initializing,
         DS.WAITING: _waiting,
         DS.RUNNING: _running,
-        DS.RETRYING: _retrying,
+        DS.SUSPENDING: _release,
+        DS.RETRYING: _release,
         DS.COMPLETE: _finished,
         DS.FAILED: _finished,
         DS.SUSPENDED: _suspended,
@@ -341,13 +344,6 @@ def _past_pre_running_deadline(d: _Draft) -> float:
     return _fail(d, rj.FailedReason.PRE_RUNNING_DEADLINE_EXCEEDED, message)
 
 
-def _retrying(d: _Draft) -> float:
-    _delete_own_cluster(d)
-    d.status.job_deployment_status = DS.NEW
-    d.status.dashboard_url = d.status.ray_cluster_status = None
-    return 0.0
-
-
 def _finished(d: _Draft) -> float | None:
     """Carry out the job's deletion settings as their TTLs fall due, one deletion a pass."""
     due = deletion_due(d.spec, d.status, now=d.now, done=lambda policy: _deleted(d, policy))
@@ -374,12 +370,22 @@ def _deleted(d: _Draft, policy: rj.DeletionPolicyType) -> bool:
     return policy == rj.DeletionPolicyType.DELETE_WORKERS and cluster.workers_suspended
 
 
-def _suspend(d: _Draft) -> float | None:
-    s, cluster = d.status, d.cluster
-    if s.job_id and s.dashboard_url and cluster is not None:
+def _release(d: _Draft) -> float | None:
+    """Suspending or Retrying: give up the cluster and the Ray job, then Suspended or New.
+
+    The cluster's delete is done before the status is written, so the next state never sees
+    the old cluster (KubeRay waits for it the same way).
+    """
+    s, suspending = d.status, d.status.job_deployment_status == DS.SUSPENDING
+    if suspending and s.job_id and d.cluster is not None:
         d.do(StopRayJob(s.job_id))  # best effort: the cluster goes anyway
     _delete_own_cluster(d)
-    s.job_status = s.dashboard_url = s.ray_cluster_status = s.start_time = s.end_time = None
+    s.ray_cluster_status = s.ray_cluster_name = s.dashboard_url = s.job_id = None
+    s.message = s.reason = s.ray_job_info = None
+    s.job_status = JS.NEW
+    if not suspending:
+        s.job_deployment_status = DS.NEW
+        return 0.0
     s.job_deployment_status = DS.SUSPENDED
     d.event("Suspended", "RayJob suspended; its cluster was deleted")
     return None

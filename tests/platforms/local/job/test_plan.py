@@ -444,18 +444,53 @@ def test_interactive_mode_waits_for_the_users_job_id_then_follows_it() -> None:
 
 def test_suspend_stops_the_job_deletes_its_cluster_and_resume_starts_over() -> None:
     suspended = job(running(), suspend=True, shutdownAfterJobFinishes=True)
-    plan = plan_job(suspended, seen(cluster=cluster(), ray_job=ray(JS.RUNNING)))
+    first = plan_job(suspended, seen(cluster=cluster(), ray_job=ray(JS.RUNNING)))
+    assert first.status.job_deployment_status == DS.SUSPENDING and first.actions == []
+    suspending = after(suspended, first)
+    # Suspending finishes even if suspend is set back meanwhile, as in KubeRay.
+    suspending.spec.suspend = False
+    plan = plan_job(suspending, seen(cluster=cluster()))
     assert plan.of(StopRayJob) == [StopRayJob("j-1")]
     assert plan.of(DeleteCluster) == [DeleteCluster(CLUSTER, f"{CLUSTER}-uid")]
     status = plan.status
     assert status.job_deployment_status == DS.SUSPENDED and "Suspended" in events(plan)
-    assert status.dashboard_url is None and status.start_time is None and status.job_status is None
+    assert status.job_status == JS.NEW and status.ray_cluster_name is None
+    assert status.job_id is None and status.dashboard_url is None and status.message is None
     assert plan.requeue_after is None
-    still = after(suspended, plan)
+    still = after(suspending, plan)
+    still.spec.suspend = True
     assert plan_job(still, seen()).status.job_deployment_status == DS.SUSPENDED
     still.spec.suspend = False
     resumed = plan_job(still, seen())
     assert resumed.status.job_deployment_status == DS.NEW and resumed.requeue_after == 0
+    again = plan_job(after(still, resumed), seen(now=50)).status
+    assert again.job_id and again.ray_cluster_name and again.start_time == rfc3339(at(50))
+
+
+def test_a_job_created_suspended_never_creates_a_cluster() -> None:
+    created = job(suspend=True, shutdownAfterJobFinishes=True)
+    initializing = after(created, plan_job(created, seen()))
+    plan = plan_job(initializing, seen())
+    assert plan.status.job_deployment_status == DS.SUSPENDING and not plan.of(CreateCluster)
+    done = plan_job(after(initializing, plan), seen())
+    assert done.status.job_deployment_status == DS.SUSPENDED and done.actions == [
+        Event("Normal", "Suspended", "RayJob suspended; its cluster was deleted")
+    ]
+
+
+def test_only_initializing_and_running_jobs_start_suspending() -> None:
+    waiting = {
+        "jobDeploymentStatus": "Waiting",
+        "rayClusterName": CLUSTER,
+        "startTime": rfc3339(T0),
+        "jobStatus": "",
+    }
+    interactive = job(
+        waiting, submissionMode="InteractiveMode", suspend=True, shutdownAfterJobFinishes=True
+    )
+    assert plan_job(interactive, seen(cluster=cluster())).status.job_deployment_status == DS.WAITING
+    done = job(finished(), suspend=True, shutdownAfterJobFinishes=True)
+    assert plan_job(done, seen()).status.job_deployment_status == DS.COMPLETE
 
 
 # -- after the job: shutdownAfterJobFinishes, TTLs, deletion rules ---------------------------
