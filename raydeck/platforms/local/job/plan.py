@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from raydeck.controller.clock import rfc3339
 from raydeck.platforms.local.job.actions import (
@@ -25,11 +24,13 @@ from raydeck.platforms.local.job.actions import (
     StopRayJob,
     Submit,
 )
+from raydeck.platforms.local.job.observed import ClusterSeen, Observed, RayJobSeen
 from raydeck.platforms.local.job.submitter import SubmitterError, submission
 from raydeck.platforms.local.job.timing import (
     active_deadline_passed,
     deletion_due,
     pre_running_deadline_passed,
+    status_check_timed_out,
 )
 from raydeck.platforms.local.owned import cluster_name, queued_problem
 from raydeck.resources import raycluster as rc
@@ -39,55 +40,13 @@ from raydeck.resources.meta import STOP_ANNOTATION
 #: Seconds between looks while something is under way, and while waiting on someone else.
 POLL = 0.5
 WAIT = 1.0
+#: How long a Running job's state may stay unreadable before the RayJob fails
+#: (KubeRay's default RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS).
+STATUS_CHECK_TIMEOUT = 300.0
 DS = rj.JobDeploymentStatus
 JS = rj.JobStatus
 #: Failures backoffLimit does not retry: another attempt could only run out of time again.
 _FINAL = (rj.FailedReason.DEADLINE_EXCEEDED, rj.FailedReason.STATUS_CHECK_TIMEOUT_EXCEEDED)
-
-
-@dataclass(frozen=True)
-class ClusterSeen:
-    """The RayCluster the job runs on, as the store holds it now."""
-
-    name: str
-    uid: str
-    #: Created for this RayJob (not one chosen by clusterSelector, nor an older job's).
-    owned: bool
-    status: rc.RayClusterStatus
-    #: Every worker group has ``suspend: true`` (what DeleteWorkers leaves).
-    workers_suspended: bool = False
-
-    @property
-    def ready(self) -> bool:
-        return self.status.state == rc.ClusterState.READY
-
-    @property
-    def dashboard_url(self) -> str:
-        return f"http://127.0.0.1:{(self.status.endpoints or {}).get('dashboard')}"
-
-
-@dataclass(frozen=True)
-class RayJobSeen:
-    """The Ray job as the cluster's Jobs API reports it; ``known=False``: Ray has no such job."""
-
-    known: bool
-    status: rj.JobStatus = rj.JobStatus.NEW
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class Observed:
-    """What one reconcile pass saw before deciding."""
-
-    now: datetime
-    #: The RayCluster named by ``status.rayClusterName``; ``None`` when there is none.
-    cluster: ClusterSeen | None = None
-    #: The Ray job named by :func:`ray_job_wanted`; ``None`` when it was not asked for.
-    ray_job: RayJobSeen | None = None
-    #: Why the Jobs API could not answer, when it could not.
-    jobs_api_error: str | None = None
-    #: Why the submission this pass tried failed (the reconciler then plans again).
-    submit_error: str | None = None
 
 
 @dataclass
@@ -270,12 +229,15 @@ def _running(d: _Draft) -> float | None:
     if active_deadline_passed(d.spec, s, now=d.now):
         d.do(StopRayJob(job_id), KeepLog(job_id))
         return _past_active_deadline(d)
+    if status_check_timed_out(s, now=d.now, timeout=STATUS_CHECK_TIMEOUT):
+        since = s.job_status_check_failure_start_time
+        message = f"the Ray Jobs API has not answered since {since} ({STATUS_CHECK_TIMEOUT:.0f} s)"
+        return _fail(d, rj.FailedReason.STATUS_CHECK_TIMEOUT_EXCEEDED, message)
     if d.cluster is None:
-        s.message = f"RayCluster {s.ray_cluster_name} does not exist"
-        return WAIT
+        return _unanswered(d, f"RayCluster {s.ray_cluster_name} does not exist")
     if seen.jobs_api_error is not None or seen.ray_job is None:
-        s.message = seen.jobs_api_error or "the Ray Jobs API did not answer"
-        return WAIT
+        return _unanswered(d, seen.jobs_api_error or "the Ray Jobs API did not answer")
+    s.job_status_check_failure_start_time = None
     if not seen.ray_job.known:
         return _fail(
             d, rj.FailedReason.SUBMISSION_FAILED, f"job {job_id} is unknown to its cluster"
@@ -287,6 +249,15 @@ def _running(d: _Draft) -> float | None:
         d.event("Stopping", f"Stopping job {job_id} as asked")
     d.do(KeepLog(job_id))
     return _follow(d, info)
+
+
+def _unanswered(d: _Draft, why: str) -> float:
+    """The job's state could not be read: say why, and start the status-check clock."""
+    d.status.message = why
+    d.status.job_status_check_failure_start_time = (
+        d.status.job_status_check_failure_start_time or rfc3339(d.seen.now)
+    )
+    return WAIT
 
 
 def _follow(d: _Draft, info: RayJobSeen) -> float | None:
@@ -381,7 +352,7 @@ def _release(d: _Draft) -> float | None:
         d.do(StopRayJob(s.job_id))  # best effort: the cluster goes anyway
     _delete_own_cluster(d)
     s.ray_cluster_status = s.ray_cluster_name = s.dashboard_url = s.job_id = None
-    s.message = s.reason = s.ray_job_info = None
+    s.message = s.reason = s.ray_job_info = s.job_status_check_failure_start_time = None
     s.job_status = JS.NEW
     if not suspending:
         s.job_deployment_status = DS.NEW

@@ -28,13 +28,8 @@ from raydeck.platforms.local.job.actions import (
     StopRayJob,
     Submit,
 )
-from raydeck.platforms.local.job.plan import (
-    ClusterSeen,
-    Observed,
-    RayJobSeen,
-    plan_job,
-    ray_job_wanted,
-)
+from raydeck.platforms.local.job.observed import ClusterSeen, Observed, RayJobSeen
+from raydeck.platforms.local.job.plan import plan_job, ray_job_wanted
 from raydeck.platforms.local.job.ray_jobs import RayJobsApi
 from raydeck.platforms.local.owned import cluster_body, owned_clusters, owner_uid
 from raydeck.platforms.local.prologue import current

@@ -39,6 +39,12 @@ def pre_running_deadline_passed(
     return _passed(spec.pre_running_deadline_seconds, status, now)
 
 
+def status_check_timed_out(status: rj.RayJobStatus, *, now: float, timeout: float) -> bool:
+    """The Ray Jobs API has failed to answer for ``timeout`` seconds in a row."""
+    since = parse_time(status.job_status_check_failure_start_time)
+    return since is not None and now >= since + timeout
+
+
 @dataclass(frozen=True)
 class Deletion:
     """What a finished job deletes now (``policy``), and in how many seconds to look again."""

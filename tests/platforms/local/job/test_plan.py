@@ -20,14 +20,8 @@ from raydeck.platforms.local.job.actions import (
     StopRayJob,
     Submit,
 )
-from raydeck.platforms.local.job.plan import (
-    ClusterSeen,
-    JobPlan,
-    Observed,
-    RayJobSeen,
-    plan_job,
-    ray_job_wanted,
-)
+from raydeck.platforms.local.job.observed import ClusterSeen, Observed, RayJobSeen
+from raydeck.platforms.local.job.plan import JobPlan, plan_job, ray_job_wanted
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources.meta import STOP_ANNOTATION
@@ -323,12 +317,34 @@ def test_a_job_its_cluster_forgot_fails_the_submission() -> None:
     assert plan.status.reason == Reason.SUBMISSION_FAILED
 
 
-def test_an_unreachable_cluster_is_reported_and_looked_at_again() -> None:
-    plan = plan_job(job(running()), seen(cluster=cluster(), jobs_api_error="connection refused"))
-    assert plan.status.message == "connection refused" and plan.requeue_after == 1.0
-    assert plan.status.job_deployment_status == DS.RUNNING
-    gone = plan_job(job(running()), seen())
+def test_an_unreachable_cluster_is_reported_and_fails_the_job_after_the_status_check_timeout() -> (
+    None
+):
+    current = job(running(), backoffLimit=2)
+    first = plan_job(current, seen(now=10, cluster=cluster(), jobs_api_error="connection refused"))
+    assert first.status.message == "connection refused" and first.requeue_after == 1.0
+    assert first.status.job_deployment_status == DS.RUNNING
+    assert first.status.job_status_check_failure_start_time == rfc3339(at(10))
+    current = after(current, first)
+    # The clock keeps its first failure; an answer in between would have cleared it.
+    later = plan_job(current, seen(now=200, cluster=cluster(), jobs_api_error="timed out"))
+    assert later.status.job_status_check_failure_start_time == rfc3339(at(10))
+    late = plan_job(current, seen(now=310, cluster=cluster(), jobs_api_error="timed out"))
+    assert late.status.reason == Reason.STATUS_CHECK_TIMEOUT_EXCEEDED
+    # Not retried, as in KubeRay: the job is Failed for good.
+    assert late.status.job_deployment_status == DS.FAILED
+
+
+def test_an_answer_clears_the_status_check_clock() -> None:
+    broken = job(running(jobStatusCheckFailureStartTime=rfc3339(T0)))
+    plan = plan_job(broken, seen(now=100, cluster=cluster(), ray_job=ray(JS.RUNNING)))
+    assert plan.status.job_status_check_failure_start_time is None
+
+
+def test_a_cluster_deleted_under_a_running_job_is_a_failing_status_check() -> None:
+    gone = plan_job(job(running()), seen(now=5))
     assert gone.status.message == f"RayCluster {CLUSTER} does not exist"
+    assert gone.status.job_status_check_failure_start_time == rfc3339(at(5))
 
 
 # -- deadlines -------------------------------------------------------------------------------
