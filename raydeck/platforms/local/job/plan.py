@@ -64,18 +64,27 @@ class JobPlan:
 def ray_job_wanted(job: rj.RayJob, cluster: ClusterSeen | None) -> str | None:
     """The submission id whose Ray job this pass must look up on ``cluster``, if any.
 
-    Initializing asks once the cluster is ready, before it submits, so a restart of raydeck
-    never submits a job twice; Running follows the job.
+    Initializing asks once the cluster is ready, before raydeck submits itself (K8sJobMode,
+    SidecarMode), so a restart of raydeck never submits a job twice; Running follows the job.
     """
     status = job.status or rj.RayJobStatus()
     phase = status.job_deployment_status or DS.NEW
-    if cluster is None:
+    if cluster is None or not status.job_id:
         return None
     if phase == DS.RUNNING:
-        return status.job_id or None
-    if phase == DS.INITIALIZING and cluster.ready:
-        return status.job_id or job.spec.job_id or None
+        return status.job_id
+    if phase == DS.INITIALIZING and cluster.ready and _submits_first(job.spec):
+        return status.job_id
     return None
+
+
+def _submits_first(spec: rj.RayJobSpec) -> bool:
+    """Whether raydeck submits before Running, as KubeRay's submitter Job or sidecar does.
+
+    In HTTPMode KubeRay submits once Running, when Ray does not know the job; in
+    InteractiveMode the user submits.
+    """
+    return spec.submission_mode in (rj.SubmissionMode.K8S_JOB, rj.SubmissionMode.SIDECAR)
 
 
 def plan_job(job: rj.RayJob, seen: Observed) -> JobPlan:
@@ -151,7 +160,8 @@ def _new(d: _Draft) -> float:
     interactive = spec.submission_mode == rj.SubmissionMode.INTERACTIVE
     s.job_deployment_status = DS.INITIALIZING
     s.job_status = JS.NEW
-    s.job_id = spec.job_id or (None if interactive else f"{name}-{secrets.token_hex(4)}")
+    # InteractiveMode takes the id the user gives once the cluster is up (Waiting).
+    s.job_id = None if interactive else spec.job_id or f"{name}-{secrets.token_hex(4)}"
     s.ray_cluster_name = selected or cluster_name(name)
     s.start_time = rfc3339(d.seen.now)  # each attempt has its own deadlines, as in KubeRay
     s.failed = s.failed or 0
@@ -184,16 +194,19 @@ def _initializing(d: _Draft) -> float | None:
         return POLL
     s.dashboard_url = cluster.dashboard_url
     s.message = None
-    if d.spec.submission_mode == rj.SubmissionMode.INTERACTIVE and not d.spec.job_id:
+    if d.spec.submission_mode == rj.SubmissionMode.INTERACTIVE:
         s.job_deployment_status = DS.WAITING
         return POLL
+    if d.spec.submission_mode == rj.SubmissionMode.HTTP:
+        s.job_deployment_status = DS.RUNNING  # submitted once Ray says it has no such job
+        return 0.0
     return _submit(d)
 
 
 def _submit(d: _Draft) -> float | None:
+    """K8sJobMode and SidecarMode: submit before Running, unless Ray has the job already."""
     s, seen = d.status, d.seen
-    job_id = s.job_id or d.spec.job_id
-    s.job_id = job_id
+    job_id = s.job_id or ""
     if seen.ray_job is None:  # the Jobs API did not answer: ask again soon
         return POLL
     if not seen.ray_job.known:
@@ -237,11 +250,9 @@ def _running(d: _Draft) -> float | None:
         return _unanswered(d, f"RayCluster {s.ray_cluster_name} does not exist")
     if seen.jobs_api_error is not None or seen.ray_job is None:
         return _unanswered(d, seen.jobs_api_error or "the Ray Jobs API did not answer")
-    s.job_status_check_failure_start_time = None
     if not seen.ray_job.known:
-        return _fail(
-            d, rj.FailedReason.SUBMISSION_FAILED, f"job {job_id} is unknown to its cluster"
-        )
+        return _not_found(d, job_id)
+    s.job_status_check_failure_start_time = None
     info = seen.ray_job
     if STOP_ANNOTATION in (d.job.metadata.annotations or {}) and not info.status.is_terminal():
         # Asked to stop: Ray's stop is idempotent, so ask until the job says STOPPED.
@@ -249,6 +260,27 @@ def _running(d: _Draft) -> float | None:
         d.event("Stopping", f"Stopping job {job_id} as asked")
     d.do(KeepLog(job_id))
     return _follow(d, info)
+
+
+def _not_found(d: _Draft, job_id: str) -> float:
+    """Ray has no such job: HTTPMode submits it, InteractiveMode waits for the user to."""
+    mode, seen = d.spec.submission_mode, d.seen
+    if mode == rj.SubmissionMode.INTERACTIVE:
+        d.status.message = f"Ray has no job {job_id} yet: submit it under that submission id"
+        return WAIT
+    if mode != rj.SubmissionMode.HTTP:
+        why = f"job {job_id} is unknown to its cluster"
+        return _fail(d, rj.FailedReason.SUBMISSION_FAILED, why)
+    try:
+        sent = submission(d.job, job_id)
+    except SubmitterError as e:
+        return _unanswered(d, f"the job cannot be submitted: {e}")
+    if seen.submit_error is not None:
+        return _unanswered(d, f"the submission failed: {seen.submit_error}")
+    d.do(Submit(sent))
+    d.event("Submitted", f"Submitted job {job_id}")
+    d.status.job_status_check_failure_start_time = None
+    return POLL
 
 
 def _unanswered(d: _Draft, why: str) -> float:

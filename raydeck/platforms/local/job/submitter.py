@@ -53,8 +53,14 @@ class Submission:
 
 
 def submission(job: rj.RayJob, job_id: str) -> Submission:
-    """The Jobs API submission for ``job``, as its submitter would send it."""
-    argv = _submitter_argv(job.spec.submitter_pod_template)
+    """The Jobs API submission for ``job``, as its submitter would send it.
+
+    Only K8sJobMode runs a submitter pod, so only there may its template's command say what
+    is submitted; HTTPMode (and SidecarMode, which allows no template) submit the spec.
+    """
+    template = job.spec.submitter_pod_template
+    k8s_job = job.spec.submission_mode == rj.SubmissionMode.K8S_JOB
+    argv = _submitter_argv(template) if k8s_job else None
     if argv is None:
         return _from_spec(job.spec, job_id)
     return _from_command(argv, job_id)

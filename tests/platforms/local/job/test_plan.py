@@ -455,6 +455,60 @@ def test_interactive_mode_waits_for_the_users_job_id_then_follows_it() -> None:
     assert not plan.of(Submit)
 
 
+def test_interactive_mode_never_submits_even_with_a_job_id_given_up_front() -> None:
+    interactive = job(submissionMode="InteractiveMode", jobId="by-hand", entrypoint="x")
+    new = after(interactive, plan_job(interactive, seen()))
+    assert new.status is not None and new.status.job_id is None
+    waiting = after(new, plan_job(new, seen(cluster=cluster())))
+    assert waiting.status is not None and waiting.status.job_deployment_status == DS.WAITING
+    following = after(waiting, plan_job(waiting, seen(cluster=cluster())))
+    assert following.status is not None and following.status.job_id == "by-hand"
+    # The user has not submitted yet: Ray has no such job, and raydeck waits (no failure).
+    plan = plan_job(following, seen(cluster=cluster(), ray_job=RayJobSeen(known=False)))
+    assert not plan.of(Submit) and plan.status.job_deployment_status == DS.RUNNING
+    assert "submit it under that submission id" in (plan.status.message or "")
+    assert plan.status.job_status_check_failure_start_time is None
+
+
+def test_http_mode_submits_once_running_when_ray_has_no_such_job() -> None:
+    http = job(
+        {
+            "jobDeploymentStatus": "Initializing",
+            "jobId": "j-1",
+            "jobStatus": "",
+            "rayClusterName": CLUSTER,
+            "startTime": rfc3339(T0),
+        },
+        submissionMode="HTTPMode",
+    )
+    assert ray_job_wanted(http, cluster()) is None
+    ready = plan_job(http, seen(cluster=cluster()))
+    assert ready.status.job_deployment_status == DS.RUNNING and not ready.of(Submit)
+    running_job = after(http, ready)
+    assert ray_job_wanted(running_job, cluster()) == "j-1"
+    plan = plan_job(running_job, seen(cluster=cluster(), ray_job=RayJobSeen(known=False)))
+    assert [type(a) for a in plan.actions] == [Submit, Event] and events(plan) == ["Submitted"]
+
+
+def test_http_mode_keeps_trying_a_refused_submission_until_the_status_check_timeout() -> None:
+    http = job(running(jobStatus=""), submissionMode="HTTPMode", backoffLimit=1)
+    refused = seen(
+        now=5,
+        cluster=cluster(),
+        ray_job=RayJobSeen(known=False),
+        submit_error="runtime_env is invalid",
+    )
+    plan = plan_job(http, refused)
+    assert plan.status.job_deployment_status == DS.RUNNING and not plan.of(Submit)
+    assert plan.status.message == "the submission failed: runtime_env is invalid"
+    assert plan.status.job_status_check_failure_start_time == rfc3339(at(5))
+    later = plan_job(
+        after(http, plan), seen(now=305, cluster=cluster(), ray_job=RayJobSeen(known=False))
+    )
+    assert later.status.reason == Reason.STATUS_CHECK_TIMEOUT_EXCEEDED
+    assert later.status.job_deployment_status == DS.FAILED
+
+
 # -- suspend and resume ----------------------------------------------------------------------
 
 

@@ -65,3 +65,11 @@ def test_a_submitter_the_local_platform_cannot_read_is_refused_saying_why(
 def test_no_entrypoint_and_no_submitter_command_is_refused_saying_so() -> None:
     with pytest.raises(SubmitterError, match=r"spec\.entrypoint is empty"):
         submission(job(), "id")
+
+
+def test_http_mode_submits_the_spec_whatever_a_submitter_template_says() -> None:
+    command = ["/bin/my-own-tool", "--go"]
+    sent = submission(
+        job(entrypoint="python run.py", command=command, submissionMode="HTTPMode"), "id"
+    )
+    assert sent.entrypoint == "python run.py"
