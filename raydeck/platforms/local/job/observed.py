@@ -41,6 +41,9 @@ class RayJobSeen:
     known: bool
     status: rj.JobStatus = rj.JobStatus.NEW
     message: str = ""
+    #: When Ray started and ended the job, in milliseconds since the epoch.
+    start_ms: int | None = None
+    end_ms: int | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from raydeck.controller.clock import rfc3339
 from raydeck.platforms.local.job.actions import (
@@ -297,6 +298,11 @@ def _follow(d: _Draft, info: RayJobSeen) -> float | None:
     s = d.status
     s.job_status = info.status
     s.message = info.message or None
+    s.ray_cluster_status = d.cluster.status if d.cluster is not None else s.ray_cluster_status
+    if info.start_ms or info.end_ms:
+        s.ray_job_info = rj.RayJobStatusInfo(
+            start_time=_from_ms(info.start_ms), end_time=_from_ms(info.end_ms)
+        )
     if info.status == JS.FAILED:
         return _fail(d, rj.FailedReason.APP_FAILED, info.message)
     if not info.status.is_terminal():
@@ -307,6 +313,10 @@ def _follow(d: _Draft, info: RayJobSeen) -> float | None:
         s.succeeded = (s.succeeded or 0) + 1
     d.event("Completed", f"Job {s.job_id} {info.status.value.lower()}")
     return 0.0
+
+
+def _from_ms(ms: int | None) -> str | None:
+    return rfc3339(datetime.fromtimestamp(ms / 1000, UTC)) if ms else None
 
 
 def _fail(d: _Draft, reason: rj.FailedReason, message: str) -> float:

@@ -87,7 +87,10 @@ class JobReconciler:
             return replace(seen, ray_job=RayJobSeen(known=False)), api
         except PlatformUnavailable as e:
             return replace(seen, jobs_api_error=e.message), api
-        return replace(seen, ray_job=RayJobSeen(True, rj.JobStatus(info.status), info.message)), api
+        ray_job = RayJobSeen(
+            True, rj.JobStatus(info.status), info.message, info.start_ms, info.end_ms
+        )
+        return replace(seen, ray_job=ray_job), api
 
     async def _get_cluster(self, namespace: str, name: str) -> StoredObject | None:
         try:

@@ -208,6 +208,16 @@ def test_running_follows_the_ray_job_and_keeps_its_log() -> None:
     assert plan.status.job_deployment_status == DS.RUNNING and plan.requeue_after == 0.5
 
 
+def test_running_mirrors_the_cluster_and_the_times_ray_gives() -> None:
+    info = RayJobSeen(True, JS.SUCCEEDED, "", start_ms=1_767_225_610_000, end_ms=1_767_225_620_000)
+    now = cluster(readyWorkerReplicas=3)
+    plan = plan_job(job(running()), seen(cluster=now, ray_job=info))
+    assert plan.status.ray_cluster_status == now.status
+    assert plan.status.ray_job_info == rj.RayJobStatusInfo(
+        start_time="2026-01-01T00:00:10Z", end_time="2026-01-01T00:00:20Z"
+    )
+
+
 def test_a_succeeded_job_is_complete_and_counted() -> None:
     plan = plan_job(job(running()), seen(now=30, cluster=cluster(), ray_job=ray(JS.SUCCEEDED)))
     status = plan.status
