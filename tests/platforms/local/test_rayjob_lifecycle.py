@@ -1,8 +1,11 @@
-"""RayJobs on the local platform against real Ray: success, failure with retries, stop, deadlines.
+"""RayJobs on the local platform against real Ray: the wiring of what job/plan.py decides.
 
-Jobs that need their own cluster create one each (that is what they test);
-jobs that only need somewhere to run share one RayCluster through
-clusterSelector, which also shows that such a cluster is left alone.
+Success with its own cluster and kept log, a failure retried on new clusters, stop, delete,
+DeleteSelf, InteractiveMode, suspend/resume and KubeRay's sample. The decisions themselves
+(states, deadlines, retries, deletion rules) are tested on a fake clock in tests/platforms/
+local/job/. Jobs that need their own cluster create one each (that is what they test); jobs
+that only need somewhere to run share one RayCluster through clusterSelector, which also shows
+that such a cluster is left alone.
 """
 
 from __future__ import annotations
@@ -128,13 +131,6 @@ async def test_stop_ends_a_running_job_and_leaves_a_selected_cluster(
     status = await until(api, "sleeper", jobDeploymentStatus="Complete", timeout=60)
     assert status["jobStatus"] == "STOPPED" and status["rayClusterName"] == shared
     assert ((await api.get(f"{CLUSTERS}/{shared}")).json()["status"]["state"]) == "ready"
-
-
-async def test_active_deadline_fails_the_job(api: httpx.AsyncClient, shared: str) -> None:
-    body = selector_job("late", "sleep 300", activeDeadlineSeconds=5)
-    assert (await api.post(JOBS, json=body)).status_code == 201
-    status = await until(api, "late", jobDeploymentStatus="Failed", timeout=90)
-    assert status["reason"] == "DeadlineExceeded"
 
 
 async def test_deleting_a_job_deletes_its_own_cluster(api: httpx.AsyncClient) -> None:
