@@ -13,6 +13,7 @@ import contextlib
 import copy
 import logging
 from dataclasses import replace
+from typing import Any
 
 from raydeck.controller.clock import Clock
 from raydeck.controller.loop import Result
@@ -177,11 +178,16 @@ class JobReconciler:
 
     async def _write(self, obj: StoredObject, status: rj.RayJobStatus) -> None:
         """The one status write of a pass, as the store's wire dict, when it changed."""
-        wire = status.model_dump(mode="json", by_alias=True, exclude_none=True)
+        wire = status_wire(status)
         if wire == obj.status:
             return
         with contextlib.suppress(NotFound):
             await self._store.write_status(obj.key, wire, uid=obj.uid)
+
+
+def status_wire(status: rj.RayJobStatus) -> dict[str, Any]:
+    """The status as the store keeps it (its JSON edge): camelCase, unset fields left out."""
+    return status.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def _cluster_seen(cluster: StoredObject, *, owner: str) -> ClusterSeen:

@@ -19,6 +19,7 @@ from raydeck.platforms.local.job.actions import (
 )
 from raydeck.platforms.local.job.observed import RayJobSeen
 from raydeck.platforms.local.job.plan import plan_job, ray_job_wanted
+from raydeck.platforms.local.job.reconciler import status_wire
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.resources.meta import STOP_ANNOTATION
@@ -152,6 +153,16 @@ def test_running_mirrors_the_cluster_and_the_times_ray_gives() -> None:
     assert plan.status.ray_job_info == rj.RayJobStatusInfo(
         start_time="2026-01-01T00:00:10Z", end_time="2026-01-01T00:00:20Z"
     )
+
+
+def test_a_pass_that_learns_nothing_new_gives_back_the_status_it_read() -> None:
+    # The reconciler writes only when the status changed, so an idle pass must round-trip.
+    stored = running(
+        rayClusterStatus={"state": "ready", "endpoints": {"dashboard": "18265"}},
+        observedGeneration=3,
+    )
+    plan = plan_job(job(stored), seen(cluster=cluster(), ray_job=ray(JS.RUNNING)))
+    assert status_wire(plan.status) == stored
 
 
 def test_a_succeeded_job_is_complete_and_counted() -> None:
