@@ -144,6 +144,8 @@ class RayJobStatus(KubeModel):
     failed: int | None = None
     ray_cluster_status: RayClusterStatus | None = None
     ray_job_info: RayJobStatusInfo | None = Field(default=None, alias="rayJobInfo")
+    #: Since when the Ray Jobs API has failed to answer; cleared by an answer.
+    job_status_check_failure_start_time: str | None = None
     observed_generation: int | None = None
 
 

@@ -26,7 +26,7 @@ from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget, NodeTarget
 from raydeck.platforms.admission import AdmissionQueue, capacity_from
 from raydeck.platforms.base import DashboardUpstream, PodView
-from raydeck.platforms.local.jobs import JobReconciler
+from raydeck.platforms.local.job.reconciler import JobReconciler
 from raydeck.platforms.local.logs import (
     follow_directory,
     follow_file,

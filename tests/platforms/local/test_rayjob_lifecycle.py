@@ -1,8 +1,11 @@
-"""RayJobs on the local platform against real Ray: success, failure with retries, stop, deadlines.
+"""RayJobs on the local platform against real Ray: the wiring of what job/plan.py decides.
 
-Jobs that need their own cluster create one each (that is what they test);
-jobs that only need somewhere to run share one RayCluster through
-clusterSelector, which also shows that such a cluster is left alone.
+Success with its own cluster and kept log, a failure retried on new clusters, stop, delete,
+DeleteSelf, InteractiveMode, suspend/resume and KubeRay's sample. The decisions themselves
+(states, deadlines, retries, deletion rules) are tested on a fake clock in tests/platforms/
+local/job/. Jobs that need their own cluster create one each (that is what they test); jobs
+that only need somewhere to run share one RayCluster through clusterSelector, which also shows
+that such a cluster is left alone.
 """
 
 from __future__ import annotations
@@ -130,13 +133,6 @@ async def test_stop_ends_a_running_job_and_leaves_a_selected_cluster(
     assert ((await api.get(f"{CLUSTERS}/{shared}")).json()["status"]["state"]) == "ready"
 
 
-async def test_active_deadline_fails_the_job(api: httpx.AsyncClient, shared: str) -> None:
-    body = selector_job("late", "sleep 300", activeDeadlineSeconds=5)
-    assert (await api.post(JOBS, json=body)).status_code == 201
-    status = await until(api, "late", jobDeploymentStatus="Failed", timeout=90)
-    assert status["reason"] == "DeadlineExceeded"
-
-
 async def test_deleting_a_job_deletes_its_own_cluster(api: httpx.AsyncClient) -> None:
     assert (await api.post(JOBS, json=rayjob("doomed", entrypoint="sleep 300"))).status_code == 201
     status = await until(api, "doomed", jobStatus="RUNNING")
@@ -148,18 +144,20 @@ async def test_deleting_a_job_deletes_its_own_cluster(api: httpx.AsyncClient) ->
     await eventually(cluster_gone, timeout=30, what="the deleted job's cluster to go")
 
 
-async def test_delete_self_rule_removes_the_finished_job(
-    api: httpx.AsyncClient, shared: str
+async def test_delete_self_rule_removes_the_finished_job_and_its_cluster(
+    api: httpx.AsyncClient,
 ) -> None:
     rule = {"policy": "DeleteSelf", "condition": {"jobStatus": "SUCCEEDED", "ttlSeconds": 1}}
-    body = selector_job("ephemeral", "echo bye", deletionStrategy={"deletionRules": [rule]})
+    body = rayjob("ephemeral", entrypoint="echo bye", deletionStrategy={"deletionRules": [rule]})
     assert (await api.post(JOBS, json=body)).status_code == 201
+    status = await until(api, "ephemeral", jobDeploymentStatus="Complete")
 
     async def gone() -> bool:
-        return (await api.get(f"{JOBS}/ephemeral")).status_code == 404
+        job = await api.get(f"{JOBS}/ephemeral")
+        own = await api.get(f"{CLUSTERS}/{status['rayClusterName']}")
+        return job.status_code == 404 and own.status_code == 404
 
-    await eventually(gone, timeout=90, what="the job to delete itself")
-    assert (await api.get(f"{CLUSTERS}/{shared}")).status_code == 200
+    await eventually(gone, timeout=60, what="the job to delete itself and its cluster")
 
 
 async def test_interactive_mode_waits_for_the_users_job_id(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from raydeck.errors import NotFound, PlatformUnavailable
+from raydeck.platforms.local.job.submitter import Submission
 
 
 @dataclass(frozen=True)
@@ -45,26 +46,16 @@ class RayJobsApi:
                 raise NotFound(f"Ray job not found at {self._url}: {e}") from e
             raise PlatformUnavailable(f"the Ray Jobs API at {self._url} failed: {e}") from e
 
-    async def submit(
-        self,
-        *,
-        entrypoint: str,
-        submission_id: str,
-        runtime_env: dict[str, Any] | None,
-        metadata: dict[str, str] | None,
-        num_cpus: float | None,
-        num_gpus: float | None,
-        resources: dict[str, float] | None,
-    ) -> str:
+    async def submit(self, submission: Submission) -> str:
         submitted: str = await self._call(
             "submit_job",
-            entrypoint=entrypoint,
-            submission_id=submission_id,
-            runtime_env=runtime_env,
-            metadata=metadata,
-            entrypoint_num_cpus=num_cpus,
-            entrypoint_num_gpus=num_gpus,
-            entrypoint_resources=resources,
+            entrypoint=submission.entrypoint,
+            submission_id=submission.submission_id,
+            runtime_env=submission.runtime_env,
+            metadata=submission.metadata,
+            entrypoint_num_cpus=submission.num_cpus,
+            entrypoint_num_gpus=submission.num_gpus,
+            entrypoint_resources=submission.resources,
         )
         return submitted
 

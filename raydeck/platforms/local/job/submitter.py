@@ -12,6 +12,7 @@ import json
 import shlex
 import subprocess
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -37,22 +38,42 @@ class SubmitterError(ValueError):
     """A submitter command the local platform cannot turn into a submission, and why."""
 
 
-def submission(job: rj.RayJob, job_id: str) -> dict[str, Any]:
-    """The keyword arguments of a Jobs API submission for ``job``, as its submitter would send."""
-    argv = _submitter_argv(job.spec.submitter_pod_template)
+@dataclass(frozen=True)
+class Submission:
+    """One Jobs API submission: what ``JobSubmissionClient.submit_job`` is given."""
+
+    entrypoint: str
+    submission_id: str
+    #: Ray's runtime environment as the user wrote it (YAML or JSON): Ray's own open shape.
+    runtime_env: dict[str, Any] | None = None
+    metadata: dict[str, str] | None = None
+    num_cpus: float | None = None
+    num_gpus: float | None = None
+    resources: dict[str, float] | None = None
+
+
+def submission(job: rj.RayJob, job_id: str) -> Submission:
+    """The Jobs API submission for ``job``, as its submitter would send it.
+
+    Only K8sJobMode runs a submitter pod, so only there may its template's command say what
+    is submitted; HTTPMode (and SidecarMode, which allows no template) submit the spec.
+    """
+    template = job.spec.submitter_pod_template
+    k8s_job = job.spec.submission_mode == rj.SubmissionMode.K8S_JOB
+    argv = _submitter_argv(template) if k8s_job else None
     if argv is None:
         return _from_spec(job.spec, job_id)
     return _from_command(argv, job_id)
 
 
-def _from_spec(spec: rj.RayJobSpec, job_id: str) -> dict[str, Any]:
+def _from_spec(spec: rj.RayJobSpec, job_id: str) -> Submission:
     if not spec.entrypoint.strip():
         raise SubmitterError("spec.entrypoint is empty and no submitterPodTemplate command submits")
     runtime_env = yaml.safe_load(spec.runtime_env_yaml) if spec.runtime_env_yaml.strip() else None
     resources = (
         yaml.safe_load(spec.entrypoint_resources) if spec.entrypoint_resources.strip() else None
     )
-    return dict(
+    return Submission(
         entrypoint=spec.entrypoint,
         submission_id=job_id,
         runtime_env=runtime_env,
@@ -65,7 +86,10 @@ def _from_spec(spec: rj.RayJobSpec, job_id: str) -> dict[str, Any]:
 
 def _submitter_argv(template: dict[str, Any] | None) -> list[str] | None:
     """The first container's command line, or None where it gives none (KubeRay then supplies
-    its default from the spec, and so does raydeck)."""
+    its default from the spec, and so does raydeck).
+
+    ``template`` is the user's raw Kubernetes pod template (an edge: only its command is read).
+    """
     containers = ((template or {}).get("spec") or {}).get("containers") or []
     if not containers or not isinstance(containers[0], dict):
         return None
@@ -80,7 +104,7 @@ def _submitter_argv(template: dict[str, Any] | None) -> list[str] | None:
     return argv
 
 
-def _from_command(argv: Sequence[str], job_id: str) -> dict[str, Any]:
+def _from_command(argv: Sequence[str], job_id: str) -> Submission:
     program = PurePosixPath(argv[0]).name
     join: Callable[[list[str]], str]
     if program == "ray" and list(argv[1:3]) == ["job", "submit"]:
@@ -93,13 +117,12 @@ def _from_command(argv: Sequence[str], job_id: str) -> dict[str, Any]:
             "KubeRay's light-weight submitter; the local platform runs no submitter pods "
             "(set spec.entrypoint, or apply it to a Kubernetes cluster)"
         )
-    result: dict[str, Any] = dict(_parse_flags(flags))
-    result.update(submission_id=job_id, entrypoint=join(_entrypoint(flags)))
-    return result
+    start = Submission(entrypoint=join(_entrypoint(flags)), submission_id=job_id)
+    return _parse_flags(flags, start)
 
 
-def _parse_flags(flags: list[str]) -> dict[str, Any]:
-    parsed: dict[str, Any] = {}
+def _parse_flags(flags: list[str], parsed: Submission) -> Submission:
+    """``parsed`` with the values the flags before ``--`` give."""
     i = 0
     while i < len(flags) and flags[i] != "--":
         flag, _, inline = flags[i].partition("=")
@@ -111,7 +134,7 @@ def _parse_flags(flags: list[str]) -> dict[str, Any]:
         value = inline if inline else (flags[i + 1] if i + 1 < len(flags) else "")
         i += 1 if inline else 2
         if flag in _VALUE_FLAGS:
-            parsed[_VALUE_FLAGS[flag]] = _value(flag, value)
+            parsed = replace(parsed, **{_VALUE_FLAGS[flag]: _value(flag, value)})
     return parsed
 
 

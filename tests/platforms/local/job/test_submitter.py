@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from raydeck.platforms.local.submitter import SubmitterError, submission
+from raydeck.platforms.local.job.submitter import SubmitterError, submission
 from raydeck.resources import rayjob as rj
 from tests.support.samples import rayjob
 
@@ -22,17 +22,17 @@ def job(*, entrypoint: str = "", command: list[str] | None = None, **spec: Any) 
 
 def test_without_a_submitter_command_the_spec_is_submitted() -> None:
     sent = submission(job(entrypoint="python run.py", runtimeEnvYAML="env_vars: {A: b}\n"), "id-1")
-    assert sent["entrypoint"] == "python run.py" and sent["submission_id"] == "id-1"
-    assert sent["runtime_env"] == {"env_vars": {"A": "b"}}
+    assert sent.entrypoint == "python run.py" and sent.submission_id == "id-1"
+    assert sent.runtime_env == {"env_vars": {"A": "b"}}
 
 
 def test_the_light_weight_submitter_s_flags_and_entrypoint_are_submitted() -> None:
     runtime_env = '{"pip":["requests==2.26.0"],"env_vars":{"counter_name":"test_counter"}}'
     command = ["/submitter", "--runtime-env-json", runtime_env, "--entrypoint-num-cpus=1"]
     sent = submission(job(command=[*command, "--", "python", "/home/ray/x.py"]), "id-2")
-    assert sent["entrypoint"] == "python /home/ray/x.py"
-    assert sent["runtime_env"]["env_vars"] == {"counter_name": "test_counter"}
-    assert sent["num_cpus"] == 1.0 and sent["submission_id"] == "id-2"
+    assert sent.entrypoint == "python /home/ray/x.py"
+    assert sent.runtime_env["env_vars"] == {"counter_name": "test_counter"}
+    assert sent.num_cpus == 1.0 and sent.submission_id == "id-2"
 
 
 def test_a_ray_job_submit_shell_line_is_read_as_the_shell_would_split_it() -> None:
@@ -42,8 +42,8 @@ def test_a_ray_job_submit_shell_line_is_read_as_the_shell_would_split_it() -> No
     )
     sent = submission(job(command=["sh", "-c", line]), "id-3")
     # Ray's CLI re-quotes the words after '--' (list2cmdline), so the shell line survives.
-    assert sent["entrypoint"] == 'python -c "print(1 + 1)"'
-    assert sent["submission_id"] == "id-3"
+    assert sent.entrypoint == 'python -c "print(1 + 1)"'
+    assert sent.submission_id == "id-3"
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,11 @@ def test_a_submitter_the_local_platform_cannot_read_is_refused_saying_why(
 def test_no_entrypoint_and_no_submitter_command_is_refused_saying_so() -> None:
     with pytest.raises(SubmitterError, match=r"spec\.entrypoint is empty"):
         submission(job(), "id")
+
+
+def test_http_mode_submits_the_spec_whatever_a_submitter_template_says() -> None:
+    command = ["/bin/my-own-tool", "--go"]
+    sent = submission(
+        job(entrypoint="python run.py", command=command, submissionMode="HTTPMode"), "id"
+    )
+    assert sent.entrypoint == "python run.py"
