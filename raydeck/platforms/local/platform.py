@@ -37,8 +37,8 @@ from raydeck.platforms.local.nodes import cluster_need
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.platforms.local.ray_auth import RayAuth
-from raydeck.platforms.local.rayservice import ServiceReconciler
 from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
+from raydeck.platforms.local.service.reconciler import ServiceReconciler
 from raydeck.platforms.local.tenants import TenantUsers
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj

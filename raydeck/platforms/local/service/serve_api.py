@@ -2,18 +2,20 @@
 
 The RayService reconciler deploys with ``PUT /api/serve/applications/`` and
 reads application and deployment statuses with ``GET`` on the same path. This
-module only speaks HTTP and turns failures into raydeck errors; what to deploy
-and when is the reconciler's business.
+module only speaks HTTP, turns Serve's answers into typed states and failures
+into raydeck errors; what to deploy and when is ``plan.py``'s business.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from raydeck.errors import PlatformUnavailable, RaydeckError
+from raydeck.resources.rayservice import ApplicationStatus, DeploymentStatus
 
 APPLICATIONS = "/api/serve/applications/"
 #: Starting Serve's controller and proxies on a fresh cluster takes several seconds.
@@ -29,10 +31,31 @@ class DeployRejected(RaydeckError):
 
 
 @dataclass(frozen=True)
-class AppState:
+class DeploymentState:
+    """One Serve deployment as Serve reports it. The status stays Serve's own word: Serve has
+    more deployment statuses (UPSCALING, DEPLOY_FAILED, ...) than KubeRay names."""
+
     status: str
-    message: str
-    deployments: dict[str, tuple[str, str]] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def healthy(self) -> bool:
+        return self.status == DeploymentStatus.HEALTHY
+
+
+@dataclass(frozen=True)
+class AppState:
+    """One Serve application as Serve reports it, with its deployments."""
+
+    status: ApplicationStatus
+    message: str = ""
+    deployments: Mapping[str, DeploymentState] = field(default_factory=dict)
+
+    def healthy(self) -> bool:
+        """RUNNING with every deployment HEALTHY."""
+        return self.status == ApplicationStatus.RUNNING and all(
+            d.healthy for d in self.deployments.values()
+        )
 
 
 class ServeApi:
@@ -48,7 +71,8 @@ class ServeApi:
         #: The cluster's Ray token (``Authorization: Bearer``) when Ray's token auth is on.
         self._headers = headers or {}
 
-    async def deploy(self, document: dict[str, Any]) -> None:
+    async def deploy(self, document: Mapping[str, Any]) -> None:
+        """Apply ``document`` (Serve's JSON config, a true edge) to the cluster."""
         response = await self._request("PUT", json=document, timeout=DEPLOY_TIMEOUT)
         if response.status_code == 400:
             raise DeployRejected(f"Serve rejected the config: {response.text.strip()[:2000]}")
@@ -67,10 +91,12 @@ class ServeApi:
         details = response.json()
         return {
             name: AppState(
-                status=str(app.get("status") or ""),
+                status=ApplicationStatus.of(str(app.get("status") or "")),
                 message=str(app.get("message") or ""),
                 deployments={
-                    deployment: (str(d.get("status") or ""), str(d.get("message") or ""))
+                    deployment: DeploymentState(
+                        str(d.get("status") or ""), str(d.get("message") or "")
+                    )
                     for deployment, d in (app.get("deployments") or {}).items()
                 },
             )
