@@ -23,12 +23,12 @@ class _Deadline:
         self.timeout, self.what, self.detail = timeout, what, detail
         self.end = time.monotonic() + timeout
 
-    def passed(self) -> bool:
-        return time.monotonic() >= self.end
-
-    def failure(self, last: object) -> AssertionError:
+    def check(self, last: object) -> None:
+        """Fail, with ``last`` (the probe's last value), once the wait has lasted too long."""
+        if time.monotonic() < self.end:
+            return
         message = f"timed out after {self.timeout}s waiting for {self.what}; last value: {last!r}"
-        return AssertionError(f"{message}; {self.detail()}" if self.detail else message)
+        raise AssertionError(f"{message}; {self.detail()}" if self.detail else message)
 
 
 async def eventually(
@@ -42,8 +42,7 @@ async def eventually(
     """Call ``probe`` until it returns a truthy value; fail with the last value after ``timeout``."""
     deadline = _Deadline(timeout, what, detail)
     while not (last := await probe()):
-        if deadline.passed():
-            raise deadline.failure(last)
+        deadline.check(last)
         await asyncio.sleep(interval)
     return last
 
@@ -59,7 +58,6 @@ def eventually_sync(
     """``eventually`` for code that cannot await: the same wait, sleeping the thread."""
     deadline = _Deadline(timeout, what, detail)
     while not (last := probe()):
-        if deadline.passed():
-            raise deadline.failure(last)
+        deadline.check(last)
         time.sleep(interval)
     return last
