@@ -1,18 +1,39 @@
 """An async REST client of raydeck's API; the CLI's commands are thin wrappers around it.
 
-Every method is written once, async. Errors from the server come back as
-``ApiError`` carrying the server's reason, message and field causes.
+Every method is written once, async, and returns a typed answer (``replies.py``); an object
+(a RayCluster, ...) comes back as the JSON the server sent, because the CLI prints it back.
+Errors from the server come back as ``ApiError`` carrying the server's reason, message and
+field causes. Nothing here prints.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
+
+from raydeck.cli.replies import (
+    DeleteOutcome,
+    Event,
+    IssuedToken,
+    Items,
+    Namespace,
+    NewUser,
+    ObjectPage,
+    Outcomes,
+    PasswordChange,
+    Pod,
+    Status,
+    Token,
+    User,
+    read,
+)
+from raydeck.errors import FieldError, RaydeckError
 
 DEFAULT_URL = "http://127.0.0.1:8480"
+M = TypeVar("M", bound=BaseModel)
 
 
 def warning_text(value: str) -> str:
@@ -33,23 +54,19 @@ def warning_text(value: str) -> str:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, reason: str, message: str, causes: list[dict[str, str]]) -> None:
+    """A failure the server answered (or ``Unreachable``): its status, reason, message, causes."""
+
+    def __init__(self, code: int, reason: str, message: str, causes: list[FieldError]) -> None:
         super().__init__(message)
         self.code, self.reason, self.message, self.causes = code, reason, message, causes
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
         try:
-            body = response.json()
-        except ValueError:
+            status = Status.model_validate_json(response.content)
+        except ValidationError:
             return cls(response.status_code, "Error", response.text or response.reason_phrase, [])
-        causes = (body.get("details") or {}).get("causes") or []
-        return cls(
-            response.status_code,
-            str(body.get("reason", "Error")),
-            str(body.get("message", "")),
-            causes,
-        )
+        return cls(response.status_code, status.reason, status.message, status.field_errors())
 
 
 class Client:
@@ -99,57 +116,63 @@ class Client:
         for value in response.headers.get_list("warning"):
             self._on_warning(warning_text(value))
 
-    async def _json(self, method: str, url: str, **kwargs: Any) -> Any:
-        return (await self._request(method, url, **kwargs)).json()
+    async def _read(self, shape: type[M], method: str, url: str, **kwargs: Any) -> M:
+        response = await self._request(method, url, **kwargs)
+        return read(shape, _json(response), what=f"the answer to {method} {url}")
 
     @staticmethod
     def _path(plural: str, namespace: str | None, name: str | None = None) -> str:
         base = f"/api/v1/namespaces/{namespace}/{plural}" if namespace else f"/api/v1/{plural}"
         return f"{base}/{name}" if name else base
 
-    async def create(self, plural: str, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json("POST", self._path(plural, namespace), json=body)
-        return result
+    # An object body is Kubernetes JSON out (a true edge): the user's YAML document as written.
+    async def create(self, plural: str, namespace: str, body: dict[str, Any]) -> None:
+        await self._request("POST", self._path(plural, namespace), json=body)
 
-    async def replace(
-        self, plural: str, namespace: str, name: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json(
-            "PUT", self._path(plural, namespace, name), json=body
-        )
-        return result
+    async def replace(self, plural: str, namespace: str, name: str, body: dict[str, Any]) -> None:
+        await self._request("PUT", self._path(plural, namespace, name), json=body)
 
     async def get(self, plural: str, namespace: str, name: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json("GET", self._path(plural, namespace, name))
-        return result
+        """The object as the server sent it (a true edge: ``get -o yaml|json`` prints it back)."""
+        url = self._path(plural, namespace, name)
+        body = _json(await self._request("GET", url))
+        if not isinstance(body, dict):
+            raise RaydeckError(f"the answer to GET {url} from raydeck is not an object")
+        return body
 
     async def list_objects(
-        self, plural: str, namespace: str | None, **params: Any
-    ) -> dict[str, Any]:
+        self,
+        plural: str,
+        namespace: str | None,
+        *,
+        search: str = "",
+        sort: str = "name",
+        status: str = "",
+        type: str | None = None,
+        selector: str = "",
+        limit: int = 0,
+    ) -> ObjectPage:
+        params: dict[str, str | int | None] = {"search": search, "sort": sort, "status": status}
+        params |= {"type": type, "selector": selector, "limit": limit}
         query = {k: v for k, v in params.items() if v not in (None, "", 0)}
-        result: dict[str, Any] = await self._json(
-            "GET", self._path(plural, namespace), params=query
-        )
-        return result
+        return await self._read(ObjectPage, "GET", self._path(plural, namespace), params=query)
 
     async def delete_many(
         self, plural: str, namespace: str, names: list[str]
-    ) -> list[dict[str, Any]]:
-        body = await self._json("DELETE", self._path(plural, namespace), params={"name": names})
-        results: list[dict[str, Any]] = body["results"]
-        return results
+    ) -> list[DeleteOutcome]:
+        url = self._path(plural, namespace)
+        return (await self._read(Outcomes, "DELETE", url, params={"name": names})).results
 
-    async def action(self, plural: str, namespace: str, name: str, verb: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json(
-            "POST", f"{self._path(plural, namespace, name)}/{verb}"
-        )
-        return result
+    async def action(self, plural: str, namespace: str, name: str, verb: str) -> None:
+        await self._request("POST", f"{self._path(plural, namespace, name)}/{verb}")
 
-    async def sub(self, plural: str, namespace: str, name: str, what: str) -> Any:
-        return await self._json("GET", f"{self._path(plural, namespace, name)}/{what}")
+    async def pods(self, plural: str, namespace: str, name: str) -> list[Pod]:
+        url = f"{self._path(plural, namespace, name)}/pods"
+        return (await self._read(Items[Pod], "GET", url)).items
 
-    async def export_yaml(self, plural: str, namespace: str, name: str) -> str:
-        return (await self._request("GET", f"{self._path(plural, namespace, name)}/yaml")).text
+    async def events(self, plural: str, namespace: str, name: str) -> list[Event]:
+        url = f"{self._path(plural, namespace, name)}/events"
+        return (await self._read(Items[Event], "GET", url)).items
 
     async def logs(
         self,
@@ -172,55 +195,47 @@ class Client:
             async for chunk in response.aiter_text():
                 yield chunk
 
-    async def namespaces(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (await self._json("GET", "/api/v1/namespaces"))["items"]
-        return items
+    async def namespaces(self) -> list[str]:
+        listed = await self._read(Items[Namespace], "GET", "/api/v1/namespaces")
+        return [n.metadata.name for n in listed.items]
 
-    async def create_namespace(self, name: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json("POST", "/api/v1/namespaces", json={"name": name})
-        return result
+    async def create_namespace(self, name: str) -> None:
+        await self._request("POST", "/api/v1/namespaces", json={"name": name})
 
     async def delete_namespace(self, name: str) -> None:
         await self._request("DELETE", f"/api/v1/namespaces/{name}")
 
-    async def login(self, username: str, password: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json(
-            "POST", "/api/v1/login", json={"username": username, "password": password}
-        )
-        return result
+    async def login(self, username: str, password: str) -> IssuedToken:
+        body = {"username": username, "password": password}
+        return await self._read(IssuedToken, "POST", "/api/v1/login", json=body)
 
     async def logout(self) -> None:
         await self._request("POST", "/api/v1/logout")
 
-    async def whoami(self) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json("GET", "/api/v1/whoami")
-        return result
+    async def whoami(self) -> User:
+        return await self._read(User, "GET", "/api/v1/whoami")
 
-    async def tokens(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (await self._json("GET", "/api/v1/tokens"))["items"]
-        return items
+    async def tokens(self) -> list[Token]:
+        return (await self._read(Items[Token], "GET", "/api/v1/tokens")).items
 
-    async def create_token(self, description: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json(
-            "POST", "/api/v1/tokens", json={"description": description}
-        )
-        return result
+    async def create_token(self, description: str) -> IssuedToken:
+        body = {"description": description}
+        return await self._read(IssuedToken, "POST", "/api/v1/tokens", json=body)
 
     async def revoke_token(self, token_id: str) -> None:
         await self._request("DELETE", f"/api/v1/tokens/{token_id}")
 
-    async def create_user(self, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json("POST", "/api/v1/users", json=body)
-        return result
+    async def create_user(self, user: NewUser) -> None:
+        await self._request("POST", "/api/v1/users", json=user.model_dump(by_alias=True))
 
-    async def update_user(self, username: str, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json("PATCH", f"/api/v1/users/{username}", json=body)
-        return result
-
-    async def health(self) -> dict[str, Any]:
-        result: dict[str, Any] = await self._json("GET", "/healthz")
-        return result
+    async def change_password(self, username: str, change: PasswordChange) -> None:
+        body = change.model_dump(by_alias=True)
+        await self._request("PATCH", f"/api/v1/users/{username}", json=body)
 
 
-def dumps(value: Any) -> str:
-    return json.dumps(value, indent=2)
+def _json(response: httpx.Response) -> object:
+    try:
+        body: object = response.json()
+    except ValueError:
+        return response.text
+    return body

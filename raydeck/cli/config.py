@@ -7,13 +7,28 @@ created private to the user (0600), because a token is as good as a password.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 CONFIG_ENV = "RAYDECK_CONFIG"
 TOKEN_ENV = "RAYDECK_TOKEN"
+
+
+class ServerEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    username: str = ""
+    token: str = ""
+
+
+class ConfigFile(BaseModel):
+    """The file's shape; whatever else it holds is kept as it is."""
+
+    model_config = ConfigDict(extra="allow")
+
+    servers: dict[str, ServerEntry] = Field(default_factory=dict)
 
 
 def config_path() -> Path:
@@ -28,12 +43,12 @@ def _normal(url: str) -> str:
     return url.rstrip("/")
 
 
-def _load(path: Path) -> dict[str, Any]:
+def _load(path: Path) -> ConfigFile:
+    """The file, or an empty config where there is none or it cannot be read."""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return ConfigFile.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError):
+        return ConfigFile()
 
 
 def token_for(server: str) -> str | None:
@@ -41,33 +56,30 @@ def token_for(server: str) -> str | None:
     explicit = os.environ.get(TOKEN_ENV)
     if explicit:
         return explicit
-    entry = (_load(config_path()).get("servers") or {}).get(_normal(server)) or {}
-    token = entry.get("token")
-    return token if isinstance(token, str) and token else None
+    entry = _load(config_path()).servers.get(_normal(server))
+    return entry.token if entry is not None and entry.token else None
 
 
 def save_token(server: str, *, username: str, token: str) -> Path:
     path = config_path()
-    data = _load(path)
-    servers = data.setdefault("servers", {})
-    servers[_normal(server)] = {"username": username, "token": token}
+    config = _load(path)
+    config.servers[_normal(server)] = ServerEntry(username=username, token=token)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=2)
-    temporary.replace(path)
+    _save(path, config)
     return path
 
 
 def forget_token(server: str) -> None:
     path = config_path()
-    data = _load(path)
-    if (data.get("servers") or {}).pop(_normal(server), None) is not None:
-        save_all(path, data)
+    config = _load(path)
+    if config.servers.pop(_normal(server), None) is not None:
+        _save(path, config)
 
 
-def save_all(path: Path, data: dict[str, Any]) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _save(path: Path, config: ConfigFile) -> None:
+    """Replace the file in one step, private to the user from its first byte."""
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=2)
+        handle.write(config.model_dump_json(indent=2))
+    temporary.replace(path)

@@ -1,65 +1,20 @@
-"""How the CLI prints objects: kubectl-like tables, YAML or JSON.
+"""How the CLI prints objects: kubectl-like tables, YAML or JSON, and ``describe``.
 
-Pure formatting of API responses; no requests are made here.
+Pure formatting of API answers; no requests are made here. Tables and ``describe`` read an
+object through its ``Shown`` view (``views.py``); YAML and JSON print it as the server sent it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from raydeck.cli.replies import Event, Pod
+from raydeck.cli.views import Shown
 from raydeck.resources.codec import dump_yaml
 from raydeck.resources.meta import age
-from raydeck.resources.summary import service_state
-
-TYPE_ANNOTATION = "raydeck.io/type"
-
-
-def cluster_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
-    meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
-    annotations = meta.get("annotations") or {}
-    kind = annotations.get(TYPE_ANNOTATION, "instance")
-    state = "-" if kind == "template" else (status.get("state") or _waiting(spec, status))
-    workers = f"{status.get('readyWorkerReplicas', 0)}/{status.get('desiredWorkerReplicas', 0)}"
-    row = [
-        meta["name"],
-        kind,
-        state,
-        workers if kind != "template" else "-",
-        status.get("desiredCPU", "-"),
-        status.get("desiredMemory", "-"),
-        status.get("desiredGPU", "-"),
-        spec.get("rayVersion") or "-",
-        annotations.get("raydeck.io/creator", "-"),
-        age(meta.get("creationTimestamp")),
-    ]
-    return [meta.get("namespace", ""), *row] if all_namespaces else row
-
-
-def _waiting(spec: dict[str, Any], status: dict[str, Any]) -> str:
-    """Queued (raydeck's admission queue holds it), else pending."""
-    return "Queued" if status.get("queue") and not spec.get("suspend") else "pending"
-
-
-def queue_reason(obj: dict[str, Any]) -> str:
-    """Why a cluster (or a RayJob's or RayService's) waits in the admission queue, with its
-    place; empty when nothing waits."""
-    status, spec = obj.get("status") or {}, obj.get("spec") or {}
-    kind = obj.get("kind")
-    queue: dict[str, Any] = {}
-    if spec.get("suspend"):
-        return ""
-    if kind == "RayCluster" and not status.get("state"):
-        queue = status.get("queue") or {}
-    elif kind == "RayJob" and status.get("jobDeploymentStatus") == "Initializing":
-        queue = (status.get("rayClusterStatus") or {}).get("queue") or {}
-    elif kind == "RayService":
-        queue = status.get("queue") or {}
-    if not queue:
-        return ""
-    return f"position {queue.get('position')}: {queue.get('reason')}"
-
 
 CLUSTER_HEADERS = [
     "NAME",
@@ -73,8 +28,6 @@ CLUSTER_HEADERS = [
     "CREATOR",
     "AGE",
 ]
-
-
 JOB_HEADERS = [
     "NAME",
     "TYPE",
@@ -87,27 +40,6 @@ JOB_HEADERS = [
     "CREATOR",
     "AGE",
 ]
-
-
-def job_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
-    meta, status = obj["metadata"], obj.get("status") or {}
-    annotations = meta.get("annotations") or {}
-    start, end = status.get("startTime"), status.get("endTime")
-    row = [
-        meta["name"],
-        annotations.get(TYPE_ANNOTATION, "instance"),
-        status.get("jobStatus") or "-",
-        ("Queued" if queue_reason(obj) else status.get("jobDeploymentStatus")) or "-",
-        status.get("rayClusterName") or "-",
-        start or "-",
-        end or "-",
-        duration(start, end),
-        annotations.get("raydeck.io/creator", "-"),
-        age(meta.get("creationTimestamp")),
-    ]
-    return [meta.get("namespace", ""), *row] if all_namespaces else row
-
-
 SERVICE_HEADERS = [
     "NAME",
     "TYPE",
@@ -119,27 +51,72 @@ SERVICE_HEADERS = [
     "CREATOR",
     "AGE",
 ]
+DATA_HEADERS = ["NAME", "DATA", "AGE"]
 
 
-def service_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
-    meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
-    annotations = meta.get("annotations") or {}
-    kind = annotations.get(TYPE_ANNOTATION, "instance")
-    active = status.get("activeServiceStatus") or {}
-    apps = active.get("applicationStatuses") or {}
-    running = sum(1 for a in apps.values() if a.get("status") == "RUNNING")
-    row = [
-        meta["name"],
-        kind,
-        "-" if kind == "template" else service_state(spec, status or None),
-        f"{running}/{len(apps)}" if kind != "template" else "-",
-        active.get("rayClusterName") or "-",
-        (status.get("pendingServiceStatus") or {}).get("rayClusterName") or "-",
-        str(status.get("numServeEndpoints", 0)),
-        annotations.get("raydeck.io/creator", "-"),
-        age(meta.get("creationTimestamp")),
+def _framed(shown: Shown, cells: list[str], *, all_namespaces: bool) -> list[str]:
+    """Name and type first (name alone for a ConfigMap), creator and age last."""
+    meta = shown.metadata
+    if shown.kind == "ConfigMap":
+        row = [meta.name, *cells, age(meta.creation_timestamp)]
+    else:
+        row = [meta.name, shown.type, *cells, shown.creator, age(meta.creation_timestamp)]
+    return [meta.namespace or "", *row] if all_namespaces else row
+
+
+def cluster_cells(shown: Shown) -> list[str]:
+    status, template = shown.status, shown.type == "template"
+    workers = f"{status.ready_worker_replicas}/{status.desired_worker_replicas}"
+    return [
+        "-" if template else (status.state or shown.waiting()),
+        "-" if template else workers,
+        status.desired_cpu,
+        status.desired_memory,
+        status.desired_gpu,
+        shown.spec.ray_version or "-",
     ]
-    return [meta.get("namespace", ""), *row] if all_namespaces else row
+
+
+def job_cells(shown: Shown) -> list[str]:
+    status = shown.status
+    start, end = status.start_time, status.end_time
+    return [
+        status.job_status or "-",
+        ("Queued" if shown.queue_reason() else status.job_deployment_status) or "-",
+        status.ray_cluster_name or "-",
+        start or "-",
+        end or "-",
+        duration(start, end),
+    ]
+
+
+def service_cells(shown: Shown) -> list[str]:
+    status, template = shown.status, shown.type == "template"
+    apps = status.active_service_status.application_statuses
+    running = sum(1 for a in apps.values() if a.status == "RUNNING")
+    return [
+        "-" if template else shown.service_state,
+        "-" if template else f"{running}/{len(apps)}",
+        status.active_service_status.ray_cluster_name or "-",
+        status.pending_service_status.ray_cluster_name or "-",
+        str(status.num_serve_endpoints),
+    ]
+
+
+def data_cells(shown: Shown) -> list[str]:
+    return [str(len(shown.data or {}))]
+
+
+def job_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
+    """A RayJob's table row; ``obj`` is the server's JSON (a true edge), read through ``Shown``."""
+    shown = Shown.of(obj)
+    return _framed(shown, job_cells(shown), all_namespaces=all_namespaces)
+
+
+def queue_reason(obj: dict[str, Any]) -> str:
+    """Why the object waits in the admission queue, empty if it does not; ``obj`` is the server's
+    JSON (a true edge), read through ``Shown``."""
+    return Shown.of(obj).queue_reason()
 
 
 def duration(start: str | None, end: str | None, *, now: datetime | None = None) -> str:
@@ -161,78 +138,57 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+Cells = Callable[[Shown], list[str]]
+LAYOUTS: dict[str, tuple[list[str], Cells]] = {
+    "RayJob": (JOB_HEADERS, job_cells),
+    "RayService": (SERVICE_HEADERS, service_cells),
+    "ConfigMap": (DATA_HEADERS, data_cells),
+}
+
+
 def render(
     objects: list[dict[str, Any]], output: str, *, all_namespaces: bool, single: bool
 ) -> str:
+    """``objects`` as the server sent them: YAML and JSON print them back unchanged."""
     if output == "json":
         return json.dumps(objects[0] if single else {"items": objects}, indent=2)
     if output == "yaml":
         return dump_yaml(objects[0] if single else {"items": objects}).rstrip()
-    kind = objects[0].get("kind") if objects else "RayCluster"
-    base, row = {
-        "RayJob": (JOB_HEADERS, job_row),
-        "RayService": (SERVICE_HEADERS, service_row),
-        "ConfigMap": (DATA_HEADERS, data_row),
-    }.get(str(kind), (CLUSTER_HEADERS, cluster_row))
+    shown = [Shown.of(o) for o in objects]
+    base, cells = LAYOUTS.get(shown[0].kind if shown else "", (CLUSTER_HEADERS, cluster_cells))
     headers = ["NAMESPACE", *base] if all_namespaces else base
-    rows = [row(o, all_namespaces=all_namespaces) for o in objects]
-    reasons = [queue_reason(o) for o in objects]
+    rows = [_framed(s, cells(s), all_namespaces=all_namespaces) for s in shown]
+    reasons = [s.queue_reason() for s in shown]
     if any(reasons):  # kubectl shows such a column only where something has a reason
         headers = [*headers, "REASON"]
         rows = [[*r, reason] for r, reason in zip(rows, reasons, strict=True)]
     return table(headers, rows)
 
 
-DATA_HEADERS = ["NAME", "DATA", "AGE"]
-
-
-def data_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
-    meta = obj["metadata"]
-    row = [meta["name"], str(len(obj.get("data") or {})), age(meta.get("creationTimestamp"))]
-    return [meta.get("namespace", ""), *row] if all_namespaces else row
-
-
-def describe(obj: dict[str, Any], pods: list[dict[str, Any]], events: list[dict[str, Any]]) -> str:
-    meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
+def describe(shown: Shown, pods: list[Pod], events: list[Event]) -> str:
+    meta, status = shown.metadata, shown.status
+    reason = shown.queue_reason()
     lines = [
-        f"Name:          {meta['name']}",
-        f"Namespace:     {meta.get('namespace')}",
-        f"Kind:          {obj.get('kind')}",
-        f"Type:          {(meta.get('annotations') or {}).get(TYPE_ANNOTATION, 'instance')}",
-        f"Created:       {meta.get('creationTimestamp')}",
-        f"Ray version:   {_ray_version(spec) or '-'}",
-        f"Suspended:     {bool(spec.get('suspend'))}",
-        f"State:         {_state(obj)}",
-        *([f"Queued:        {queue_reason(obj)}"] if queue_reason(obj) else []),
-        f"Endpoints:     {status.get('endpoints') or {}}",
+        f"Name:          {meta.name}",
+        f"Namespace:     {meta.namespace}",
+        f"Kind:          {shown.kind or None}",
+        f"Type:          {shown.type}",
+        f"Created:       {meta.creation_timestamp}",
+        f"Ray version:   {shown.spec.any_ray_version() or '-'}",
+        f"Suspended:     {shown.suspended}",
+        f"State:         {shown.state()}",
+        *([f"Queued:        {reason}"] if reason else []),
+        f"Endpoints:     {status.endpoints}",
         "Conditions:",
     ]
-    for c in status.get("conditions") or []:
-        lines.append(
-            f"  {c['type']:<24} {c['status']:<6} {c.get('reason', '')}  {c.get('message', '')}"
-        )
+    for c in status.conditions:
+        lines.append(f"  {c.type:<24} {c.status:<6} {c.reason}  {c.message}")
     lines.append("Pods:")
     for p in pods:
         lines.append(
-            f"  {p['name']:<40} {p['phase']:<8} ready={p['ready']} restarts={p['restarts']}"
-            f" pid={p.get('pid')}"
+            f"  {p.name:<40} {p.phase:<8} ready={p.ready} restarts={p.restarts} pid={p.pid}"
         )
     lines.append("Events:")
     for e in events:
-        lines.append(f"  {e['type']:<8} {e['reason']:<20} x{e['count']}  {e['message']}")
+        lines.append(f"  {e.type:<8} {e.reason:<20} x{e.count}  {e.message}")
     return "\n".join(lines)
-
-
-def _ray_version(spec: dict[str, Any]) -> str:
-    for cluster in (spec, spec.get("rayClusterSpec") or {}, spec.get("rayClusterConfig") or {}):
-        if cluster.get("rayVersion"):
-            return str(cluster["rayVersion"])
-    return ""
-
-
-def _state(obj: dict[str, Any]) -> str:
-    status = obj.get("status") or {}
-    if obj.get("kind") == "RayService":
-        return service_state(obj.get("spec") or {}, status or None)
-    found = status.get("state") or status.get("jobDeploymentStatus")
-    return str(found or _waiting(obj.get("spec") or {}, status))

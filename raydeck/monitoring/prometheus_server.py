@@ -1,27 +1,39 @@
-"""A Prometheus server for the local clusters: its scrape config and raydeck's file_sd target file.
+"""A Prometheus server for the local clusters: its scrape config, raydeck's file_sd target file, and
+the running ``prometheus`` process.
 
-``raydeck up --with-prometheus`` writes the config and starts Debian's
-``prometheus`` with it; the monitoring manager rewrites the target file (one
-entry per running Ray node, as Ray's own ``prom_metrics_service_discovery.json``
-lists them, across all clusters) on every sampling round. Ray writes its file
-per head in each session directory; Prometheus's file_sd globs only the last
-path segment, so raydeck keeps one file for all clusters instead.
+``raydeck up --with-prometheus`` (and the monitoring tests) start Debian's
+``prometheus`` through ``run_prometheus``; the monitoring manager rewrites the
+target file (one entry per running Ray node, as Ray's own
+``prom_metrics_service_discovery.json`` lists them, across all clusters) on every
+sampling round. Ray writes its file per head in each session directory;
+Prometheus's file_sd globs only the last path segment, so raydeck keeps one file
+for all clusters instead. Nothing here queries Prometheus: ``prometheus.py`` does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from collections.abc import Sequence
+import signal
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
+from raydeck.errors import RaydeckError
 from raydeck.monitoring.targets import ClusterTarget
 
 TARGETS_FILE = "ray_targets.json"
+#: Where ``run_prometheus`` keeps the config and the log, under its home directory.
+CONFIG_FILE = "prometheus.yml"
+LOG_FILE = "prometheus.log"
 
 
 def file_sd_groups(targets: Sequence[ClusterTarget]) -> list[dict[str, Any]]:
@@ -95,3 +107,65 @@ def command(
 def write_config(path: Path, settings: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(settings, sort_keys=False))
+
+
+@contextmanager
+def run_prometheus(
+    settings: dict[str, Any],
+    *,
+    binary: str,
+    home: Path,
+    listen: str,
+    ready_within: float | None = 60.0,
+) -> Iterator[str]:
+    """Run ``prometheus`` with ``settings`` under ``home`` in a process group of its own; its URL.
+
+    With ``ready_within`` it waits for ``/-/ready`` first and fails (with the log's end) if
+    Prometheus exits or is not ready in time; without, it returns at once. On the way out the
+    whole group is stopped: SIGTERM, then SIGKILL after 10 s.
+    """
+    write_config(home / CONFIG_FILE, settings)
+    argv = command(
+        binary=binary, config_file=home / CONFIG_FILE, data_dir=home / "data", listen=listen
+    )
+    with (home / LOG_FILE).open("ab") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+    url = f"http://{listen}"
+    try:
+        if ready_within is not None:
+            _wait_ready(process, url, log=home / LOG_FILE, within=ready_within)
+        yield url
+    finally:
+        _stop_group(process)
+
+
+def _wait_ready(process: subprocess.Popen[bytes], url: str, *, log: Path, within: float) -> None:
+    deadline = time.monotonic() + within
+    while not _ready(f"{url}/-/ready"):
+        if process.poll() is not None:
+            raise RaydeckError(
+                f"Prometheus exited with code {process.returncode}; its log ends:\n"
+                + log.read_text(errors="replace")[-3000:]
+            )
+        if time.monotonic() > deadline:
+            raise RaydeckError(f"Prometheus was not ready at {url} within {within:g} s")
+        time.sleep(0.2)
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    # The group, not the pid: whatever Prometheus started goes with it.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -139,7 +139,7 @@ def test_unreachable_server_says_how_to_start_it() -> None:
 def test_up_reads_port_host_and_data_dir_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import raydeck.cli.main as main
+    import raydeck.cli.commands.server as main
 
     seen: dict[str, object] = {}
 

@@ -12,7 +12,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +76,20 @@ async def cluster_state(client: httpx.AsyncClient) -> tuple[str, str]:
 
 
 async def wait_until_ready(client: httpx.AsyncClient) -> None:
-    deadline = time.monotonic() + READY_WITHIN
-    state, event = await cluster_state(client)
-    while state != "ready":
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"raycluster-sample is still {state!r} after {READY_WITHIN:.0f}s; "
-                f"last event: {event}"
-            )
-        await asyncio.sleep(2)
-        state, event = await cluster_state(client)
+    seen = ("pending", "-: no event yet")
+
+    async def ready() -> bool:
+        nonlocal seen
+        seen = await cluster_state(client)
+        return seen[0] == "ready"
+
+    await eventually(
+        ready,
+        timeout=READY_WITHIN,
+        interval=2,
+        what="raycluster-sample to be ready",
+        detail=lambda: f"it is still {seen[0]!r}; last event: {seen[1]}",
+    )
 
 
 async def ray_nodes(client: httpx.AsyncClient) -> list[dict[str, Any]]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from raydeck.controller.loop import Controller, Result, backoff_delay
+from tests.support.waiting import eventually
 
 
 class Recorder:
@@ -32,10 +34,11 @@ class Recorder:
             self.running.discard(key)
 
 
-async def wait_for(predicate: object, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():  # type: ignore[operator]
-            await asyncio.sleep(0.005)
+async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    async def probe() -> bool:
+        return predicate()
+
+    await eventually(probe, timeout=timeout, interval=0.005, what="the recorded calls")
 
 
 def test_backoff_doubles_and_caps() -> None:

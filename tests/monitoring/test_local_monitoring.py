@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -233,40 +232,14 @@ def prometheus(scratch: Path) -> Iterator[str]:
     assert binary, (
         "prometheus is not installed (scripts/test installs it: apt-get install prometheus)"
     )
-    home = scratch / "prometheus"
     settings = ps.config(
         targets_file=scratch / ps.TARGETS_FILE, raydeck_address=None, scrape_interval=1.0
     )
-    ps.write_config(home / "prometheus.yml", settings)
     listen = f"127.0.0.1:{free_port()}"
-    argv = ps.command(
-        binary=binary, config_file=home / "prometheus.yml", data_dir=home / "data", listen=listen
-    )
-    with (home / "log").open("wb") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
-    try:
-        wait_ready(f"http://{listen}/-/ready", timeout=60)
-        yield f"http://{listen}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def wait_ready(url: str, *, timeout: float) -> None:
-    """Until ``url`` answers 200 (a fixture cannot await; Prometheus takes a moment to listen)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"Prometheus did not become ready at {url} within {timeout}s")
+    with ps.run_prometheus(
+        settings, binary=binary, home=scratch / "prometheus", listen=listen
+    ) as url:
+        yield url
 
 
 async def node_targets(api: httpx.AsyncClient, name: str) -> list[NodeTarget]:

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from playwright.async_api import async_playwright, expect
 from tests.support.auth import ADMIN_PASSWORD, auth, login_sync
 from tests.support.samples import raycluster
 from tests.support.server import free_port
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, eventually_sync
 
 pytestmark = [pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
@@ -77,11 +76,14 @@ def raydeck(hostile_dashboard: str) -> Iterator[str]:
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 60
-        while not _answers(url):
+
+        def answers() -> bool:
+            if _answers(url):
+                return True
             assert process.poll() is None, (data_dir / "server.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, "raydeck did not answer /healthz within 60 s"
-            time.sleep(0.2)
+            return False
+
+        eventually_sync(answers, timeout=60, what="raydeck to answer /healthz")
         headers = auth(login_sync(url))
         created = httpx.post(
             f"{url}/api/v1/namespaces/default/rayclusters", json=raycluster("c"), headers=headers

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,6 +13,7 @@ from raydeck.app import PlatformFactory, create_app
 from raydeck.platforms.admission import Capacity
 from raydeck.settings import Settings
 from tests.support.memory_platform import MemoryPlatform
+from tests.support.waiting import eventually_sync
 
 
 @contextmanager
@@ -38,10 +38,7 @@ def serving(
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "the test server did not start"
-            time.sleep(0.02)
+        eventually_sync(lambda: server.started, timeout=20, interval=0.02, what="the test server")
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True

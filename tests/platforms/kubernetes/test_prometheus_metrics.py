@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -120,35 +117,9 @@ def prometheus(home: Path, groups: list[dict[str, Any]]) -> Iterator[str]:
         "global": {"scrape_interval": "1s"},
         "scrape_configs": [{"job_name": "ray-head", "static_configs": groups}],
     }
-    ps.write_config(home / "prometheus.yml", config)
     port = PortAllocator(start=40000 + (os.getpid() % 50) * 100, end=60000).allocate(1, taken=())[0]
-    listen = f"127.0.0.1:{port}"
-    argv = ps.command(
-        binary=binary, config_file=home / "prometheus.yml", data_dir=home / "data", listen=listen
-    )
-    with (home / "prometheus.log").open("wb") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not _ready(f"http://{listen}/-/ready"):
-            assert process.poll() is None, (home / "prometheus.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "Prometheus did not become ready in 60 s"
-            time.sleep(0.2)
-        yield f"http://{listen}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+    with ps.run_prometheus(config, binary=binary, home=home, listen=f"127.0.0.1:{port}") as url:
+        yield url
 
 
 async def running_head(kube: KubeClient, namespace: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -137,11 +136,10 @@ def _is_unreaped_child(pid: int) -> bool:
 
 
 async def _until(condition: Callable[[], bool], *, what: str, within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within}s waiting for {what}")
-        await asyncio.sleep(0.02)
+    async def probe() -> bool:
+        return condition()
+
+    await eventually(probe, timeout=within, interval=0.02, what=what)
 
 
 async def test_terminate_kills_the_group_and_a_grandchild_that_left_it(

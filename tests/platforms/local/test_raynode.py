@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -18,6 +17,7 @@ import pytest
 from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessHandle, ProcessSupervisor
 from raydeck.platforms.local.raynode import keep_loopback, launcher_argv
+from tests.support.waiting import eventually
 
 # Ports every node needs; the head additionally needs the last two.
 NODE_PORT_FLAGS = (
@@ -92,15 +92,19 @@ async def _wait_for_alive_nodes(
     dashboard: int, *, count: int, within: float, logs: Path
 ) -> list[dict[str, Any]]:
     url = f"http://127.0.0.1:{dashboard}/nodes?view=summary"
-    deadline = time.monotonic() + within
     async with httpx.AsyncClient(timeout=5.0) as client:
-        while True:
+
+        async def enough() -> list[dict[str, Any]]:
             nodes = await _alive_nodes(client, url)
-            if len(nodes) >= count:
-                return nodes
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{len(nodes)} of {count} nodes alive; {_log_tails(logs)}")
-            await asyncio.sleep(0.25)
+            return nodes if len(nodes) >= count else []
+
+        return await eventually(
+            enough,
+            timeout=within,
+            interval=0.25,
+            what=f"{count} nodes alive",
+            detail=lambda: _log_tails(logs),
+        )
 
 
 def _log_tails(logs: Path) -> str:
@@ -203,9 +207,11 @@ async def test_a_worker_stopped_while_it_waits_for_its_raylet_to_register_stops_
 
 
 async def _eventually_raylet(supervisor: ProcessSupervisor, tag: str, *, logs: Path) -> int:
-    deadline = time.monotonic() + 90.0
-    while (raylet := _raylet_of(supervisor, tag)) is None:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no raylet appeared; {_log_tails(logs)}")
-        await asyncio.sleep(0.02)
-    return raylet
+    async def raylet() -> int | None:
+        return _raylet_of(supervisor, tag)
+
+    found = await eventually(
+        raylet, timeout=90.0, interval=0.02, what="a raylet", detail=lambda: _log_tails(logs)
+    )
+    assert found is not None
+    return found

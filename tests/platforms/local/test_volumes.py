@@ -16,7 +16,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ from raydeck.platforms.local.volumes import (
     materialize,
     sandboxed,
 )
+from tests.support.waiting import eventually_sync
 
 PREFIX = "spec.rayClusterSpec.headGroupSpec.template.spec"
 MOUNTS = f"{PREFIX}.containers[0].volumeMounts"
@@ -423,11 +423,13 @@ def _run(spawn: Spawn, argv: Sequence[str], cwd: Path) -> subprocess.CompletedPr
 
 
 def _wait_for_file(path: Path, proc: subprocess.Popen[str]) -> str:
-    deadline = time.monotonic() + DEADLINE
-    while not path.exists():
+    def written() -> bool:
+        if path.exists():
+            return True
         assert proc.poll() is None, f"exited with {proc.returncode}: {proc.communicate()}"
-        assert time.monotonic() < deadline, f"{path} did not appear within {DEADLINE}s"
-        time.sleep(0.05)
+        return False
+
+    eventually_sync(written, timeout=DEADLINE, interval=0.05, what=f"{path} to appear")
     return path.read_text()
 
 
@@ -618,10 +620,9 @@ def test_the_sandboxed_program_is_in_the_spawned_group_and_dies_when_that_group_
     os.killpg(proc.pid, signal.SIGTERM)
 
     assert proc.wait(timeout=DEADLINE) == -signal.SIGTERM
-    deadline = time.monotonic() + DEADLINE
-    while not _ended(child):
-        assert time.monotonic() < deadline, f"sandboxed pid {child} outlived its group"
-        time.sleep(0.05)
+    eventually_sync(
+        lambda: _ended(child), timeout=DEADLINE, interval=0.05, what=f"sandboxed pid {child} to end"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
