@@ -27,7 +27,7 @@ from raydeck.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from raydeck.resources.validation import json_path
+from raydeck.resources.validation.common import json_path
 
 log = logging.getLogger(__name__)
 

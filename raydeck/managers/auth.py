@@ -27,7 +27,7 @@ from raydeck.errors import Unauthorized as UnauthorizedError
 from raydeck.managers.access import Principal, Role, Via, parse_role
 from raydeck.managers.audit import AuditLog
 from raydeck.resources.meta import now_rfc3339
-from raydeck.resources.validation import check_namespace_name
+from raydeck.resources.validation.common import check_namespace_name
 from raydeck.settings import AuthSettings
 from raydeck.store import accounts
 from raydeck.store.accounts import TokenRecord, UserRecord

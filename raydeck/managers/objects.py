@@ -36,7 +36,7 @@ from raydeck.resources.meta import (
     now_rfc3339,
 )
 from raydeck.resources.secrets import masked
-from raydeck.resources.validation import check_name, check_namespace_name
+from raydeck.resources.validation.common import check_name, check_namespace_name
 from raydeck.store.records import EventRecord, ListPage, ListQuery, ObjectKey, StoredObject
 from raydeck.store.store import Store
 

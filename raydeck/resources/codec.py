@@ -1,7 +1,7 @@
 """YAML and JSON text in and out: multi-document files, errors with their line.
 
 The API, CLI and console all read user files through ``load_documents``; the
-YAML tab and export use ``dump_yaml``. It parses text only; ``validation.py``
+YAML tab and export use ``dump_yaml``. It parses text only; ``validation/``
 decides whether a document is a valid object.
 """
 

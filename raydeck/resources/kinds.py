@@ -13,12 +13,12 @@ from typing import Any
 
 from raydeck.errors import NotFound
 from raydeck.resources import configmap, raycluster, rayjob, rayservice
-from raydeck.resources.configmap import parse_configmap
 from raydeck.resources.defaults import apply_crd_defaults
 from raydeck.resources.meta import KubeModel
-from raydeck.resources.validation import parse_raycluster
-from raydeck.resources.validation_rayjob import parse_rayjob
-from raydeck.resources.validation_rayservice import parse_rayservice
+from raydeck.resources.validation.configmap import parse_configmap
+from raydeck.resources.validation.raycluster import parse_raycluster
+from raydeck.resources.validation.rayjob import parse_rayjob
+from raydeck.resources.validation.rayservice import parse_rayservice
 
 
 @dataclass(frozen=True)

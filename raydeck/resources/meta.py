@@ -2,7 +2,7 @@
 
 RayCluster, RayJob and RayService models build on these. Unknown fields are
 kept (``extra="allow"``) and dumped back under their own keys, so what a user
-wrote is what they get back. Validation rules live in ``validation.py``.
+wrote is what they get back. Validation rules live in ``validation/``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The ray.io/v1 RayCluster kind: spec, status, states and conditions as KubeRay defines them.
 
 Fields raydeck acts on are typed; every other field a user writes is kept
-as it is. Used by every layer above; validation is in ``validation.py``.
+as it is. Used by every layer above; validation is in ``validation/raycluster.py``.
 """
 
 from __future__ import annotations

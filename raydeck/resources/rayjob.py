@@ -2,7 +2,7 @@
 
 A RayJob runs an entrypoint on a RayCluster it creates (``rayClusterSpec``) or
 on an existing one (``clusterSelector``). Validation is in
-``validation_rayjob.py``; running it is the platform's business.
+``validation/rayjob.py``; running it is the platform's business.
 """
 
 from __future__ import annotations

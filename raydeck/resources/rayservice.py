@@ -2,7 +2,7 @@
 
 ``serveConfigV2`` is a YAML string in Serve's own config format (see
 ``serve_config.py``); ``rayClusterConfig`` is a RayCluster spec. Validation is
-in ``validation_rayservice.py``; running it is the platform's business.
+in ``validation/rayservice.py``; running it is the platform's business.
 """
 
 from __future__ import annotations
