@@ -120,7 +120,7 @@ class RayJobSpec(KubeModel):
     backoff_limit: int | None = None
     suspend: bool = False
     deletion_strategy: DeletionStrategy | None = None
-    submitter_pod_template: dict[str, Any] | None = None
+    submitter_pod_template: dict[str, Any] | None = None  # Kubernetes JSON kept as written
     submitter_config: SubmitterConfig | None = None
     managed_by: str | None = None
 
