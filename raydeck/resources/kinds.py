@@ -27,6 +27,8 @@ class Kind:
     plural: str
     short_names: tuple[str, ...]
     parse: Callable[[Mapping[str, Any]], KubeModel]
+    #: The kind's model: what ``parse`` returns, and the shape the API documents for it.
+    model: type[KubeModel]
     #: A running instance must be stopped before it is deleted (RayClusters); deleting a RayJob
     #: or RayService takes its clusters with it, as on Kubernetes.
     stop_before_delete: bool = False
@@ -37,7 +39,7 @@ class Kind:
     stop_is_suspend: bool = True
 
     def with_defaults(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """A copy of ``body`` with the defaults of this kind's CRD filled in, as the API server
+        """A copy of ``body`` (the object's JSON) with the defaults of this kind's CRD filled in, as the API server
         fills them in before anything validates or stores the object."""
         defaulted = copy.deepcopy(dict(body))
         apply_crd_defaults(self.name, defaulted)
@@ -49,6 +51,7 @@ RAYCLUSTER = Kind(
     plural=raycluster.PLURAL,
     short_names=("raycluster", "rc", "rayclusters"),
     parse=parse_raycluster,
+    model=raycluster.RayCluster,
     stop_before_delete=True,
 )
 
@@ -57,6 +60,7 @@ RAYJOB = Kind(
     plural=rayjob.PLURAL,
     short_names=("rayjob", "rj", "rayjobs", "job", "jobs"),
     parse=parse_rayjob,
+    model=rayjob.RayJob,
     stop_is_suspend=False,
 )
 
@@ -65,6 +69,7 @@ RAYSERVICE = Kind(
     plural=rayservice.PLURAL,
     short_names=("rayservice", "rsvc", "rayservices"),
     parse=parse_rayservice,
+    model=rayservice.RayService,
 )
 
 CONFIGMAP = Kind(
@@ -72,6 +77,7 @@ CONFIGMAP = Kind(
     plural=configmap.PLURAL,
     short_names=("configmap", "cm"),
     parse=parse_configmap,
+    model=configmap.ConfigMap,
     runnable=False,
 )
 

@@ -48,6 +48,10 @@ def pydantic_message(err: ErrorDetails) -> str:
         return "Required value"
     if err["type"] == "literal_error":
         return f"Unsupported value {err.get('input')!r}: {err['msg'].lower()}"
+    if err["type"] == "extra_forbidden":
+        return "unknown field"
+    if err["type"] == "value_error":  # a validator's own words, without pydantic's prefix
+        return str(err.get("ctx", {}).get("error") or err["msg"])
     return str(err["msg"])
 
 
