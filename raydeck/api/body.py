@@ -1,7 +1,8 @@
 """Reading object bodies sent as JSON or YAML, and describing them in the OpenAPI document.
 
-Routes that take a whole object call ``read_object``; errors name what is
-wrong with the text (with its line for YAML) and nothing is stored.
+The object routes (``routes/objects/writes.py``) call ``read_object`` and declare
+``object_body``; errors name what is wrong with the text (with its line for YAML) and nothing
+is stored. ``routes/auth.py`` parses a console login's JSON with ``parse_json``.
 """
 
 from __future__ import annotations
@@ -14,21 +15,36 @@ from fastapi import Request
 from raydeck.errors import BadRequest, FieldError, InvalidInput
 from raydeck.resources import wellformed
 from raydeck.resources.codec import load_documents
+from raydeck.resources.kinds import Kind
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
-OBJECT_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"type": "object", "additionalProperties": True}},
-            "application/yaml": {"schema": {"type": "string"}},
-        },
+
+def object_body(kind: Kind, *, patch: bool = False) -> dict[str, Any]:
+    """The ``requestBody`` of a route that takes a whole object (or, with ``patch``, a JSON
+    merge patch of one), for ``openapi_extra``: an OpenAPI fragment, as FastAPI takes it. The
+    kind's model is in the document as the answer of every object route."""
+    json_schema: dict[str, str] = (
+        {"type": "object", "description": f"A JSON merge patch of a {kind.name}"}
+        if patch
+        else {"$ref": f"#/components/schemas/{kind.model.__name__}"}
+    )
+    yaml_schema = {"type": "string", "description": f"A {kind.name} as one YAML document"}
+    json_types = (
+        ("application/json", "application/merge-patch+json") if patch else ("application/json",)
+    )
+    content = {t: {"schema": json_schema} for t in json_types}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": content | {YAML_TYPES[0]: {"schema": yaml_schema}},
+        }
     }
-}
 
 
 async def read_object(request: Request) -> dict[str, Any]:
+    """The one object the body holds, as the user wrote it (raw JSON or YAML in): its kind's
+    manager validates it."""
     raw = await request.body()  # at most 4 MiB: api/limits.py refused larger ones (413)
     if not raw.strip():
         raise InvalidInput("the request has no body", [FieldError("body", "Required value")])

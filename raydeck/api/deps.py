@@ -35,9 +35,10 @@ async def authenticated(connection: HTTPConnection) -> Principal:
     A change made with a session cookie must also carry the session's CSRF token, in the
     ``X-CSRF-Token`` header or, for form posts, a ``csrf_token`` field. A route with a
     ``{namespace}`` in its path is checked against the caller's grants before its body is
-    read: reading needs the namespace granted, anything else needs write access there
-    (managers check again; this makes the refusal come first, whatever the body). A
-    websocket (the dashboard proxy's log tails) counts as reading.
+    validated: reading needs the namespace granted, anything else needs write access there
+    (managers check again; this makes the refusal come first, whatever fields the body has;
+    only a JSON body that does not parse at all, which FastAPI reads first, is refused before).
+    A websocket (the dashboard proxy's log tails) counts as reading.
     """
     if not isinstance(connection, Request):
         principal = await _credentials(connection)

@@ -9,9 +9,9 @@ without one is read here, up to the limit, before the app sees it.
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from raydeck.api.models.common import Status
 
 #: ``POST /api/v1/login`` and ``/api/v1/session``: a user name and a password.
 LOGIN_BODY_BYTES = 64 * 1024
@@ -102,16 +102,10 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _refuse(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "apiVersion": "v1",
-            "kind": "Status",
-            "status": "Failure",
-            "code": 413,
-            "reason": "RequestEntityTooLarge",
-            "message": too_large_message(limit),
-        }
-    ).encode()
+    status = Status(
+        status="Failure", code=413, reason="RequestEntityTooLarge", message=too_large_message(limit)
+    )
+    body = status.model_dump_json(by_alias=True, exclude_none=True).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -1,8 +1,9 @@
 """JSON responses serialised once with orjson.
 
-Handlers return plain dicts built by the managers; FastAPI's generic encoder
-would walk every one of them again, which dominated list latency with many
-objects. Routes wrap their result in ``json_response`` instead.
+The object routes answer the Kubernetes JSON the managers give (``StoredObject.to_wire``);
+FastAPI's generic encoder would walk every one of them again, which dominated list latency
+with many objects. They wrap it in ``json_response`` instead, and their ``response_model``
+only documents it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from typing import Any
 
 import orjson
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
 
 class JSONBody(Response):
@@ -28,3 +29,9 @@ class JSONBody(Response):
 
 def json_response(content: Any, status_code: int = 200) -> JSONBody:
     return JSONBody(content, status_code=status_code)
+
+
+class YAMLResponse(PlainTextResponse):
+    """A YAML document (an object's export), documented as ``application/yaml`` text."""
+
+    media_type = "application/yaml"

@@ -19,7 +19,7 @@ from raydeck.resources.configmap import ConfigMap
 from raydeck.resources.kinds import Kind, ResourceModel
 from raydeck.resources.meta import CREATOR_ANNOTATION, TEMPLATE_ORIGIN_ANNOTATION, ObjectMeta
 from raydeck.resources.rayjob import RayJob
-from raydeck.resources.validation import check_name
+from raydeck.resources.validation.common import check_name
 from raydeck.store.records import TYPE_ANNOTATION, StoredObject
 
 #: raydeck's own annotations, which a copy (template or instance) never inherits.

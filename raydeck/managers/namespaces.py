@@ -11,7 +11,7 @@ from raydeck.errors import InvalidInput
 from raydeck.managers.access import Principal
 from raydeck.managers.audit import AuditLog
 from raydeck.platforms.base import Platform
-from raydeck.resources.validation import check_namespace_name
+from raydeck.resources.validation.common import check_namespace_name
 from raydeck.store.records import NamespaceRecord
 from raydeck.store.store import Store
 

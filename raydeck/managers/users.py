@@ -16,7 +16,7 @@ from raydeck.managers.access import Principal, parse_role
 from raydeck.managers.audit import AuditLog
 from raydeck.managers.passwords import Passwords, check_password
 from raydeck.resources.meta import now_rfc3339
-from raydeck.resources.validation import check_namespace_name
+from raydeck.resources.validation.common import check_namespace_name
 from raydeck.store import accounts
 from raydeck.store.accounts import AuditDetails, UserRecord
 from raydeck.store.store import Store

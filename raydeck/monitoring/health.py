@@ -2,7 +2,8 @@
 
 ``MonitoringManager.health`` calls ``check_cluster`` with the cluster's target
 and an HTTP client; every signal is measured now by raydeck (no sidecar), gets
-a level against documented thresholds and a sentence a user can act on.
+a level against documented thresholds and a sentence a user can act on. What Ray's
+dashboard answers is read as it comes (JSON in); a signal goes out as ``bodies.SignalBody``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 
 from raydeck.monitoring import figures as fg
+from raydeck.monitoring.bodies import SignalBody, SignalValue, ThresholdsBody
 from raydeck.monitoring.sources import scrape
 from raydeck.monitoring.targets import ClusterTarget, NodeTarget
 
@@ -41,13 +43,15 @@ class Thresholds:
             return Level.CRITICAL
         return Level.WARNING if value >= self.warning else Level.OK
 
-    def to_wire(self) -> dict[str, float]:
-        return {"warning": self.warning, "critical": self.critical}
+    def body(self) -> ThresholdsBody:
+        return ThresholdsBody(warning=self.warning, critical=self.critical)
 
 
 GCS_QUEUEING_MS = Thresholds(warning=100.0, critical=1000.0)
 GCS_ACTIVE = Thresholds(warning=100.0, critical=1000.0)
 API_LATENCY_MS = Thresholds(warning=1000.0, critical=5000.0)
+#: One raylet not alive is already critical: tasks on it fail or wait.
+DEAD_NODES = Thresholds(warning=1, critical=1)
 
 
 @dataclass
@@ -55,17 +59,18 @@ class Signal:
     name: str
     level: Level
     message: str
-    values: dict[str, Any]
-    thresholds: dict[str, Any]
+    values: Mapping[str, SignalValue]
+    thresholds: Mapping[str, Thresholds]
 
     def to_wire(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "level": self.level.label,
-            "message": self.message,
-            "values": self.values,
-            "thresholds": self.thresholds,
-        }
+        """JSON out: the monitoring manager lists the signals in the health body it answers."""
+        return SignalBody(
+            name=self.name,
+            level=self.level.label,
+            message=self.message,
+            values=dict(self.values),
+            thresholds={k: t.body() for k, t in self.thresholds.items()},
+        ).to_wire()
 
 
 async def check_cluster(
@@ -123,7 +128,7 @@ async def _timed(http: httpx.AsyncClient, cluster: ClusterTarget, path: str) -> 
 
 
 def gcs_pressure(now: fg.Figures | None, earlier: fg.Figures | None) -> Signal:
-    thresholds = {"meanQueueingMs": GCS_QUEUEING_MS.to_wire(), "active": GCS_ACTIVE.to_wire()}
+    thresholds = {"meanQueueingMs": GCS_QUEUEING_MS, "active": GCS_ACTIVE}
     if now is None or fg.GCS_OPERATIONS not in now:
         return Signal(
             "gcsEventLoop",
@@ -159,7 +164,8 @@ def _mean_queueing(now: Mapping[str, float], earlier: Mapping[str, float] | None
 
 
 def node_health(cluster: ClusterTarget, summary: Any) -> Signal:
-    thresholds = {"deadNodes": {"warning": 1, "critical": 1}}
+    """``summary`` is what Ray's ``/nodes?view=summary`` answered (None: nothing did)."""
+    thresholds = {"deadNodes": DEAD_NODES}
     expected = list(cluster.nodes)
     if not isinstance(summary, dict):
         return Signal(
@@ -172,7 +178,7 @@ def node_health(cluster: ClusterTarget, summary: Any) -> Signal:
         )
     alive = _alive_raylets(summary)
     dead = [n.pod for n in expected if not (n.running and _is_alive(n, alive))]
-    values: dict[str, Any] = {
+    values: dict[str, SignalValue] = {
         "expected": len(expected),
         "alive": len(expected) - len(dead),
         "gcsReachable": True,
@@ -190,7 +196,7 @@ def node_health(cluster: ClusterTarget, summary: Any) -> Signal:
 
 
 def _alive_raylets(summary: Mapping[str, Any]) -> dict[int, list[int]]:
-    """Node-manager port → start times (ms) of ALIVE raylets in Ray's node list."""
+    """Node-manager port → start times (ms) of ALIVE raylets in Ray's node list (its JSON)."""
     alive: dict[int, list[int]] = {}
     for node in (summary.get("data") or {}).get("summary") or []:
         raylet = node.get("raylet") or {}
@@ -207,7 +213,7 @@ def _is_alive(node: NodeTarget, alive: Mapping[int, list[int]]) -> bool:
 
 
 def api_latency(name: str, label: str, millis: float | None, *, fix: str) -> Signal:
-    thresholds = {"latencyMs": API_LATENCY_MS.to_wire()}
+    thresholds = {"latencyMs": API_LATENCY_MS}
     if millis is None:
         message = (
             f"The {label} does not answer: {fix} will fail. Check the head node's dashboard "

@@ -1,8 +1,9 @@
 """The overview math: counts, allocated and used resources across clusters, now and as series.
 
 ``MonitoringManager`` gathers the inputs (targets from the platform, node
-series from a source, counts from the store) and builds an ``Overview``.
-Pure functions plus a small bounded history of allocations; no I/O.
+series from a source, counts from the store) and builds an ``Overview``; the
+figures are ``bodies.py``'s models. Pure functions plus a small bounded history
+of allocations; no I/O.
 """
 
 from __future__ import annotations
@@ -10,11 +11,23 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from raydeck.monitoring import figures as fg
+from raydeck.monitoring.bodies import (
+    Allocated,
+    LogicalFigures,
+    NodeLogical,
+    NodePoint,
+    OverviewBody,
+    PhysicalFigures,
+    SeriesPoint,
+    Used,
+    UsedPhysical,
+)
+from raydeck.monitoring.bodies import Counts as Counts  # the manager counts into ov.Counts
 from raydeck.monitoring.sources import NodeSeries, TimeRange
 from raydeck.monitoring.targets import ClusterTarget
 from raydeck.resources.summary import Totals
@@ -24,6 +37,9 @@ RANGES: dict[str, float] = {"10m": 600.0, "30m": 1800.0, "1h": 3600.0}
 BUCKETS = 60
 #: A node's newest point counts as "now" when it is at most this old.
 FRESH_SECONDS = 60.0
+T = TypeVar("T")
+R = TypeVar("R")
+#: Ray's logical resources the overview names (wire key → Ray's name); others are ``custom``.
 LOGICAL_NAMES = {
     "cpu": "CPU",
     "gpu": "GPU",
@@ -48,8 +64,10 @@ def allocated_physical(targets: Iterable[ClusterTarget]) -> Totals:
     return total
 
 
-def physical_wire(totals: Totals) -> dict[str, Any]:
-    return {"cpu": totals.cpu_millis / 1000, "memoryBytes": totals.memory_bytes, "gpu": totals.gpu}
+def physical(totals: Totals) -> PhysicalFigures:
+    return PhysicalFigures(
+        cpu=totals.cpu_millis / 1000, memory_bytes=totals.memory_bytes, gpu=totals.gpu
+    )
 
 
 class AllocationHistory:
@@ -61,9 +79,13 @@ class AllocationHistory:
     def record(self, at: float, totals: Totals) -> None:
         self._points.append((at, totals))
 
-    def series(self, window: TimeRange) -> list[dict[str, Any]]:
+    def series(self, window: TimeRange) -> list[SeriesPoint]:
+        """One point per bucket of ``window`` holding only ``allocatedPhysical``."""
         points = [(t, v) for t, v in self._points if window.start <= t <= window.end]
-        return [{"t": t, **physical_wire(v)} for t, v in _bucketed({"all": points}, window, _last)]
+        return [
+            SeriesPoint(t=t, allocated_physical=physical(v))
+            for t, v in _bucketed({"all": points}, window, _last)
+        ]
 
 
 def latest(series: Mapping[str, NodeSeries], *, now: float) -> dict[str, fg.Figures]:
@@ -75,47 +97,33 @@ def latest(series: Mapping[str, NodeSeries], *, now: float) -> dict[str, fg.Figu
     return found
 
 
-def used_physical(nodes: Iterable[fg.Figures]) -> dict[str, Any]:
+def used_physical(nodes: Iterable[fg.Figures]) -> UsedPhysical:
     nodes = list(nodes)
     gpu = [n[fg.GPU_UTILIZATION] for n in nodes if fg.GPU_UTILIZATION in n]
-    return {
-        "cpu": round(sum(n.get(fg.CPU_BUSY, 0.0) for n in nodes), 3),
-        "memoryBytes": int(sum(n.get(fg.MEMORY_USED, 0.0) for n in nodes)),
-        "gpuUtilizationPercent": round(sum(gpu) / len(gpu), 1) if gpu else None,
-    }
+    return UsedPhysical(
+        cpu=round(sum(n.get(fg.CPU_BUSY, 0.0) for n in nodes), 3),
+        memory_bytes=int(sum(n.get(fg.MEMORY_USED, 0.0) for n in nodes)),
+        gpu_utilization_percent=round(sum(gpu) / len(gpu), 1) if gpu else None,
+    )
 
 
-def logical_figures(nodes: Iterable[fg.Figures], prefix: str) -> dict[str, Any]:
+def logical_figures(nodes: Iterable[fg.Figures], prefix: str) -> LogicalFigures:
     sums: dict[str, float] = {}
     for node in nodes:
         for resource, value in fg.logical(node, prefix).items():
             sums[resource] = sums.get(resource, 0.0) + value
-    result: dict[str, Any] = {
-        key: _number(sums.get(ray_name, 0.0)) for key, ray_name in LOGICAL_NAMES.items()
-    }
     known = set(LOGICAL_NAMES.values())
-    result["custom"] = {k: _number(v) for k, v in sorted(sums.items()) if k not in known}
-    return result
+    named = {key: _number(sums.get(ray_name, 0.0)) for key, ray_name in LOGICAL_NAMES.items()}
+    custom = {k: _number(v) for k, v in sorted(sums.items()) if k not in known}
+    return LogicalFigures.model_validate({**named, "custom": custom})
+
+
+def used(nodes: list[fg.Figures]) -> Used:
+    return Used(physical=used_physical(nodes), logical=logical_figures(nodes, fg.LOGICAL_USED))
 
 
 def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 3)
-
-
-@dataclass
-class Counts:
-    ray_clusters: int = 0
-    ray_jobs: int = 0
-    ray_services: int = 0
-    active_clusters: int = 0
-
-    def to_wire(self) -> dict[str, int]:
-        return {
-            "rayClusters": self.ray_clusters,
-            "rayJobs": self.ray_jobs,
-            "rayServices": self.ray_services,
-            "activeClusters": self.active_clusters,
-        }
 
 
 def cluster_counts(targets: Sequence[ClusterTarget], counts: Counts) -> Counts:
@@ -133,53 +141,45 @@ class Overview:
     counts: Counts
     allocated_physical: Totals
     nodes_now: dict[str, fg.Figures]
-    series: list[dict[str, Any]] = field(default_factory=list)
+    series: list[SeriesPoint] = field(default_factory=list)
     grafana_url: str | None = None
 
-    def to_wire(self) -> dict[str, Any]:
+    def body(self) -> OverviewBody:
         nodes = list(self.nodes_now.values())
-        return {
-            "range": self.range,
-            "source": self.source,
-            "counts": self.counts.to_wire(),
-            "allocated": {
-                "physical": physical_wire(self.allocated_physical),
-                "logical": logical_figures(nodes, fg.LOGICAL_TOTAL),
-            },
-            "used": {
-                "physical": used_physical(nodes),
-                "logical": logical_figures(nodes, fg.LOGICAL_USED),
-            },
-            "series": self.series,
-            "grafanaUrl": self.grafana_url,
-        }
-
-
-def usage_series(series: Mapping[str, NodeSeries], window: TimeRange) -> list[dict[str, Any]]:
-    """Used and logical figures summed across nodes, one point per bucket of the window."""
-    points = []
-    for t, nodes in _per_bucket(series, window):
-        points.append(
-            {
-                "t": t,
-                "used": {
-                    "physical": used_physical(nodes),
-                    "logical": logical_figures(nodes, fg.LOGICAL_USED),
-                },
-                "allocatedLogical": logical_figures(nodes, fg.LOGICAL_TOTAL),
-            }
+        return OverviewBody(
+            range=self.range,
+            source=self.source,
+            counts=self.counts,
+            allocated=Allocated(
+                physical=physical(self.allocated_physical),
+                logical=logical_figures(nodes, fg.LOGICAL_TOTAL),
+            ),
+            used=used(nodes),
+            series=self.series,
+            grafana_url=self.grafana_url,
         )
-    return points
+
+    def to_wire(self) -> dict[str, Any]:
+        """JSON out: what ``GET /api/v1/overview`` answers."""
+        return self.body().to_wire()
 
 
-def merge_series(
-    usage: list[dict[str, Any]], allocation: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def usage_series(series: Mapping[str, NodeSeries], window: TimeRange) -> list[SeriesPoint]:
+    """Used and logical figures summed across nodes, one point per bucket of the window."""
+    return [
+        SeriesPoint(
+            t=t, used=used(nodes), allocated_logical=logical_figures(nodes, fg.LOGICAL_TOTAL)
+        )
+        for t, nodes in _per_bucket(series, window)
+    ]
+
+
+def merge_series(usage: list[SeriesPoint], allocation: list[SeriesPoint]) -> list[SeriesPoint]:
     """One list of points by time: usage figures with the allocated physical figures beside them."""
-    by_time: dict[float, dict[str, Any]] = {p["t"]: dict(p) for p in usage}
+    by_time = {p.t: p.model_copy() for p in usage}
     for point in allocation:
-        entry = by_time.setdefault(point["t"], {"t": point["t"]})
-        entry["allocatedPhysical"] = {k: v for k, v in point.items() if k != "t"}
+        entry = by_time.setdefault(point.t, SeriesPoint(t=point.t))
+        entry.allocated_physical = point.allocated_physical
     return [by_time[t] for t in sorted(by_time)]
 
 
@@ -196,26 +196,28 @@ def _bucket_ends(window: TimeRange) -> list[float]:
     return [window.end - window.step * i for i in range(BUCKETS - 1, -1, -1)]
 
 
-def _last(points: list[tuple[float, Any]]) -> Any:
+def _last(points: list[tuple[float, T]]) -> T:
     return points[-1][1]
 
 
-def _last_per_node(points: list[tuple[float, Any]]) -> list[Any]:
+def _last_per_node(points: list[tuple[float, T]]) -> list[T]:
     return [points[-1][1]]
 
 
 def _bucketed(
-    series: Mapping[str, list[tuple[float, Any]]], window: TimeRange, pick: Any
-) -> list[tuple[float, Any]]:
+    series: Mapping[str, list[tuple[float, T]]],
+    window: TimeRange,
+    pick: Callable[[list[tuple[float, T]]], R],
+) -> list[tuple[float, R]]:
     """For each series and bucket, ``pick`` over the newest point in it; one pass over the points.
 
     Bucket ``i`` holds the points in ``(start + i·step, start + (i+1)·step]`` and is stamped with
     its end. Points arrive oldest first, so the last one seen in a bucket is its newest.
     """
     ends = _bucket_ends(window)
-    found: list[tuple[float, Any]] = []
+    found: list[tuple[float, R]] = []
     for points in series.values():
-        newest: dict[int, tuple[float, Any]] = {}
+        newest: dict[int, tuple[float, T]] = {}
         for t, value in points:
             if window.start < t <= window.end:
                 index = min(BUCKETS - 1, max(0, math.ceil((t - window.start) / window.step) - 1))
@@ -226,20 +228,22 @@ def _bucketed(
 
 
 def node_points(points: NodeSeries, window: TimeRange) -> list[dict[str, Any]]:
-    """One node's figures per bucket of the window, for the per-cluster charts."""
-    return [
-        {
-            "t": t,
-            "cpuBusyCores": round(f.get(fg.CPU_BUSY, 0.0), 3),
-            "memoryUsedBytes": int(f.get(fg.MEMORY_USED, 0.0)),
-            "gpuUtilizationPercent": f.get(fg.GPU_UTILIZATION),
-            "objectStoreUsedBytes": int(f.get(fg.OBJECT_STORE_USED, 0.0)),
-            "tasksRunning": int(f.get(fg.TASKS_RUNNING, 0.0)),
-            "actorsAlive": int(f.get(fg.ACTORS_ALIVE, 0.0)),
-            "logical": {
-                "total": {k: _number(v) for k, v in fg.logical(f, fg.LOGICAL_TOTAL).items()},
-                "used": {k: _number(v) for k, v in fg.logical(f, fg.LOGICAL_USED).items()},
-            },
-        }
-        for t, f in _bucketed({"node": points}, window, _last)
-    ]
+    """One node's figures per bucket of the window, for the per-cluster charts. JSON out: the
+    monitoring manager puts them straight into the body it answers."""
+    return [_node_point(t, f).to_wire() for t, f in _bucketed({"node": points}, window, _last)]
+
+
+def _node_point(t: float, f: fg.Figures) -> NodePoint:
+    return NodePoint(
+        t=t,
+        cpu_busy_cores=round(f.get(fg.CPU_BUSY, 0.0), 3),
+        memory_used_bytes=int(f.get(fg.MEMORY_USED, 0.0)),
+        gpu_utilization_percent=f.get(fg.GPU_UTILIZATION),
+        object_store_used_bytes=int(f.get(fg.OBJECT_STORE_USED, 0.0)),
+        tasks_running=int(f.get(fg.TASKS_RUNNING, 0.0)),
+        actors_alive=int(f.get(fg.ACTORS_ALIVE, 0.0)),
+        logical=NodeLogical(
+            total={k: _number(v) for k, v in fg.logical(f, fg.LOGICAL_TOTAL).items()},
+            used={k: _number(v) for k, v in fg.logical(f, fg.LOGICAL_USED).items()},
+        ),
+    )

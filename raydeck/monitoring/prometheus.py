@@ -147,6 +147,8 @@ class PrometheusSource:
                     at[key] = at.get(key, 0.0) + float(value)
 
     async def _range(self, query: str, window: TimeRange) -> list[dict[str, Any]]:
+        """The series of one range query, as Prometheus' JSON gives them (``metric`` labels,
+        ``values`` pairs): read where they are used, in ``_collect``."""
         form = {
             "query": query,
             "start": f"{window.start:.3f}",
@@ -162,7 +164,7 @@ class PrometheusSource:
             raise PlatformUnavailable(f"Prometheus at {self._url} cannot be queried: {e}") from e
         if body.get("status") != "success":
             raise PlatformUnavailable(f"Prometheus refused {query!r}: {body.get('error')}")
-        result: list[dict[str, Any]] = body["data"]["result"]
+        result: list[dict[str, Any]] = body["data"]["result"]  # Prometheus' JSON, as it came
         return result
 
     async def close(self) -> None:

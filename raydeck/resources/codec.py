@@ -1,7 +1,7 @@
 """YAML and JSON text in and out: multi-document files, errors with their line.
 
 The API, CLI and console all read user files through ``load_documents``; the
-YAML tab and export use ``dump_yaml``. It parses text only; ``validation.py``
+YAML tab and export use ``dump_yaml``. It parses text only; ``validation/``
 decides whether a document is a valid object.
 """
 
@@ -25,7 +25,8 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def load_documents(text: str) -> list[dict[str, Any]]:
-    """Every non-empty document of a YAML (or JSON) stream; each must be a mapping."""
+    """Every non-empty document of a YAML (or JSON) stream; each must be a mapping (raw YAML in:
+    the kinds' parsers read them)."""
     try:
         documents = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
     except yaml.YAMLError as e:

@@ -1,27 +1,21 @@
 """The core/v1 ConfigMap kind, as far as raydeck needs it: named text data for pods' volumes.
 
 Users send ConfigMaps in the same files as their RayJobs (KubeRay's samples do);
-the local platform mounts them into node processes. Validation follows the
-Kubernetes API server's rules for names, keys and size.
+the local platform mounts them into node processes. Validation (the Kubernetes
+API server's rules for names, keys and size) is in ``validation/configmap.py``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from raydeck.errors import FieldError, InvalidInput
 from raydeck.resources.meta import KubeModel, ObjectMeta
-from raydeck.resources.validation import check_labels, json_path, parse_model
 
 KIND = "ConfigMap"
 PLURAL = "configmaps"
 MAX_BYTES = 1024 * 1024
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 
 
 class ConfigMap(KubeModel):
@@ -30,36 +24,3 @@ class ConfigMap(KubeModel):
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     data: dict[str, str] | None = None
     immutable: bool | None = None
-
-
-def parse_configmap(data: Mapping[str, Any]) -> ConfigMap:
-    errors = []
-    if data.get("apiVersion") != "v1":
-        errors.append(FieldError("apiVersion", f"must be 'v1', got {data.get('apiVersion')!r}"))
-    if data.get("kind") != KIND:
-        errors.append(FieldError("kind", f"must be 'ConfigMap', got {data.get('kind')!r}"))
-    if errors:
-        raise InvalidInput("ConfigMap is invalid", errors)
-    config = parse_model(ConfigMap, data, what="ConfigMap")
-    name = config.metadata.name
-    if not name or len(name) > 253 or not _SUBDOMAIN.match(name):
-        errors.append(
-            FieldError(
-                "metadata.name",
-                "must be a DNS-1123 subdomain of at most 253 "
-                "characters (lowercase letters, digits, '-', '.')",
-            )
-        )
-    errors += check_labels(config.metadata.labels, "metadata.labels")
-    for key in config.data or {}:
-        if not _KEY.match(key) or key in (".", "..") or len(key) > 253:
-            errors.append(
-                FieldError(
-                    json_path(["data", key]), "must consist of letters, digits, '-', '_' or '.'"
-                )
-            )
-    if sum(len(k) + len(v.encode()) for k, v in (config.data or {}).items()) > MAX_BYTES:
-        errors.append(FieldError("data", "must total at most 1 MiB"))
-    if errors:
-        raise InvalidInput("ConfigMap is invalid", errors)
-    return config

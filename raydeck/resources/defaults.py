@@ -16,9 +16,9 @@ from typing import Any
 
 
 @cache
-def _table() -> dict[str, Any]:
+def _table() -> dict[str, Any]:  # the CRDs' defaults, as the JSON file holds them
     text = resources.files("raydeck.resources").joinpath("crd_defaults.json").read_text()
-    table: dict[str, Any] = json.loads(text)
+    table: dict[str, Any] = json.loads(text)  # as above
     return table
 
 
@@ -29,7 +29,7 @@ def apply_crd_defaults(kind: str, body: Any) -> None:
         _default(body, node)
 
 
-def _default(value: Any, node: dict[str, Any]) -> None:
+def _default(value: Any, node: dict[str, Any]) -> None:  # node: part of the object's JSON
     # The API server's structural defaulting: a default fills a field that is absent (or null)
     # wherever its parent object exists, then the walk goes on into every child, defaulted ones
     # included, and through every item of an array. Values of the wrong type are left for

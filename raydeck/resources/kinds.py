@@ -13,12 +13,12 @@ from typing import Any
 
 from raydeck.errors import NotFound
 from raydeck.resources import configmap, raycluster, rayjob, rayservice
-from raydeck.resources.configmap import parse_configmap
 from raydeck.resources.defaults import apply_crd_defaults
 from raydeck.resources.meta import KubeModel
-from raydeck.resources.validation import parse_raycluster
-from raydeck.resources.validation_rayjob import parse_rayjob
-from raydeck.resources.validation_rayservice import parse_rayservice
+from raydeck.resources.validation.configmap import parse_configmap
+from raydeck.resources.validation.raycluster import parse_raycluster
+from raydeck.resources.validation.rayjob import parse_rayjob
+from raydeck.resources.validation.rayservice import parse_rayservice
 
 #: The typed model of any kind raydeck manages, as ``StoredObject.model`` hands it out.
 ResourceModel = raycluster.RayCluster | rayjob.RayJob | rayservice.RayService | configmap.ConfigMap
@@ -43,8 +43,8 @@ class Kind:
     stop_is_suspend: bool = True
 
     def with_defaults(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """A copy of ``body`` with the defaults of this kind's CRD filled in, as the API server
-        fills them in before anything validates or stores the object."""
+        """A copy of ``body`` (the object's JSON) with the defaults of this kind's CRD filled in,
+        as the API server fills them in before anything validates or stores the object."""
         defaulted = copy.deepcopy(dict(body))
         apply_crd_defaults(self.name, defaulted)
         return defaulted

@@ -2,7 +2,7 @@
 
 RayCluster, RayJob and RayService models build on these. Unknown fields are
 kept (``extra="allow"``) and dumped back under their own keys, so what a user
-wrote is what they get back. Validation rules live in ``validation.py``.
+wrote is what they get back. Validation rules live in ``validation/``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class KubeModel(BaseModel):
     )
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON shape: camelCase, only the fields that were set, unknown fields included."""
+        """JSON out: camelCase, only the fields that were set, unknown fields included."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
@@ -66,7 +66,7 @@ class ObjectMeta(KubeModel):
     deletion_timestamp: str | None = None
     labels: dict[str, str] | None = None
     annotations: dict[str, str] | None = None
-    owner_references: list[dict[str, Any]] | None = None
+    owner_references: list[dict[str, Any]] | None = None  # Kubernetes JSON kept as written
 
 
 class Condition(KubeModel):
@@ -83,7 +83,7 @@ class Condition(KubeModel):
 class EnvVar(KubeModel):
     name: str
     value: str | None = None
-    value_from: dict[str, Any] | None = None
+    value_from: dict[str, Any] | None = None  # Kubernetes JSON kept as written
 
 
 class ResourceRequirements(KubeModel):
@@ -112,13 +112,15 @@ class Container(KubeModel):
 class PodSpec(KubeModel):
     containers: list[Container] = Field(default_factory=list)
     init_containers: list[Container] | None = None
-    volumes: list[dict[str, Any]] | None = None
+    volumes: list[dict[str, Any]] | None = (
+        None  # Kubernetes JSON kept as written (local: volumes.py reads it)
+    )
     restart_policy: str | None = None
     termination_grace_period_seconds: int | None = None
 
 
 class PodTemplateSpec(KubeModel):
-    metadata: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None  # Kubernetes JSON kept as written
     spec: PodSpec = Field(default_factory=PodSpec)
 
 

@@ -1,7 +1,7 @@
 """The ray.io/v1 RayCluster kind: spec, status, states and conditions as KubeRay defines them.
 
 Fields raydeck acts on are typed; every other field a user writes is kept
-as it is. Used by every layer above; validation is in ``validation.py``.
+as it is. Used by every layer above; validation is in ``validation/raycluster.py``.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class HeadGroupSpec(KubeModel):
     resources: dict[str, str] | None = None
     labels: dict[str, str] | None = None
     service_type: str | None = None
-    head_service: dict[str, Any] | None = None
+    head_service: dict[str, Any] | None = None  # Kubernetes JSON kept as written
 
 
 class WorkerGroupSpec(KubeModel):
@@ -106,7 +106,7 @@ class RayClusterSpec(KubeModel):
     ray_version: str | None = None
     suspend: bool | None = None
     enable_in_tree_autoscaling: bool | None = None
-    autoscaler_options: dict[str, Any] | None = None
+    autoscaler_options: dict[str, Any] | None = None  # Kubernetes JSON kept as written
 
 
 class HeadInfo(KubeModel):

@@ -2,7 +2,7 @@
 
 A RayJob runs an entrypoint on a RayCluster it creates (``rayClusterSpec``) or
 on an existing one (``clusterSelector``). Validation is in
-``validation_rayjob.py``; running it is the platform's business.
+``validation/rayjob.py``; running it is the platform's business.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ class RayJobSpec(KubeModel):
     backoff_limit: int | None = None
     suspend: bool = False
     deletion_strategy: DeletionStrategy | None = None
-    submitter_pod_template: dict[str, Any] | None = None
+    submitter_pod_template: dict[str, Any] | None = None  # Kubernetes JSON kept as written
     submitter_config: SubmitterConfig | None = None
     managed_by: str | None = None
 

@@ -2,7 +2,7 @@
 
 ``serveConfigV2`` is a YAML string in Serve's own config format (see
 ``serve_config.py``); ``rayClusterConfig`` is a RayCluster spec. Validation is
-in ``validation_rayservice.py``; running it is the platform's business.
+in ``validation/rayservice.py``; running it is the platform's business.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class Reason(StrEnum):
 
 class UpgradeStrategy(KubeModel):
     type: UpgradeType | None = None
-    cluster_upgrade_options: dict[str, Any] | None = None
+    cluster_upgrade_options: dict[str, Any] | None = None  # Kubernetes JSON kept as written
 
 
 class RayServiceSpec(KubeModel):
@@ -89,7 +89,7 @@ class RayServiceSpec(KubeModel):
     ray_cluster_deletion_delay_seconds: int | None = None
     service_unhealthy_second_threshold: int | None = None
     deployment_unhealthy_second_threshold: int | None = None
-    serve_service: dict[str, Any] | None = None
+    serve_service: dict[str, Any] | None = None  # Kubernetes JSON kept as written
     upgrade_strategy: UpgradeStrategy | None = None
     managed_by: str | None = None
     exclude_head_pod_from_serve_svc: bool = False

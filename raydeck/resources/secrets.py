@@ -22,7 +22,7 @@ _EMBEDDED_YAML = ("runtimeEnvYAML", "serveConfigV2")
 
 
 def masked(body: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``body`` with every secret value replaced by ``MASK``."""
+    """A deep copy of ``body`` (an object's JSON) with every secret value replaced by ``MASK``."""
     result = copy.deepcopy(body)
     _mask(result)
     return result

@@ -34,7 +34,7 @@ class ServeApp:
 class ServeConfig:
     """The parsed config: the whole document (what is sent to Serve) and its applications."""
 
-    document: dict[str, Any]
+    document: dict[str, Any]  # the serveConfigV2 YAML as parsed: Ray Serve's own schema
     apps: tuple[ServeApp, ...]
 
     def fingerprint(self) -> str:
@@ -43,8 +43,9 @@ class ServeConfig:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def for_local_cluster(self, *, port: int) -> dict[str, Any]:
-        """The document to deploy on a local cluster: Serve's HTTP proxy on the cluster's own
-        loopback port, on the head only (every node of a local cluster shares one address)."""
+        """The document to deploy on a local cluster (Serve's config, JSON out): Serve's HTTP
+        proxy on the cluster's own loopback port, on the head only (every node of a local
+        cluster shares one address)."""
         document = dict(self.document)
         http = dict(document.get("http_options") or {})
         http.update(host="127.0.0.1", port=port)

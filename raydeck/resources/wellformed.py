@@ -3,7 +3,7 @@ bounded nesting and a bounded size once YAML aliases are expanded.
 
 ``api/body.py`` checks each body it parses and ``managers/objects.py`` checks again before any
 write, so a document the store cannot hold or a client cannot read back is refused with the JSON
-path of the bad value. Kind-specific rules live in ``validation.py``; this module knows no kind.
+path of the bad value. Kind-specific rules live in ``validation/``; this module knows no kind.
 """
 
 from __future__ import annotations

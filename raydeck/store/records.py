@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from raydeck.errors import InvalidInput, InvalidState
 from raydeck.resources.kinds import ResourceModel, model_of
-from raydeck.resources.validation import parse_model
+from raydeck.resources.validation.common import parse_model
 
 SERVER_META_FIELDS = ("namespace", "uid", "resourceVersion", "generation", "creationTimestamp")
 #: Annotation the server adds on the way out to tell templates from instances; never stored.

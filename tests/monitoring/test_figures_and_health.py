@@ -84,8 +84,8 @@ def test_series_are_bucketed_and_summed_across_nodes() -> None:
     two = [(float(t), {fg.CPU_BUSY: 0.5, fg.MEMORY_USED: 5.0}) for t in range(301, 601)]
     points = ov.usage_series({"a": one, "b": two}, window)
     assert len(points) == ov.BUCKETS
-    assert points[0]["used"]["physical"]["cpu"] == 1.0
-    assert points[-1]["used"]["physical"] == {
+    assert points[0].used is not None and points[0].used.physical.cpu == 1.0
+    assert points[-1].to_wire()["used"]["physical"] == {
         "cpu": 1.5,
         "memoryBytes": 15,
         "gpuUtilizationPercent": None,

@@ -281,8 +281,10 @@ async def test_prometheus_and_embedded_sources_agree(
     finally:
         await source.close()
     logical_now = ov.logical_figures(ov.latest(series, now=now).values(), "logicalTotal:")
-    assert logical_now == embedded["allocated"]["logical"]
-    theirs = recent_means(ov.usage_series(series, window), since=now - recent)
+    assert logical_now.to_wire() == embedded["allocated"]["logical"]
+    theirs = recent_means(
+        [p.to_wire() for p in ov.usage_series(series, window)], since=now - recent
+    )
     mine = recent_means(embedded["series"], since=now - recent)
     assert abs(theirs["cpu"] - mine["cpu"]) <= 0.3, (theirs, mine)
     assert abs(theirs["memoryBytes"] - mine["memoryBytes"]) <= 0.15 * mine["memoryBytes"], (

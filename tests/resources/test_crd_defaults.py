@@ -13,7 +13,7 @@ import pytest
 
 from raydeck.resources.defaults import apply_crd_defaults
 from raydeck.resources.kinds import RAYCLUSTER, RAYJOB, RAYSERVICE
-from raydeck.resources.validation import parse_raycluster
+from raydeck.resources.validation.raycluster import parse_raycluster
 from tests.support.samples import raycluster, rayjob
 
 REPO = Path(__file__).parents[2]

@@ -29,6 +29,7 @@ from raydeck.errors import Forbidden, PlatformUnavailable, RaydeckError
 from raydeck.managers.access import Principal
 from raydeck.monitoring.targets import ClusterTarget
 from raydeck.platforms.base import DashboardUpstream
+from raydeck.platforms.proxy_headers import HOP_BY_HOP
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 #: Routes under a capability: included without raydeck's login guard, they check the path.
@@ -40,21 +41,9 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 #: Websocket close codes (RFC 6455 §7.4.1): refused, and upstream unavailable.
 _POLICY_VIOLATION = 1008
 _TRY_AGAIN_LATER = 1013
-#: Hop-by-hop headers (RFC 9110 §7.6.1) and those httpx recomputes.
-_DROPPED = {
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-    "content-length",
-    "cookie",
-    "authorization",
-}
+#: Never passed on either way: hop-by-hop headers, the length httpx recomputes, and the caller's
+#: own credentials, which stay with raydeck.
+_DROPPED = HOP_BY_HOP | {"content-length", "cookie", "authorization"}
 #: Never passed back from Ray: a cookie Ray sets holds the cluster's own Ray token.
 _DROPPED_FROM_RAY = {"set-cookie", "set-cookie2"}
 #: Ray's own login, which answers a valid token with that token as a cookie: raydeck holds the

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from raydeck.api.deps import ContextDep
+from raydeck.api.models.common import ERRORS
+from raydeck.api.models.service import Liveness
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=ERRORS)
 
 
-@router.get("/healthz", summary="Liveness of raydeck itself")
-async def healthz(context: ContextDep) -> dict[str, Any]:
+@router.get("/healthz", response_model=Liveness, summary="Liveness of raydeck itself")
+async def healthz(context: ContextDep) -> Liveness:
     await context.store.list_namespaces()
-    return {"status": "ok", "platform": context.platform.name}
+    return Liveness(platform=context.platform.name)

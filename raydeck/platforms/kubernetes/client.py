@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -34,6 +34,13 @@ from raydeck.settings import KubernetesSettings
 
 #: Seconds for one ordinary API request; watches and followed logs have no read timeout.
 REQUEST_TIMEOUT = 30.0
+JSON = "application/json"
+#: Query parameters of a request; those set to None are left out.
+Query = Mapping[str, str | int | None]
+
+
+def _query(params: Query | None) -> dict[str, str | int]:
+    return {k: v for k, v in (params or {}).items() if v is not None}
 
 
 class KubeClient:
@@ -80,22 +87,23 @@ class KubeClient:
         *,
         namespace: str | None = None,
         url: str = "",
-        params: dict[str, Any] | None = None,
-        body: dict[str, Any] | None = None,
+        params: Query | None = None,
+        body: dict[str, Any] | None = None,  # an API object or patch: Kubernetes JSON out
         content_type: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any]:  # the API server's answer: Kubernetes JSON in, read by convert.py
         version = api.api_version if isinstance(api, ApiType) else api
-        kwargs: dict[str, Any] = {"timeout": REQUEST_TIMEOUT}
-        if params:
-            kwargs["params"] = {k: v for k, v in params.items() if v is not None}
-        if body is not None:
-            kwargs["content"] = json.dumps(body)
-            kwargs["headers"] = {"Content-Type": content_type or "application/json"}
         try:
             async with self._api.call_api(
-                method, version=version, namespace=namespace, url=url, **kwargs
+                method,
+                version=version,
+                namespace=namespace,
+                url=url,
+                timeout=REQUEST_TIMEOUT,
+                params=_query(params),
+                content=None if body is None else json.dumps(body),
+                headers=None if body is None else {"Content-Type": content_type or JSON},
             ) as response:
-                result: dict[str, Any] = response.json()
+                result: dict[str, Any] = response.json()  # Kubernetes JSON in, as it came
                 return result
         except Exception as e:
             raise translate(e) from e
@@ -106,18 +114,17 @@ class KubeClient:
         *,
         namespace: str | None = None,
         url: str = "",
-        params: dict[str, Any] | None = None,
+        params: Query | None = None,
     ) -> AsyncIterator[str]:
         """A streaming GET (watch, follow logs), line by line, with no read timeout."""
         version = api.api_version if isinstance(api, ApiType) else api
-        query = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             async with self._api.call_api(
                 "GET",
                 version=version,
                 namespace=namespace,
                 url=url,
-                params=query,
+                params=_query(params),
                 stream=True,
                 timeout=httpx.Timeout(10.0, read=None),
             ) as response:
@@ -169,6 +176,7 @@ def translate(error: Exception) -> RaydeckError:
     if isinstance(error, RaydeckError):
         return error
     if isinstance(error, kr8s.ServerError) and error.response is not None:
+        # The API server's Status (Kubernetes JSON), when it sent one.
         status: dict[str, Any] = error.status if isinstance(error.status, dict) else {}
         return _from_status(error.response.status_code, status, str(error))
     if isinstance(error, httpx.HTTPError | kr8s.APITimeoutError | OSError):
@@ -177,6 +185,7 @@ def translate(error: Exception) -> RaydeckError:
 
 
 def _from_status(code: int, status: dict[str, Any], fallback: str) -> RaydeckError:
+    """The error of a failed request, from its code and the Status JSON the server answered."""
     message = str(status.get("message") or fallback)
     reason = status.get("reason")
     if code == 404:

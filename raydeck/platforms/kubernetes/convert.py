@@ -1,14 +1,16 @@
 """Between Kubernetes API objects and raydeck's records: pure functions, no I/O.
 
-The platform and its reflectors call these; they decide what of an API object
-is the user's (kept in the store's body), what is the server's (uid,
-resourceVersion, timestamps) and what a pod or an event looks like to raydeck.
+The platform and its mirror call these; they decide what of an API object is the
+user's (kept in the store's body), what is the server's (uid, resourceVersion,
+timestamps) and what a pod or an event looks like to raydeck. Their raw dict
+arguments are Kubernetes JSON as the API server sends it: this module is where it is
+read, once. Kueue's Workloads are read in ``kueue.py``.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +73,7 @@ def api_type(kind: str) -> ApiType:
 
 
 def resource_version(raw: dict[str, Any]) -> int:
-    """The API server's resourceVersion as the store keeps it (etcd revisions are integers)."""
+    """An API object's (JSON) resourceVersion as the store keeps it (etcd revisions are ints)."""
     value = (raw.get("metadata") or {}).get("resourceVersion") or "0"
     try:
         return int(value)
@@ -80,7 +82,7 @@ def resource_version(raw: dict[str, Any]) -> int:
 
 
 def user_body(raw: dict[str, Any]) -> dict[str, Any]:
-    """What of an API object is the user's: everything but status and server metadata."""
+    """What of an API object (its JSON) is the user's: all but status and server metadata."""
     body = {k: copy.deepcopy(v) for k, v in raw.items() if k != "status"}
     meta = {k: v for k, v in (body.get("metadata") or {}).items() if k not in SERVER_METADATA}
     meta.pop("namespace", None)
@@ -89,6 +91,7 @@ def user_body(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_stored(api: ApiType, raw: dict[str, Any]) -> StoredObject:
+    """An API object (Kubernetes JSON in) as the store keeps it."""
     meta = raw.get("metadata") or {}
     body = user_body(raw)
     body.setdefault("apiVersion", api.api_version)
@@ -112,7 +115,8 @@ def to_stored(api: ApiType, raw: dict[str, Any]) -> StoredObject:
 def to_request(
     api: ApiType, namespace: str, body: dict[str, Any], *, resource_version: int | None
 ) -> dict[str, Any]:
-    """The object to send: the user's body in ``namespace``, with the version it replaces."""
+    """The object to send (Kubernetes JSON out): the user's body (its JSON) in ``namespace``,
+    with the version it replaces."""
     request = user_body(body)
     request["apiVersion"] = api.api_version
     request["kind"] = api.kind
@@ -129,6 +133,7 @@ def to_request(
 
 
 def to_namespace(raw: dict[str, Any]) -> NamespaceRecord:
+    """A v1 Namespace (Kubernetes JSON in) as the store's record."""
     meta = raw.get("metadata") or {}
     return NamespaceRecord(
         name=str(meta["name"]),
@@ -138,8 +143,36 @@ def to_namespace(raw: dict[str, Any]) -> NamespaceRecord:
     )
 
 
-def to_pod_view(raw: dict[str, Any]) -> PodView:
+@dataclass(frozen=True)
+class KubePod:
+    """A Ray pod as raydeck reads it, once: what the API shows and what monitoring needs."""
+
+    view: PodView
+    namespace: str
+    #: The RayCluster its ``ray.io/cluster`` label names.
+    cluster: str
+    #: What its containers request (requests, else limits, as Kubernetes defaults them).
+    requests: Totals
+
+
+def parse_pod(raw: dict[str, Any]) -> KubePod:
+    """A v1 Pod (Kubernetes JSON in) as a ``KubePod``."""
     meta, spec, status = (raw.get(k) or {} for k in ("metadata", "spec", "status"))
+    labels = meta.get("labels") or {}
+    requests = Totals()
+    for container in spec.get("containers") or []:
+        requests += container_requests(container)
+    return KubePod(
+        view=_pod_view(meta, spec, status),
+        namespace=str(meta.get("namespace") or ""),
+        cluster=str(labels.get(CLUSTER_LABEL) or ""),
+        requests=requests,
+    )
+
+
+def _pod_view(
+    meta: Mapping[str, Any], spec: Mapping[str, Any], status: Mapping[str, Any]
+) -> PodView:
     labels = meta.get("labels") or {}
     conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
     containers = status.get("containerStatuses") or []
@@ -166,35 +199,30 @@ def to_pod_view(raw: dict[str, Any]) -> PodView:
     )
 
 
-def to_node_target(raw: dict[str, Any]) -> NodeTarget:
-    """A Ray pod as monitoring sees it: what its containers request (requests, else limits, as
-    Kubernetes defaults them), its IP, the metrics port KubeRay opens (8080 by default), and
-    its cluster and namespace, by which a Prometheus finds its series."""
-    view = to_pod_view(raw)
-    meta = raw.get("metadata") or {}
-    requests = Totals()
-    for container in ((raw.get("spec") or {}).get("containers")) or []:
-        requests += container_requests(container)
+def node_target(pod: KubePod) -> NodeTarget:
+    """A Ray pod as monitoring sees it: its requests, its IP, the metrics port KubeRay opens
+    (8080 by default), and its cluster and namespace, by which a Prometheus finds its series."""
+    view = pod.view
     return NodeTarget(
         pod=view.name,
         group=view.group,
         node_type=view.node_type,
         running=view.phase == "Running",
-        requests=requests,
+        requests=pod.requests,
         host=view.ip or "127.0.0.1",
         metrics_port=view.ports.get("metrics", DEFAULT_METRICS_PORT) if view.ip else None,
-        cluster=str((meta.get("labels") or {}).get(CLUSTER_LABEL) or ""),
-        namespace=str(meta.get("namespace") or ""),
+        cluster=pod.cluster,
+        namespace=pod.namespace,
     )
 
 
-def to_cluster_target(obj: StoredObject, pods: list[dict[str, Any]]) -> ClusterTarget:
+def to_cluster_target(obj: StoredObject, pods: list[KubePod]) -> ClusterTarget:
     labels = (obj.body.get("metadata") or {}).get("labels") or {}
     return ClusterTarget(
         namespace=obj.namespace,
         name=obj.name,
         uid=obj.uid,
-        nodes=tuple(to_node_target(p) for p in pods),
+        nodes=tuple(node_target(p) for p in pods),
         owner_kind=str(labels.get("ray.io/originated-from-crd") or ""),
         owner_name=str(labels.get("ray.io/originated-from-cr-name") or ""),
         suspended=bool(obj.spec.get("suspend")),
@@ -202,7 +230,8 @@ def to_cluster_target(obj: StoredObject, pods: list[dict[str, Any]]) -> ClusterT
 
 
 def to_event(raw: dict[str, Any]) -> tuple[str, EventRecord] | None:
-    """An events.k8s.io/v1 Event as (uid of the object it is about, record); None if about nothing."""
+    """An events.k8s.io/v1 Event (JSON in) as (uid of the object it regards, record); None if it
+    regards nothing."""
     regarding = raw.get("regarding") or {}
     if not regarding.get("uid"):
         return None
@@ -251,131 +280,3 @@ def cluster_names(obj: StoredObject) -> list[str]:
         ]
         return [str(n) for n in names if n]
     return []
-
-
-# -- Kueue ----------------------------------------------------------------------------------
-
-#: Kueue's Workload, newest API version first (v1beta1 before Kueue 0.15; the fields raydeck
-#: reads are the same in both).
-WORKLOADS = (
-    ApiType("Workload", "kueue.x-k8s.io/v1beta2", "workloads"),
-    ApiType("Workload", "kueue.x-k8s.io/v1beta1", "workloads"),
-)
-QUEUE_NAME_LABEL = "kueue.x-k8s.io/queue-name"
-#: Kueue's Workload conditions raydeck reads, in the order they happen.
-KUEUE_CONDITIONS = ("QuotaReserved", "Admitted", "Evicted", "Finished")
-
-
-@dataclass(frozen=True)
-class KueueAdmission:
-    """What Kueue's Workload says about one RayJob, RayCluster or RayService (its owner)."""
-
-    owner_kind: str
-    owner_name: str
-    namespace: str
-    workload: str
-    queue_name: str
-    cluster_queue: str
-    state: str
-    priority: int
-    created_at: str
-    reason: str
-    conditions: tuple[dict[str, str], ...]
-    requests: Totals
-
-    def to_status(self) -> dict[str, Any]:
-        """The ``status.kueue`` raydeck shows beside the object's own status."""
-        return {
-            "workload": self.workload,
-            "queueName": self.queue_name,
-            "clusterQueue": self.cluster_queue,
-            "state": self.state,
-            "reason": self.reason,
-            "conditions": list(self.conditions),
-        }
-
-
-def to_admission(raw: dict[str, Any]) -> tuple[str, KueueAdmission] | None:
-    """A Kueue Workload as (uid of the object it admits, its admission); None if it has no
-    RayJob, RayCluster or RayService owner."""
-    meta, spec, status = (raw.get(k) or {} for k in ("metadata", "spec", "status"))
-    owner = next(
-        (
-            o
-            for o in meta.get("ownerReferences") or []
-            if o.get("kind") in (RAYJOB.kind, RAYCLUSTER.kind, RAYSERVICE.kind) and o.get("uid")
-        ),
-        None,
-    )
-    if owner is None:
-        return None
-    found = {c.get("type"): c for c in status.get("conditions") or []}
-    conditions = tuple(
-        {k: str(found[t].get(k) or "") for k in ("type", "status", "reason", "message")}
-        for t in KUEUE_CONDITIONS
-        if t in found
-    )
-    state = kueue_state({t: found[t].get("status") == "True" for t in found})
-    return str(owner["uid"]), KueueAdmission(
-        owner_kind=str(owner["kind"]),
-        owner_name=str(owner.get("name") or ""),
-        namespace=str(meta.get("namespace") or ""),
-        workload=str(meta.get("name") or ""),
-        queue_name=str(spec.get("queueName") or ""),
-        cluster_queue=str((status.get("admission") or {}).get("clusterQueue") or ""),
-        state=state,
-        priority=int(spec.get("priority") or 0),
-        created_at=str(meta.get("creationTimestamp") or ""),
-        reason=_kueue_reason(state, found),
-        conditions=conditions,
-        requests=_pod_set_requests(spec.get("podSets") or []),
-    )
-
-
-def kueue_state(true: dict[str, bool]) -> str:
-    """One word for where a Workload stands, from which of Kueue's conditions are True."""
-    if true.get("Finished"):
-        return "finished"
-    if true.get("Admitted"):
-        return "admitted"
-    if true.get("Evicted"):
-        return "evicted"
-    if true.get("QuotaReserved"):
-        return "quotaReserved"
-    return "pending"
-
-
-def _kueue_reason(state: str, found: dict[str, dict[str, Any]]) -> str:
-    """The message of the condition that explains ``state`` (why it waits, above all)."""
-    for type_ in {
-        "finished": ("Finished",),
-        "admitted": ("Admitted",),
-        "evicted": ("Evicted",),
-        "quotaReserved": ("Admitted", "QuotaReserved"),
-        "pending": ("QuotaReserved",),
-    }[state]:
-        if found.get(type_, {}).get("message"):
-            return str(found[type_]["message"])
-    return "waiting for Kueue to look at it" if state == "pending" else ""
-
-
-def _pod_set_requests(pod_sets: list[dict[str, Any]]) -> Totals:
-    total = Totals()
-    for pod_set in pod_sets:
-        pod = Totals()
-        for container in ((pod_set.get("template") or {}).get("spec") or {}).get(
-            "containers"
-        ) or []:
-            pod += container_requests(container)
-        total += pod.scaled(int(pod_set.get("count") or 0))
-    return total
-
-
-def with_admission(obj: StoredObject, admission: KueueAdmission | None) -> StoredObject:
-    """``obj`` with Kueue's admission in ``status.kueue`` (removed when there is none)."""
-    status = {k: v for k, v in (obj.status or {}).items() if k != "kueue"}
-    if admission is not None:
-        status["kueue"] = admission.to_status()
-    if obj.status is None and admission is None:
-        return obj
-    return dataclasses.replace(obj, status=status)

@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from raydeck.errors import BadRequest, RaydeckError
-from raydeck.platforms.kubernetes.client import KubeClient
+from raydeck.platforms.kubernetes.client import KubeClient, Query
 from raydeck.platforms.kubernetes.convert import ApiType
 
 log = logging.getLogger(__name__)
 
 
 class Sink(Protocol):
+    """Where a reflector hands the objects, as the API server's JSON: it interprets none."""
+
     async def replace_all(self, items: list[dict[str, Any]]) -> None:
         """Everything of the type after a full list: add, update, and forget what is gone."""
 
@@ -33,13 +35,15 @@ class Sink(Protocol):
 
 @dataclass
 class FunctionSink:
+    """A ``Sink`` of two callbacks, each taking the objects' Kubernetes JSON."""
+
     replace_all_fn: Callable[[list[dict[str, Any]]], Awaitable[None]]
     apply_fn: Callable[[str, dict[str, Any]], Awaitable[None]]
 
-    async def replace_all(self, items: list[dict[str, Any]]) -> None:
+    async def replace_all(self, items: list[dict[str, Any]]) -> None:  # the listed objects
         await self.replace_all_fn(items)
 
-    async def apply(self, event_type: str, item: dict[str, Any]) -> None:
+    async def apply(self, event_type: str, item: dict[str, Any]) -> None:  # a watched object
         await self.apply_fn(event_type, item)
 
 
@@ -67,7 +71,7 @@ class Reflector:
 
     async def list_all(self) -> tuple[list[dict[str, Any]], str]:
         """Every object of the type in every namespace, page by page, and the list's version."""
-        items: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []  # as the API server lists them: Kubernetes JSON
         token: str | None = None
         while True:
             page = await self._client.request(
@@ -106,7 +110,7 @@ class Reflector:
 
     async def _watch(self, version: str) -> str:
         """Apply watch events from ``version`` until the server closes; returns the last version."""
-        params = {
+        params: Query = {
             "watch": "true",
             "resourceVersion": version,
             "allowWatchBookmarks": "true",
@@ -125,6 +129,7 @@ class Reflector:
         return version
 
     async def _handle(self, event: dict[str, Any], version: str) -> str:
+        """One line of the watch (a Kubernetes WatchEvent, JSON); the version it brings."""
         kind, obj = event.get("type"), event.get("object") or {}
         if kind == "ERROR":
             if obj.get("code") == 410:

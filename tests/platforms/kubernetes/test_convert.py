@@ -16,14 +16,13 @@ from raydeck.platforms.kubernetes.convert import (
     RAYCLUSTER,
     RAYSERVICE,
     cluster_names,
-    kueue_state,
-    to_admission,
+    node_target,
+    parse_pod,
     to_event,
-    to_node_target,
-    to_pod_view,
     to_request,
     to_stored,
 )
+from raydeck.platforms.kubernetes.kueue import kueue_state, to_admission
 from raydeck.resources.summary import Totals, summarize
 
 LIVE: dict[str, Any] = {
@@ -84,7 +83,7 @@ def test_pod_view_reads_group_type_readiness_and_restarts() -> None:
             "containerStatuses": [{"restartCount": 2}],
         },
     }
-    view = to_pod_view(pod)
+    view = parse_pod(pod).view
     assert (view.group, view.node_type, view.phase, view.ready) == (
         "headgroup",
         "head",
@@ -176,13 +175,13 @@ def test_a_ray_pod_as_a_monitoring_target_counts_its_containers_requests() -> No
         },
         "status": {"phase": "Running", "podIP": "10.0.0.7"},
     }
-    target = to_node_target(pod)
+    target = node_target(parse_pod(pod))
     assert (target.node_type, target.group, target.running) == ("head", "headgroup", True)
     assert target.requests == Totals(cpu_millis=750, memory_bytes=1024**3, gpu=1)
     assert target.instance == "10.0.0.7:8081"
     # Prometheus finds its series by the labels KubeRay's PodMonitor relabeling writes.
     assert (target.namespace, target.cluster, target.key) == ("team-a", "c", "team-a/c-head-x")
-    pending = to_node_target({**pod, "status": {"phase": "Pending"}})
+    pending = node_target(parse_pod({**pod, "status": {"phase": "Pending"}}))
     assert not pending.running and pending.instance is None  # no IP yet: nothing to scrape
 
 

@@ -16,30 +16,18 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
+from raydeck.platforms.proxy_headers import HOP_BY_HOP
+
 log = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"
 #: Bodies up to this size are read whole and sent with their length; larger ones stream.
 WHOLE_BODY_LIMIT = 1 << 20
-#: Headers that describe one connection, not the request (RFC 9110 section 7.6.1).
-_HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-    }
-)
 
 
 def _forwardable(headers: Mapping[str, str]) -> CIMultiDict[str]:
     kept: CIMultiDict[str] = CIMultiDict()
     for name, value in headers.items():
-        if name.lower() not in _HOP_BY_HOP:
+        if name.lower() not in HOP_BY_HOP:
             kept.add(name, value)
     return kept
 

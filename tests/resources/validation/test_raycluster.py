@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from raydeck.errors import InvalidInput
-from raydeck.resources.validation import parse_raycluster
+from raydeck.resources.validation.raycluster import parse_raycluster
 from tests.support.samples import raycluster
 
 

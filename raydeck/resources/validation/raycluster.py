@@ -1,113 +1,29 @@
-"""Validation of ray.io/v1 objects, mirroring KubeRay's webhook, CRD schema and operator checks.
+"""RayCluster validation, mirroring KubeRay's webhook, CRD schema and operator checks.
 
-``parse_raycluster`` turns a JSON-like dict into a model or raises
-``InvalidInput`` listing every bad field by JSON path. Managers call it before
-anything is stored, so a bad spec never reaches a platform.
+``parse_raycluster`` turns a JSON-like dict into a model or raises ``InvalidInput``
+listing every bad field by JSON path; managers call it (as ``RAYCLUSTER.parse``) before
+anything is stored. ``check_cluster_spec`` is also what RayJobs' ``rayClusterSpec`` and
+RayServices' ``rayClusterConfig`` are held to.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from raydeck.errors import FieldError, InvalidInput
+from raydeck.errors import FieldError
 from raydeck.resources import raycluster as rc
-from raydeck.resources.meta import API_VERSION, Container, PodTemplateSpec
+from raydeck.resources.meta import Container, PodTemplateSpec
 from raydeck.resources.quantity import parse_quantity
-
-_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_DNS1123_SUBDOMAIN = re.compile(
-    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+from raydeck.resources.validation.common import (
+    DNS1123_LABEL,
+    check_labels,
+    check_no_nul,
+    parse_object,
 )
+
 _RESOURCE_PARAMS = ("num-cpus", "num-gpus", "memory", "resources")
 _UPGRADE_TYPES = ("Recreate", "None")
-
-M = TypeVar("M", bound=BaseModel)
-K = TypeVar("K", bound=BaseModel)
-
-
-def json_path(location: Iterable[str | int]) -> str:
-    path = ""
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
-
-
-def parse_model(model: type[M], data: Mapping[str, Any], *, what: str) -> M:
-    """Build a model, turning pydantic's errors into field errors with JSON paths."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as e:
-        errors = [FieldError(json_path(err["loc"]), _pydantic_message(err)) for err in e.errors()]
-        raise InvalidInput(f"{what} is invalid", errors) from None
-
-
-def _pydantic_message(err: Any) -> str:
-    if err["type"] == "missing":
-        return "Required value"
-    if err["type"] == "literal_error":
-        return f"Unsupported value {err.get('input')!r}: {err['msg'].lower()}"
-    return str(err["msg"])
-
-
-def check_type_meta(data: Mapping[str, Any], kind: str) -> list[FieldError]:
-    errors = []
-    if data.get("apiVersion") != API_VERSION:
-        errors.append(
-            FieldError("apiVersion", f"must be {API_VERSION!r}, got {data.get('apiVersion')!r}")
-        )
-    if data.get("kind") != kind:
-        errors.append(FieldError("kind", f"must be {kind!r}, got {data.get('kind')!r}"))
-    return errors
-
-
-def check_name(name: str, *, max_length: int, path: str = "metadata.name") -> list[FieldError]:
-    if not name:
-        return [FieldError(path, "Required value")]
-    errors = []
-    if len(name) > max_length:
-        errors.append(FieldError(path, f"must be no more than {max_length} characters"))
-    if not _DNS1035.match(name):
-        errors.append(
-            FieldError(
-                path,
-                "must be a DNS-1035 label: lowercase letters, digits and '-', "
-                "starting with a letter and ending with a letter or digit",
-            )
-        )
-    return errors
-
-
-def check_namespace_name(name: str, path: str = "name") -> list[FieldError]:
-    if not name or len(name) > 63 or not _DNS1123_LABEL.match(name):
-        return [
-            FieldError(
-                path,
-                "must be a DNS-1123 label of at most 63 characters: lowercase letters, "
-                "digits and '-', starting and ending with a letter or digit",
-            )
-        ]
-    return []
-
-
-def check_labels(labels: Mapping[str, str] | None, path: str) -> list[FieldError]:
-    errors = []
-    for key, value in (labels or {}).items():
-        prefix, _, name = key.rpartition("/")
-        if (
-            (prefix and not _DNS1123_SUBDOMAIN.match(prefix))
-            or len(name) > 63
-            or not (_LABEL_NAME.match(name))
-        ):
-            errors.append(FieldError(f"{path}[{key}]", "is not a valid label key"))
-        if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
-            errors.append(FieldError(f"{path}[{key}]", f"{value!r} is not a valid label value"))
-    return errors
 
 
 def parse_raycluster(data: Mapping[str, Any]) -> rc.RayCluster:
@@ -119,29 +35,6 @@ def parse_raycluster(data: Mapping[str, Any]) -> rc.RayCluster:
         max_name_length=rc.MAX_NAME_LENGTH,
         check_spec=lambda spec: check_cluster_spec(spec, "spec"),
     )
-
-
-def parse_object(
-    model: type[K],
-    data: Mapping[str, Any],
-    *,
-    kind: str,
-    max_name_length: int,
-    check_spec: Callable[[Any], list[FieldError]],
-) -> K:
-    """The steps every ray.io/v1 kind shares: type meta, the model, name, labels, then the kind's
-    own spec rules; every error found is reported at once, by JSON path."""
-    errors = check_type_meta(data, kind)
-    if errors:
-        raise InvalidInput(f"{kind} is invalid", errors)
-    obj = parse_model(model, data, what=kind)
-    metadata = obj.metadata  # type: ignore[attr-defined]
-    errors = check_name(metadata.name, max_length=max_name_length)
-    errors += check_labels(metadata.labels, "metadata.labels")
-    errors += check_spec(obj.spec)  # type: ignore[attr-defined]
-    if errors:
-        raise InvalidInput(f"{kind} is invalid", errors)
-    return obj
 
 
 def check_cluster_spec(spec: rc.RayClusterSpec, path: str) -> list[FieldError]:
@@ -157,7 +50,7 @@ def check_cluster_spec(spec: rc.RayClusterSpec, path: str) -> list[FieldError]:
                 FieldError(f"{group_path}.groupName", f"Duplicate value {group.group_name!r}")
             )
         seen.add(group.group_name)
-        if not _DNS1123_LABEL.match(group.group_name) or len(group.group_name) > 63:
+        if not DNS1123_LABEL.match(group.group_name) or len(group.group_name) > 63:
             errors.append(
                 FieldError(
                     f"{group_path}.groupName", "must be a DNS-1123 label (lowercase, digits, '-')"
@@ -210,23 +103,6 @@ def _check_template(template: PodTemplateSpec, path: str) -> list[FieldError]:
     for index, container in enumerate(containers):
         errors += _check_container(container, f"{path}.spec.containers[{index}]")
     return errors
-
-
-def check_no_nul(value: Any, path: str) -> list[FieldError]:
-    """Every string of a pod template becomes a file name, an argument or an environment
-    variable of a process, none of which can hold a NUL byte: refuse it here, by field."""
-    if isinstance(value, str):
-        return [FieldError(path, "must not contain a NUL byte")] if "\x00" in value else []
-    if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            if "\x00" in str(key):
-                found.append(FieldError(path, f"field name {key!r} must not contain a NUL byte"))
-            found += check_no_nul(item, f"{path}.{key}")
-        return found
-    if isinstance(value, list):
-        return [e for i, item in enumerate(value) for e in check_no_nul(item, f"{path}[{i}]")]
-    return []
 
 
 def _check_container(container: Container, path: str) -> list[FieldError]:
@@ -318,6 +194,3 @@ def _check_redis(spec: rc.RayClusterSpec, path: str) -> list[FieldError]:
             )
         )
     return errors
-
-
-Parser = Callable[[Mapping[str, Any]], BaseModel]

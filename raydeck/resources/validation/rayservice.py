@@ -1,7 +1,8 @@
-"""Validation of RayServices, mirroring KubeRay 1.7's rules, every error named by its field path.
+"""RayService validation, mirroring KubeRay 1.7's rules, every error named by its field path.
 
-The embedded ``rayClusterConfig`` follows RayCluster's rules (``validation.py``);
-``serveConfigV2`` is checked by ``serve_config.py``, with lines.
+``parse_rayservice`` is what managers call (as ``RAYSERVICE.parse``). The embedded
+``rayClusterConfig`` follows RayCluster's rules (``raycluster.py``); ``serveConfigV2`` is
+checked by ``resources/serve_config.py``, with lines.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from typing import Any
 from raydeck.errors import FieldError
 from raydeck.resources import rayservice as rs
 from raydeck.resources.serve_config import parse_serve_config
-from raydeck.resources.validation import (
-    check_cluster_spec,
-    parse_object,
-)
+from raydeck.resources.validation.common import parse_object
+from raydeck.resources.validation.raycluster import check_cluster_spec
 
 CLUSTER_PATH = "spec.rayClusterConfig"
 

@@ -8,7 +8,7 @@ import pytest
 
 from raydeck.errors import InvalidInput
 from raydeck.resources.rayjob import JobDeploymentStatus, JobStatus
-from raydeck.resources.validation_rayjob import parse_rayjob
+from raydeck.resources.validation.rayjob import parse_rayjob
 from tests.support.samples import rayjob
 
 

@@ -10,7 +10,7 @@ from raydeck.errors import InvalidInput
 from raydeck.resources import rayservice as rs
 from raydeck.resources.serve_config import parse_serve_config
 from raydeck.resources.summary import summarize
-from raydeck.resources.validation_rayservice import parse_rayservice
+from raydeck.resources.validation.rayservice import parse_rayservice
 from tests.support.samples import SERVE_CONFIG, rayservice
 
 

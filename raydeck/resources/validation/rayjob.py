@@ -1,7 +1,7 @@
-"""Validation of RayJobs, mirroring KubeRay 1.7's rules, every error named by its field path.
+"""RayJob validation, mirroring KubeRay 1.7's rules, every error named by its field path.
 
-``parse_rayjob`` is what managers call before anything is stored. The rules
-for the embedded ``rayClusterSpec`` are RayCluster's own (``validation.py``).
+``parse_rayjob`` is what managers call (as ``RAYJOB.parse``) before anything is stored.
+The rules for the embedded ``rayClusterSpec`` are RayCluster's own (``raycluster.py``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ import yaml
 
 from raydeck.errors import FieldError
 from raydeck.resources import rayjob as rj
-from raydeck.resources.validation import (
-    check_cluster_spec,
-    parse_object,
-)
+from raydeck.resources.validation.common import parse_object
+from raydeck.resources.validation.raycluster import check_cluster_spec
 
 _DELETION_ORDER = (
     rj.DeletionPolicyType.DELETE_WORKERS,
