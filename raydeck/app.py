@@ -32,6 +32,8 @@ from raydeck.api.routes import (
     rayclusters,
     rayjobs,
     rayservices,
+    secrets,
+    unsupported,
     users,
 )
 from raydeck.console.context import ConsoleContext
@@ -78,8 +80,10 @@ GUARDED_ROUTERS: tuple[APIRouter, ...] = (
     rayjobs.router,
     rayservices.router,
     configmaps.router,
+    secrets.router,
     monitoring.router,
     dashboard.router,
+    unsupported.router,  # after every kind's routes: it takes any other plural
 )
 
 

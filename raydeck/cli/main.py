@@ -526,24 +526,68 @@ def apply(
     namespace: Namespace = "default",
     server: Server = DEFAULT_URL,
 ) -> None:
-    """Create or update every object in a (multi-document) YAML file."""
+    """Create or update every object in a (multi-document) YAML file.
+
+    As kubectl does, every document is tried and each outcome printed; the exit code is 1 if
+    any document was refused."""
     text = sys.stdin.read() if str(filename) == "-" else _read(filename)
+    try:
+        documents = load_documents(text)
+    except RaydeckError as e:
+        typer.echo(f"Error: {filename}: {e.message}", err=True)
+        raise typer.Exit(1) from None
 
-    async def work(client: Client) -> None:
-        for document in load_documents(text):
-            plural = _plural(str(document.get("kind", "")))
-            ns = (document.get("metadata") or {}).get("namespace") or namespace
-            name = (document.get("metadata") or {}).get("name")
+    async def work(client: Client) -> bool:
+        failed = False
+        for document in documents:
+            plural = _plural_of(str(document.get("kind") or ""))
             try:
-                await client.create(plural, ns, document)
-                typer.echo(f"{plural}/{name} created")
+                typer.echo(await _apply_one(client, document, plural, namespace))
             except ApiError as e:
-                if e.reason != "AlreadyExists":
-                    raise
-                await client.replace(plural, ns, str(name), document)
-                typer.echo(f"{plural}/{name} configured")
+                failed = True
+                meta = document.get("metadata") or {}
+                name = meta.get("name") or meta.get("generateName") or "(no name)"
+                typer.echo(
+                    f"Error from server ({e.reason}): {plural}/{name}: {e.message}", err=True
+                )
+        return failed
 
-    _run(work, server)
+    if _run(work, server):
+        raise typer.Exit(1)
+
+
+async def _apply_one(client: Client, document: dict[str, Any], plural: str, namespace: str) -> str:
+    """Create the document, or replace it where it exists; what kubectl prints for it."""
+    meta = document.get("metadata") or {}
+    ns = meta.get("namespace") or namespace
+    name = meta.get("name")
+    if not name and meta.get("generateName"):
+        created = await client.create(plural, ns, document)  # a new name each time, as create
+        return f"{plural}/{created['metadata']['name']} created"
+    try:
+        await client.create(plural, ns, document)
+        return f"{plural}/{name} created"
+    except ApiError as e:
+        if e.reason != "AlreadyExists":
+            raise
+    await client.replace(plural, ns, str(name), document)
+    return f"{plural}/{name} configured"
+
+
+def _plural_of(kind: str) -> str:
+    """The URL plural of a kind: raydeck's own, else the Kubernetes-style one, so that the server
+    can say why it does not take that kind."""
+    try:
+        return by_name(kind).plural
+    except RaydeckError:
+        lowered = kind.lower()
+        if not lowered:
+            return "objects"
+        if lowered.endswith(("s", "x", "ch", "sh")):
+            return f"{lowered}es"
+        if lowered.endswith("y") and lowered[-2:-1] not in ("a", "e", "i", "o", "u"):
+            return f"{lowered[:-1]}ies"
+        return f"{lowered}s"
 
 
 def _read(path: Path) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,13 +30,13 @@ from raydeck.platforms.base import Platform, PodView
 from raydeck.resources import wellformed
 from raydeck.resources.codec import dump_yaml
 from raydeck.resources.kinds import Kind
+from raydeck.resources.masking import masked, masked_data
 from raydeck.resources.meta import (
     CREATOR_ANNOTATION,
     STOP_ANNOTATION,
     TEMPLATE_ORIGIN_ANNOTATION,
     now_rfc3339,
 )
-from raydeck.resources.secrets import masked
 from raydeck.resources.validation import check_name, check_namespace_name
 from raydeck.store.records import EventRecord, ListPage, ListQuery, ObjectKey, StoredObject
 from raydeck.store.store import Store
@@ -89,7 +90,10 @@ class ObjectManager:
 
     async def _get(self, namespace: str, name: str) -> StoredObject:
         await self._store.get_namespace(namespace)
-        return await self._store.get(self._key(namespace, name))
+        found = await self._store.get(self._key(namespace, name))
+        if self.kind.secret_data and not found.is_template:
+            return await self._platform.secret_data(found)
+        return found
 
     async def list_objects(self, actor: Principal, query: ListQuery) -> ListPage:
         if query.namespace is not None:
@@ -102,6 +106,8 @@ class ObjectManager:
         page = await self._store.list_objects(
             dataclasses.replace(query, visible_namespaces=actor.visible_filter())
         )
+        if self.kind.secret_data:  # a list never carries secret values, whoever asks
+            page.items = [dataclasses.replace(o, body=masked_data(o.body)) for o in page.items]
         page.items = [_shown_to(actor, o) for o in page.items]
         return page
 
@@ -154,13 +160,15 @@ class ObjectManager:
         *,
         as_template: bool = False,
     ) -> StoredObject:
-        """Create; the creator annotation is always the acting user, whatever the body says."""
+        """Create; the creator annotation is always the acting user, whatever the body says. A
+        body with ``metadata.generateName`` and no name gets a new name, as on Kubernetes."""
         actor.require_write(namespace)
-        body = self._validated(namespace, body)
+        body = self._validated(namespace, _generated_name(body))
         await self._store.get_namespace(namespace)
         creator = actor.username
         _annotate(body, {CREATOR_ANNOTATION: creator})
         if not as_template:
+            self._refuse_what_cannot_run(namespace, body)
             await self._admit(namespace, body, current=None)
         if as_template:
             created = await self._store.create(
@@ -284,8 +292,18 @@ class ObjectManager:
     ) -> StoredObject:
         if current.is_template:
             return await self._store.replace(current.key, body, expected_version=expected)
+        if _but_suspend(body.get("spec")) != _but_suspend(current.spec):
+            # Stopping or starting what is there is always allowed; a new spec is checked.
+            self._refuse_what_cannot_run(current.namespace, body)
         await self._admit(current.namespace, body, current=current)
         return await self._platform.replace(current.key, body, expected_version=expected)
+
+    def _refuse_what_cannot_run(self, namespace: str, body: dict[str, Any]) -> None:
+        """422 for an instance the platform can never run (cloud hardware on this machine)."""
+        errors = self._platform.refusals(self.kind.name, body)
+        if errors:
+            what = f"{self.kind.name} {namespace}/{body['metadata'].get('name')}"
+            raise InvalidInput(f"{what} cannot run on the {self._platform.name} platform", errors)
 
     async def _admit(
         self, namespace: str, body: dict[str, Any], *, current: StoredObject | None
@@ -423,7 +441,7 @@ class ObjectManager:
                 ],
             )
         self.kind.parse(body)
-        return body
+        return self.kind.stored(body) if self.kind.stored else body
 
     def _describe(self, obj: StoredObject) -> str:
         return f"{self.kind.name} {obj.namespace}/{obj.name}"
@@ -444,6 +462,10 @@ class ObjectManager:
 def _keeps_its_cluster(current: StoredObject, path: tuple[str, ...], spec: Any) -> bool:
     """A running RayJob or RayService whose cluster spec is unchanged starts no new cluster."""
     return bool(path) and _at(current.spec, path) == spec and not current.spec.get("suspend")
+
+
+def _but_suspend(spec: Any) -> Any:
+    return {k: v for k, v in spec.items() if k != "suspend"} if isinstance(spec, dict) else spec
 
 
 def _at(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -482,6 +504,23 @@ def _fresh_metadata(metadata: dict[str, Any], name: str) -> dict[str, Any]:
         **({"labels": kept["labels"]} if kept.get("labels") else {}),
         **({"annotations": annotations} if annotations else {}),
     }
+
+
+#: The characters the API server draws a generated name's suffix from (no vowels, no 0/1/3).
+_NAME_SUFFIX = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def _generated_name(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with ``generateName`` plus five random characters as its name, where it has a
+    generateName and no name; else ``body`` itself."""
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("name"):
+        return body
+    prefix = metadata.get("generateName")
+    if not isinstance(prefix, str) or not prefix:
+        return body
+    suffix = "".join(secrets.choice(_NAME_SUFFIX) for _ in range(5))
+    return {**body, "metadata": {**metadata, "name": prefix + suffix}}
 
 
 def _annotate(body: dict[str, Any], values: dict[str, str]) -> None:

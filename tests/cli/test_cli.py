@@ -67,7 +67,8 @@ def test_get_help_lists_every_kind_with_its_short_name() -> None:
     assert result.exit_code == 0
     line = " ".join(result.stdout.split())
     expected = (
-        "rayclusters (rc), rayjobs (rj), rayservices (rsvc), configmaps (cm), or namespaces (ns)"
+        "rayclusters (rc), rayjobs (rj), rayservices (rsvc), configmaps (cm), secrets (secret), "
+        "or namespaces (ns)"
     )
     assert expected in line
 

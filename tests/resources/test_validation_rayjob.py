@@ -146,7 +146,12 @@ def test_k8s_job_mode_needs_no_entrypoint_as_in_kuberay_when_a_submitter_pod_sub
         "spec": {
             "restartPolicy": "Never",
             "containers": [
-                {"name": "s", "image": "i", "command": ["/submitter"], "args": ["--", "python", "x.py"]}
+                {
+                    "name": "s",
+                    "image": "i",
+                    "command": ["/submitter"],
+                    "args": ["--", "python", "x.py"],
+                }
             ],
         }
     }

@@ -36,7 +36,9 @@ def source(cache: Path, **env: str) -> subprocess.CompletedProcess[str]:
 def needs_go_and_archive() -> None:
     # Both are what scripts/test itself needs for the kubernetes tier; their absence fails, never skips.
     assert shutil.which("go"), "the test bed needs Go (go 1.26+) on PATH"
-    assert ARCHIVE.is_file(), f"the project's shared folder lacks {ARCHIVE.name} (expected beside the checkout)"
+    assert ARCHIVE.is_file(), (
+        f"the project's shared folder lacks {ARCHIVE.name} (expected beside the checkout)"
+    )
 
 
 def test_kuberay_source_comes_from_the_checked_archive_into_an_empty_cache(tmp_path: Path) -> None:
@@ -44,7 +46,11 @@ def test_kuberay_source_comes_from_the_checked_archive_into_an_empty_cache(tmp_p
     assert done.returncode == 0, done.stderr
     folder = Path(done.stdout.strip().splitlines()[-1])
     assert folder.is_relative_to(tmp_path / "cache")
-    assert (folder / "go.mod").read_text().startswith("module github.com/ray-project/kuberay/ray-operator")
+    assert (
+        (folder / "go.mod")
+        .read_text()
+        .startswith("module github.com/ray-project/kuberay/ray-operator")
+    )
     assert (folder / "config" / "crd" / "bases" / "ray.io_rayclusters.yaml").is_file()
     if "taking it from" not in done.stderr:
         # A proxy that serves v1.7.0's zip: the module cache holds it, and the archive is not needed.
@@ -73,7 +79,11 @@ def test_modules_come_from_the_proxy_only() -> None:
     text = SCRIPT.read_text()
     assert "GOPROXY=" + "direct" not in text  # split: the literal is what is searched for
     probe = subprocess.run(
-        ["bash", "-c", f'source <(sed -n "/^export GOMODCACHE/,/^export GOPROXY/p" {SCRIPT}); echo "$GOPROXY"'],
+        [
+            "bash",
+            "-c",
+            f'source <(sed -n "/^export GOMODCACHE/,/^export GOPROXY/p" {SCRIPT}); echo "$GOPROXY"',
+        ],
         env={**os.environ, "GOPROXY": "https://proxy.example.invalid,direct"},
         capture_output=True,
         text=True,

@@ -32,7 +32,9 @@ def without_container_resources(name: str, *, workers: int, num_cpus: str) -> di
 
 async def test_ray_start_cpus_count_against_the_quota_and_nothing_starts(edge: Server) -> None:
     async with httpx.AsyncClient(base_url=edge.url, headers=edge.headers) as admin:
-        quota = await admin.put(f"/api/v1/namespaces/{TEAM}/quota", json={"cpu": "1", "clusters": 1})
+        quota = await admin.put(
+            f"/api/v1/namespaces/{TEAM}/quota", json={"cpu": "1", "clusters": 1}
+        )
         assert quota.status_code == 200, quota.text
     async with httpx.AsyncClient(base_url=edge.url, headers=await token_of(edge, "alice")) as alice:
         response = await alice.post(

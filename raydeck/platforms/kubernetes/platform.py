@@ -2,8 +2,8 @@
 
 ``create_app`` builds it when ``platform`` is ``kubernetes``. Writes go to the
 API server (the KubeRay operator does the running); reflectors list and watch
-namespaces, RayClusters, RayJobs, RayServices, ConfigMaps and events into the
-store (and Kueue's Workloads, when served, into each owner's ``status.kueue``),
+namespaces, RayClusters, RayJobs, RayServices, ConfigMaps, Secrets (their keys, never their
+values) and events into the store (and Kueue's Workloads, when served, into each owner's ``status.kueue``),
 which stays the read model for lists, search and sort. Pods and logs are
 read from the API server when asked. Templates never reach the API server.
 """
@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, StaleResourceVersion
+from raydeck.errors import (
+    AlreadyExists,
+    FieldError,
+    NotFound,
+    PlatformUnavailable,
+    StaleResourceVersion,
+)
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget
 from raydeck.platforms.admission import AdmissionQueue
@@ -34,6 +41,7 @@ from raydeck.platforms.kubernetes.convert import (
     RAYCLUSTER,
     RAYJOB,
     RAYSERVICE,
+    SECRET,
     WORKLOADS,
     ApiType,
     KueueAdmission,
@@ -47,6 +55,7 @@ from raydeck.platforms.kubernetes.convert import (
     to_request,
     to_stored,
     with_admission,
+    without_values,
 )
 from raydeck.platforms.kubernetes.reflector import FunctionSink, Reflector
 from raydeck.resources.quantity import format_bytes, format_cpu
@@ -57,6 +66,11 @@ from raydeck.store.store import Store
 log = logging.getLogger(__name__)
 #: ConfigMaps every namespace gets from Kubernetes itself; not the user's, so not listed.
 SYSTEM_CONFIGMAPS = frozenset({"kube-root-ca.crt"})
+#: Secrets of these types belong to Kubernetes or Helm (raydeck's own release among them), not
+#: to a user's Ray work: not mirrored, not listed.
+SYSTEM_SECRET_TYPES = frozenset(
+    {"kubernetes.io/service-account-token", "bootstrap.kubernetes.io/token", "helm.sh/release.v1"}
+)
 #: Event kinds raydeck shows events for.
 EVENT_KINDS = frozenset(t.kind for t in OBJECT_TYPES)
 
@@ -167,14 +181,20 @@ class KubernetesPlatform:
 
     @staticmethod
     def _wanted(api: ApiType, raw: dict[str, Any]) -> bool:
+        if api is SECRET:
+            return raw.get("type") not in SYSTEM_SECRET_TYPES
         return not (api is CONFIGMAP and raw["metadata"]["name"] in SYSTEM_CONFIGMAPS)
 
     async def _mirror(self, api: ApiType, raw: dict[str, Any]) -> StoredObject:
         obj = to_stored(api, raw)
         obj = with_admission(obj, self._admissions.get(obj.uid))
+        if api is SECRET:
+            obj = without_values(obj)
         view = user_view(obj.body)
         previous = self._user_changes.get(obj.uid)
-        if previous is None or (previous[1] != view and obj.resource_version > previous[0]):
+        # A Secret's view shows no values, so every version of it counts as the user's change.
+        changed = previous is not None and (previous[1] != view or api is SECRET)
+        if previous is None or (changed and obj.resource_version > previous[0]):
             self._user_changes[obj.uid] = (obj.resource_version, view)
         stored = await self._store.mirror(obj)
         return stored or obj
@@ -382,6 +402,17 @@ class KubernetesPlatform:
             await self._store.mirror_namespaces(list(self._namespaces.values()))
             raise
         self._namespaces.pop(name, None)
+
+    def refusals(self, kind: str, body: dict[str, Any]) -> list[FieldError]:
+        return []  # the API server, KubeRay and the cluster's nodes decide what runs here
+
+    async def secret_data(self, obj: StoredObject) -> StoredObject:
+        """The Secret as the API server has it now, values included; raydeck's store has only
+        its keys."""
+        raw = await self.client.request(
+            "GET", SECRET, namespace=obj.namespace, url=SECRET.url(obj.name)
+        )
+        return dataclasses.replace(to_stored(SECRET, raw), creator=obj.creator)
 
     # -- pods and logs --------------------------------------------------------------------
 

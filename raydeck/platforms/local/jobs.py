@@ -16,6 +16,8 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import yaml
+
 from raydeck.controller.clock import Clock, rfc3339
 from raydeck.controller.loop import Result
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, RaydeckError
@@ -29,6 +31,7 @@ from raydeck.platforms.local.owned import (
 )
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.ray_jobs import RayJobsApi
+from raydeck.platforms.local.runtime_env import explained
 from raydeck.platforms.local.submitter import SubmitterError, submission
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
@@ -231,6 +234,7 @@ class JobReconciler:
         now: float,
     ) -> float | None:
         status["jobStatus"] = job_status
+        message = explained(message, _runtime_env(job))
         if message:
             status["message"] = message
         else:
@@ -413,3 +417,10 @@ class JobReconciler:
 def _dashboard_url(cluster: StoredObject) -> str:
     port = ((cluster.status or {}).get("endpoints") or {}).get("dashboard")
     return f"http://127.0.0.1:{port}"
+
+
+def _runtime_env(job: rj.RayJob) -> Any:
+    try:
+        return yaml.safe_load(job.spec.runtime_env_yaml or "") or {}
+    except yaml.YAMLError:
+        return {}  # validated when written; an unreadable one has nothing to name

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from raydeck.errors import PlatformUnavailable, RaydeckError
+from raydeck.platforms.local.runtime_env import explained
 
 APPLICATIONS = "/api/serve/applications/"
 #: Starting Serve's controller and proxies on a fresh cluster takes several seconds.
@@ -68,7 +69,12 @@ class ServeApi:
         return {
             name: AppState(
                 status=str(app.get("status") or ""),
-                message=str(app.get("message") or ""),
+                # Ray's runtime env failure is a traceback: said in one line, naming what
+                # of the app's runtime env needed the network.
+                message=explained(
+                    str(app.get("message") or ""),
+                    (app.get("deployed_app_config") or {}).get("runtime_env"),
+                ),
                 deployments={
                     deployment: (str(d.get("status") or ""), str(d.get("message") or ""))
                     for deployment, d in (app.get("deployments") or {}).items()

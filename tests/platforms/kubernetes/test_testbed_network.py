@@ -21,7 +21,11 @@ async def test_pods_on_the_bed_get_loopback_addresses(kube: KubeClient, namespac
     async def address() -> str | None:
         found = await kube.request("GET", "v1", url=f"namespaces/{namespace}/pods/address-probe")
         status = found.get("status") or {}
-        return str(status["podIP"]) if status.get("phase") == "Running" and status.get("podIP") else None
+        return (
+            str(status["podIP"])
+            if status.get("phase") == "Running" and status.get("podIP")
+            else None
+        )
 
     ip = await eventually(address, timeout=60, what="the probe pod to run with an address")
     assert ipaddress.ip_address(ip).is_loopback, ip

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from raydeck.platforms.local.sources import PodSources
 from raydeck.platforms.local.volumes import (
     Bind,
     VolumeError,
@@ -61,7 +62,7 @@ def _materialize(
         volumes=volumes,
         mounts=mounts,
         pod_dir=tmp_path / "pod",
-        configmaps=configmaps,
+        sources=PodSources(configmaps=configmaps),
         path_prefix=PREFIX,
     )
 
@@ -200,7 +201,7 @@ ERROR_CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], str]] =
         [{"name": "v", "hostPath": {"path": "/var/log"}}],
         [MOUNT_V],
         f"{PREFIX}.volumes[0].hostPath: hostPath volumes are not supported; "
-        "the local platform supports configMap and emptyDir volumes",
+        "the local platform supports configMap, secret and emptyDir volumes",
     ),
     (
         "persistentVolumeClaim",
@@ -209,10 +210,10 @@ ERROR_CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], str]] =
         f"{PREFIX}.volumes[1].persistentVolumeClaim: persistentVolumeClaim volumes are not",
     ),
     (
-        "secret",
+        "missing-secret",
         [{"name": "v", "secret": {"secretName": "s"}}],
         [MOUNT_V],
-        f"{PREFIX}.volumes[0].secret: secret volumes are not supported",
+        f"{PREFIX}.volumes[0].secret.secretName: secret 's' not found",
     ),
     (
         "no-source",
