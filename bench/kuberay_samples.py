@@ -96,23 +96,51 @@ def goal(kind: str, body: dict[str, Any]) -> str | None:
     return None if ready.get("Ready") == "True" else ""
 
 
-def last_warning(client: httpx.Client, path: str) -> str:
-    """The newest Warning event of the object or of the RayCluster it runs on, in short."""
+#: Warnings that say a node cannot run as it is: three of them and the sample has failed.
+_NODE_FAILURES = ("FailedCreateNode", "NodeFailed")
+#: Seconds a failure raydeck reports (a node that cannot start, an application that failed to
+#: deploy) must persist before the sample counts as failed rather than still settling.
+_PERSISTS = 30.0
+
+
+def failure(client: httpx.Client, path: str) -> str:
+    """What raydeck reports as failing for the object or the cluster it runs on: a failed
+    application of a RayService, or a node that keeps failing; '' if nothing."""
     body = client.get(path).json()
     status = body.get("status") or {}
+    for side in ("activeServiceStatus", "pendingServiceStatus"):
+        for app, state in ((status.get(side) or {}).get("applicationStatuses") or {}).items():
+            if state.get("status") in ("DEPLOY_FAILED", "UNHEALTHY"):
+                return f"{app} is {state['status']}: {state.get('message', '')}"[:400]
+    events = [e for p in _paths_of(path, status) for e in _events(client, p)]
+    failing = [e for e in events if e.get("reason") in _NODE_FAILURES]
+    if sum(int(e.get("count") or 1) for e in failing) >= 3:
+        latest = max(failing, key=lambda e: e.get("lastTimestamp", ""))
+        return " ".join(str(latest["message"]).split())[:400]
+    return ""
+
+
+def _events(client: httpx.Client, path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = client.get(f"{path}/events").json().get("items") or []
+    return [e for e in items if e.get("type") == "Warning"]
+
+
+def _paths_of(path: str, status: dict[str, Any]) -> list[str]:
+    """The object's path and that of the RayCluster it runs on, if any."""
     namespace = path.split("/")[4]
     cluster = (
         status.get("rayClusterName")
         or (status.get("activeServiceStatus") or {}).get("rayClusterName")
         or (status.get("pendingServiceStatus") or {}).get("rayClusterName")
     )
-    paths = [path]
-    if cluster:
-        paths.append(f"/api/v1/namespaces/{namespace}/rayclusters/{cluster}")
-    events = [e for p in paths for e in client.get(f"{p}/events").json().get("items") or []]
-    warnings = sorted(
-        (e for e in events if e.get("type") == "Warning"), key=lambda e: e.get("lastTimestamp", "")
-    )
+    return [path, *([f"/api/v1/namespaces/{namespace}/rayclusters/{cluster}"] if cluster else [])]
+
+
+def last_warning(client: httpx.Client, path: str) -> str:
+    """The newest Warning event of the object or of the RayCluster it runs on, in short."""
+    status = client.get(path).json().get("status") or {}
+    events = [e for p in _paths_of(path, status) for e in _events(client, p)]
+    warnings = sorted(events, key=lambda e: e.get("lastTimestamp", ""))
     if not warnings:
         return str(status.get("message") or "no warning event")[:400]
     return " ".join(warnings[-1]["message"].split())[:400]
@@ -166,6 +194,7 @@ def _apply_and_wait(
         errors = [line.strip() for line in err if not line.startswith("Warning:")]
         return Outcome(name, kinds, "refused", " ".join(errors)[:600] or f"exit code {code}")
     targets = [(p, n) for p, n, _ in created if by_name(p).runnable]
+    failing: dict[str, tuple[float, str]] = {}
     while time.monotonic() - started < timeout:
         pending = []
         for plural, obj in targets:
@@ -177,6 +206,15 @@ def _apply_and_wait(
                 pending.append(path)
         if not pending:
             return Outcome(name, kinds, "reached", f"{time.monotonic() - started:.0f} s")
+        for path in pending:
+            why = failure(client, path)
+            since = failing.get(path, (time.monotonic(), why))[0] if why else None
+            if since is None:
+                failing.pop(path, None)
+            elif time.monotonic() - since >= _PERSISTS:
+                return Outcome(name, kinds, "failed", why)
+            else:
+                failing[path] = (since, why)
         time.sleep(2)
     return Outcome(
         name, kinds, "timed out", f"after {timeout:.0f} s; {last_warning(client, pending[0])}"
