@@ -116,7 +116,7 @@ def failure(client: httpx.Client, path: str) -> str:
     failing = [e for e in events if e.get("reason") in _NODE_FAILURES]
     if sum(int(e.get("count") or 1) for e in failing) >= 3:
         latest = max(failing, key=lambda e: e.get("lastTimestamp", ""))
-        return " ".join(str(latest["message"]).split())[:400]
+        return shortened(str(latest["message"]))
     return ""
 
 
@@ -142,8 +142,15 @@ def last_warning(client: httpx.Client, path: str) -> str:
     events = [e for p in _paths_of(path, status) for e in _events(client, p)]
     warnings = sorted(events, key=lambda e: e.get("lastTimestamp", ""))
     if not warnings:
-        return str(status.get("message") or "no warning event")[:400]
-    return " ".join(warnings[-1]["message"].split())[:400]
+        return shortened(str(status.get("message") or "no warning event"))
+    return shortened(str(warnings[-1]["message"]))
+
+
+def shortened(text: str, size: int = 500) -> str:
+    """``text`` on one line, at most ``size`` characters: its start and its end, where a node's
+    last output says what went wrong."""
+    line = " ".join(text.split())
+    return line if len(line) <= size else f"{line[: size // 3]} … {line[-(size * 2 // 3) :]}"
 
 
 def run_one(server: RaydeckServer, name: str, text: str, timeout: float) -> Outcome:

@@ -173,6 +173,7 @@ def render(
         "RayJob": (JOB_HEADERS, job_row),
         "RayService": (SERVICE_HEADERS, service_row),
         "ConfigMap": (DATA_HEADERS, data_row),
+        "Secret": (SECRET_HEADERS, secret_row),
     }.get(str(kind), (CLUSTER_HEADERS, cluster_row))
     headers = ["NAMESPACE", *base] if all_namespaces else base
     rows = [row(o, all_namespaces=all_namespaces) for o in objects]
@@ -190,6 +191,16 @@ def data_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
     meta = obj["metadata"]
     row = [meta["name"], str(len(obj.get("data") or {})), age(meta.get("creationTimestamp"))]
     return [meta.get("namespace", ""), *row] if all_namespaces else row
+
+
+SECRET_HEADERS = ["NAME", "TYPE", "DATA", "AGE"]
+
+
+def secret_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
+    """As kubectl lists Secrets: how many keys, never a value."""
+    row = data_row(obj, all_namespaces=False)
+    row.insert(1, str(obj.get("type") or "Opaque"))
+    return [obj["metadata"].get("namespace", ""), *row] if all_namespaces else row
 
 
 def describe(obj: dict[str, Any], pods: list[dict[str, Any]], events: list[dict[str, Any]]) -> str:

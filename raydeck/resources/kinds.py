@@ -124,7 +124,7 @@ _INSTEAD = {
 
 def refusal(kind: str, api_version: str, *, platform: str) -> str:
     """Why a document of a kind raydeck does not take is refused, and where it can go."""
-    what = f"kind {kind or '(none)'}" + (f" ({api_version})" if api_version else "")
+    what = (kind or "a document without a kind") + (f" ({api_version})" if api_version else "")
     taken = ", ".join(k.name for k in KINDS)
     if api_version.startswith("ray.io/"):
         return f"{what} is not supported by raydeck yet; it takes {taken}"

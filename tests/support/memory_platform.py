@@ -55,7 +55,7 @@ class MemoryPlatform:
         return await self._store.delete(key)
 
     async def _settle(self, obj: StoredObject) -> StoredObject:
-        if obj.kind == "ConfigMap":
+        if obj.kind in ("ConfigMap", "Secret"):
             return obj  # data only: nothing runs, no status
         if obj.kind == "RayJob":
             return await self._settle_job(obj)

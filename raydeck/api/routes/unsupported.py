@@ -37,6 +37,6 @@ async def refuse(
     if any(k.name == kind for k in KINDS):
         raise NotFound(f"no API route for {plural!r}; {kind} objects are posted to their own")
     raise InvalidInput(
-        f"{kind or 'the document'} cannot be applied here",
+        "the document cannot be applied",
         [FieldError("kind", refusal(kind, version, platform=context.platform.name))],
     )
