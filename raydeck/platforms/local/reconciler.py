@@ -632,7 +632,13 @@ def _container_env(cluster: rc.RayCluster, pod: PodRecord, found: PodSources) ->
         resources=container.resources.to_wire() if container.resources else {},
     )
     where = f"{_group_path(cluster, pod.group_name)}.template.spec.containers[0]"
-    return container_env(container.to_wire(), where=where, sources=found, pod=facts)
+    return container_env(
+        container.to_wire(),
+        where=where,
+        sources=found,
+        pod=facts,
+        reserved=nodes.RAY_AUTH_PREFIX,  # Ray's token auth is raydeck's own on this platform
+    )
 
 
 @functools.cache

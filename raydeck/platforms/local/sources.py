@@ -96,10 +96,17 @@ class PodFacts:
 
 
 def container_env(
-    container: Mapping[str, Any], *, where: str, sources: PodSources, pod: PodFacts
+    container: Mapping[str, Any],
+    *,
+    where: str,
+    sources: PodSources,
+    pod: PodFacts,
+    reserved: str = "",
 ) -> dict[str, str]:
     """The container's own environment as the kubelet builds it: ``envFrom`` in order, then
-    ``env`` in order, a later name replacing an earlier one."""
+    ``env`` in order, a later name replacing an earlier one. ``env`` entries whose name starts
+    with ``reserved`` (variables the platform sets itself) are left out unresolved, so a
+    reference of theirs never holds a node back."""
     env: dict[str, str] = {}
     for i, entry in enumerate(_listed(container.get("envFrom"), f"{where}.envFrom")):
         env.update(_env_from(entry, where=f"{where}.envFrom[{i}]", sources=sources))
@@ -108,6 +115,8 @@ def container_env(
         name = var.get("name") if isinstance(var, Mapping) else None
         if not isinstance(name, str) or not name:
             raise SpecError(f"{at}.name", "required")
+        if reserved and name.startswith(reserved):
+            continue
         value = _env_value(var, where=at, sources=sources, pod=pod)
         if value is not None:
             env[name] = value

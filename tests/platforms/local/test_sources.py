@@ -116,3 +116,14 @@ def test_a_reference_the_local_platform_cannot_follow_is_an_error_by_field() -> 
         with pytest.raises(SpecError) as caught:
             env({"env": [{"name": "X", "valueFrom": source}]})
         assert caught.value.path.startswith("spec.c.env[0].valueFrom")
+
+
+def test_variables_the_platform_sets_itself_are_not_looked_up() -> None:
+    container = {
+        "env": [
+            {"name": "RAY_AUTH_TOKEN", **ref("secretKeyRef", name="absent", key="t")},
+            {"name": "KEPT", "value": "1"},
+        ]
+    }
+    found = container_env(container, where="spec.c", sources=SOURCES, pod=POD, reserved="RAY_AUTH")
+    assert found == {"KEPT": "1"}
