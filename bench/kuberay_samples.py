@@ -141,9 +141,11 @@ def last_warning(client: httpx.Client, path: str) -> str:
     status = client.get(path).json().get("status") or {}
     events = [e for p in _paths_of(path, status) for e in _events(client, p)]
     warnings = sorted(events, key=lambda e: e.get("lastTimestamp", ""))
-    if not warnings:
-        return shortened(str(status.get("message") or "no warning event"))
-    return shortened(str(warnings[-1]["message"]))
+    state = ", ".join(
+        f"{k} {status[k]}" for k in ("jobDeploymentStatus", "jobStatus", "state") if status.get(k)
+    )
+    said = [state, str(status.get("message") or ""), *[str(w["message"]) for w in warnings[-1:]]]
+    return shortened("; ".join(s for s in said if s) or "no status and no warning event")
 
 
 def shortened(text: str, size: int = 500) -> str:
