@@ -71,7 +71,7 @@ def _check_base64(data: Mapping[str, str]) -> list[FieldError]:
     errors = []
     for key, value in data.items():
         try:
-            base64.b64decode(value, validate=True)
+            base64.b64decode(_unwrapped(value), validate=True)
         except (binascii.Error, ValueError):
             errors.append(
                 FieldError(
@@ -106,4 +106,10 @@ def stored_form(body: dict[str, Any]) -> dict[str, Any]:
 
 def decoded(body: Mapping[str, Any]) -> dict[str, bytes]:
     """The decoded values of a stored Secret's ``data``, by key."""
-    return {k: base64.b64decode(v) for k, v in (body.get("data") or {}).items()}
+    return {k: base64.b64decode(_unwrapped(v)) for k, v in (body.get("data") or {}).items()}
+
+
+def _unwrapped(value: str) -> str:
+    # The API server's base64 decoder skips line breaks: `base64` wraps its output at 76
+    # columns, and YAML block scalars (`ca.crt: |`) keep the breaks and a final newline.
+    return value.replace("\r", "").replace("\n", "")

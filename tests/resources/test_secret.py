@@ -69,3 +69,10 @@ def test_values_that_are_not_strings_are_refused_by_path_without_the_value() -> 
 
 def test_more_than_one_mebibyte_is_refused() -> None:
     assert "data" in causes(secret(stringData={"big": "x" * (1024 * 1024 + 1)}))
+
+
+def test_base64_wrapped_over_lines_is_taken_as_the_api_server_takes_it() -> None:
+    wrapped = b64(VALUE * 4)
+    body = secret(data={"ca.crt": f"{wrapped[:20]}\n{wrapped[20:]}\n"})
+    parse_secret(body)
+    assert decoded(stored_form(dict(body))) == {"ca.crt": (VALUE * 4).encode()}
