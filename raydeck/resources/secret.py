@@ -93,10 +93,13 @@ def _check_type(type_: str, data: Mapping[str, bytes]) -> list[FieldError]:
 
 
 def stored_form(body: dict[str, Any]) -> dict[str, Any]:
-    """``body`` as the API server keeps it: ``stringData`` encoded into ``data`` (winning over
-    the same key there), ``stringData`` gone, ``type`` Opaque unless given. Call it on a body
+    """``body`` as the API server keeps it: ``data`` re-encoded in one line, ``stringData``
+    encoded into it (winning over the same key there), ``stringData`` gone, ``type`` Opaque
+    unless given. Call it on a body
     ``parse_secret`` accepted."""
     strings = body.pop("stringData", None) or {}
+    if body.get("data"):  # as the API server keeps it: bytes, shown again in one line
+        body["data"] = {k: base64.b64encode(v).decode() for k, v in decoded(body).items()}
     if strings:
         encoded = {k: base64.b64encode(v.encode()).decode() for k, v in strings.items()}
         body["data"] = {**(body.get("data") or {}), **encoded}
