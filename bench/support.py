@@ -65,6 +65,7 @@ class RaydeckServer:
             "RAYDECK_CONFIG": str(self.data_dir / "cli-config.json"),
         }
         #: The admin's bearer token, for the benchmarks' API calls.
+        self.token = ""
         self.headers: dict[str, str] = {}
         with (self.data_dir / "server.log").open("ab") as log:
             self.process = subprocess.Popen(
@@ -74,23 +75,30 @@ class RaydeckServer:
                 start_new_session=True,
                 env=env,
             )
+        try:
+            self._wait_until_up(password)
+        except BaseException:  # Ctrl-C while it starts too: never leave it running
+            self.close()
+            raise
+
+    def _wait_until_up(self, password: str) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    self.headers = self._login(password)
+                    self.token = self._login(password)
+                    self.headers = {"Authorization": f"Bearer {self.token}"}
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
-        self.close()
         raise RuntimeError(f"raydeck did not start; see {self.data_dir / 'server.log'}")
 
-    def _login(self, password: str) -> dict[str, str]:
+    def _login(self, password: str) -> str:
         response = httpx.post(
             f"{self.url}/api/v1/login", json={"username": "admin", "password": password}
         )
         response.raise_for_status()
-        return {"Authorization": f"Bearer {response.json()['token']}"}
+        return str(response.json()["token"])
 
     def close(self) -> None:
         if self.process.poll() is None:

@@ -32,6 +32,8 @@ from raydeck.api.routes import (
     rayclusters,
     rayjobs,
     rayservices,
+    secrets,
+    unsupported,
     users,
 )
 from raydeck.console.mount import mount as mount_console
@@ -79,8 +81,10 @@ GUARDED_ROUTERS: tuple[APIRouter, ...] = (
     rayjobs.router,
     rayservices.router,
     configmaps.router,
+    secrets.router,
     monitoring.router,
     dashboard.router,
+    unsupported.router,  # after every kind's routes: it takes any other plural
 )
 
 

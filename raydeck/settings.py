@@ -61,6 +61,11 @@ class LocalPlatformSettings(BaseModel):
     tenant_uid_count: int = Field(default=65536, ge=1, le=100_000_000)
     #: How often a cluster waiting in the admission queue looks again.
     queue_recheck_seconds: float = Field(default=1.0, gt=0)
+    #: This machine reaches no network: a RayJob or RayService whose runtime env fetches code
+    #: or packages (a remote working_dir or py_modules, pip, uv, conda) is refused when written
+    #: instead of failing when Ray sets it up. Off by default: raydeck cannot know whether Ray
+    #: will reach the URL, so it lets Ray try and says why when it fails.
+    offline: bool = False
 
 
 class AuthSettings(BaseModel):

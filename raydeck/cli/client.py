@@ -126,8 +126,12 @@ class Client:
         return f"{base}/{name}" if name else base
 
     # An object body is Kubernetes JSON out (a true edge): the user's YAML document as written.
-    async def create(self, plural: str, namespace: str, body: dict[str, Any]) -> None:
-        await self._request("POST", self._path(plural, namespace), json=body)
+    async def create(self, plural: str, namespace: str, body: dict[str, Any]) -> str:
+        """Create the object; the name it was given (``generateName`` makes one)."""
+        response = await self._request("POST", self._path(plural, namespace), json=body)
+        created = _json(response)
+        metadata = created.get("metadata") if isinstance(created, dict) else None
+        return str((metadata or {}).get("name") or body.get("metadata", {}).get("name") or "")
 
     async def replace(self, plural: str, namespace: str, name: str, body: dict[str, Any]) -> None:
         await self._request("PUT", self._path(plural, namespace, name), json=body)

@@ -52,12 +52,13 @@ SERVICE_HEADERS = [
     "AGE",
 ]
 DATA_HEADERS = ["NAME", "DATA", "AGE"]
+SECRET_HEADERS = ["NAME", "TYPE", "DATA", "AGE"]
 
 
 def _framed(shown: Shown, cells: list[str], *, all_namespaces: bool) -> list[str]:
-    """Name and type first (name alone for a ConfigMap), creator and age last."""
+    """Name and type first (name alone for a ConfigMap or Secret), creator and age last."""
     meta = shown.metadata
-    if shown.kind == "ConfigMap":
+    if shown.kind in ("ConfigMap", "Secret"):
         row = [meta.name, *cells, age(meta.creation_timestamp)]
     else:
         row = [meta.name, shown.type, *cells, shown.creator, age(meta.creation_timestamp)]
@@ -107,6 +108,11 @@ def data_cells(shown: Shown) -> list[str]:
     return [str(len(shown.data or {}))]
 
 
+def secret_cells(shown: Shown) -> list[str]:
+    """As kubectl lists Secrets: the type and how many keys, never a value."""
+    return [shown.secret_type or "Opaque", str(len(shown.data or {}))]
+
+
 def job_row(obj: dict[str, Any], *, all_namespaces: bool) -> list[str]:
     """A RayJob's table row; ``obj`` is the server's JSON (a true edge), read through ``Shown``."""
     shown = Shown.of(obj)
@@ -143,6 +149,7 @@ LAYOUTS: dict[str, tuple[list[str], Cells]] = {
     "RayJob": (JOB_HEADERS, job_cells),
     "RayService": (SERVICE_HEADERS, service_cells),
     "ConfigMap": (DATA_HEADERS, data_cells),
+    "Secret": (SECRET_HEADERS, secret_cells),
 }
 
 

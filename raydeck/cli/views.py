@@ -1,4 +1,5 @@
-"""What the CLI shows of an object (RayCluster, RayJob, RayService, ConfigMap), read once into a view.
+"""What the CLI shows of an object (RayCluster, RayJob, RayService, ConfigMap, Secret), read
+once into a view.
 
 ``output.py`` builds its table rows and ``describe`` from a ``Shown``; ``Shown.of`` reads the
 object as the server sent it. Views are lenient (every field optional, unknown ones ignored):
@@ -93,7 +94,8 @@ class Shown(View):
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     spec: SpecView = Field(default_factory=SpecView)
     status: StatusView = Field(default_factory=StatusView)
-    data: dict[str, str] | None = None  # ConfigMap
+    data: dict[str, str] | None = None  # ConfigMap, Secret (a Secret's values never shown)
+    secret_type: str = Field(default="", alias="type")  # Secret: Opaque, kubernetes.io/tls, ...
     #: A RayService's one word (``resources.summary.service_state``); empty for other kinds.
     service_state: str = ""
 

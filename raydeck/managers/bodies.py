@@ -9,6 +9,7 @@ model parsed from it, which every decision reads. ``ObjectManager`` is the calle
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from raydeck.resources.configmap import ConfigMap
 from raydeck.resources.kinds import Kind, ResourceModel
 from raydeck.resources.meta import CREATOR_ANNOTATION, TEMPLATE_ORIGIN_ANNOTATION, ObjectMeta
 from raydeck.resources.rayjob import RayJob
+from raydeck.resources.secret import Secret
 from raydeck.resources.validation.common import check_name
 from raydeck.store.records import TYPE_ANNOTATION, StoredObject
 
@@ -58,8 +60,8 @@ class Draft:
 
     def with_suspend(self, suspend: bool) -> Draft:
         """Stopped (``spec.suspend: true``) or started, as KubeRay's ``spec.suspend`` means."""
-        if isinstance(self.model, ConfigMap):
-            raise TypeError("a ConfigMap has no spec.suspend: it never runs")
+        if isinstance(self.model, (ConfigMap, Secret)):
+            raise TypeError(f"a {self.model.kind} has no spec.suspend: it never runs")
         body = {**self.body, "spec": {**(self.body.get("spec") or {}), "suspend": suspend}}
         spec = self.model.spec.model_copy(update={"suspend": suspend})
         return Draft(body, self.model.model_copy(update={"spec": spec}))
@@ -84,14 +86,18 @@ def validated(kind: Kind, namespace: str, body: dict[str, Any]) -> Draft:  # raw
             ],
         )
     model = kind.parse(defaulted)
+    if kind.stored is not None:  # as the API server keeps it (a Secret's stringData in data)
+        defaulted = kind.stored(defaulted)
+        model = kind.parse(defaulted)
     if not isinstance(model, kind.model):
         raise TypeError(f"{kind.name}'s parse made a {type(model).__name__}")
     return Draft(defaulted, model)
 
 
 def is_suspended(model: ResourceModel) -> bool:
-    """Whether the object is written stopped (``spec.suspend``); a ConfigMap never runs."""
-    return not isinstance(model, ConfigMap) and bool(model.spec.suspend)
+    """Whether the object is written stopped (``spec.suspend``); ConfigMaps and Secrets never
+    run."""
+    return not isinstance(model, (ConfigMap, Secret)) and bool(model.spec.suspend)
 
 
 def has_finished(model: ResourceModel) -> bool:
@@ -157,3 +163,20 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             result[key] = merge_patch(result.get(key), value)
     return result
+
+
+#: The characters the API server draws a generated name's suffix from (no vowels, no 0/1/3).
+_NAME_SUFFIX = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def generated_name(body: dict[str, Any]) -> dict[str, Any]:  # raw YAML in, before validation
+    """``body`` with ``generateName`` plus five random characters as its name, where it has a
+    generateName and no name; else ``body`` itself."""
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("name"):
+        return body
+    prefix = metadata.get("generateName")
+    if not isinstance(prefix, str) or not prefix:
+        return body
+    suffix = "".join(secrets.choice(_NAME_SUFFIX) for _ in range(5))
+    return {**body, "metadata": {**metadata, "name": prefix + suffix}}

@@ -29,6 +29,7 @@ from raydeck.managers.bodies import (
     editable,
     expected_version,
     fresh_metadata,
+    generated_name,
     is_suspended,
     merge_patch,
     validated,
@@ -38,13 +39,13 @@ from raydeck.platforms.base import Platform, PodView
 from raydeck.resources.actions import Action, ObjectState, allowed
 from raydeck.resources.codec import dump_yaml
 from raydeck.resources.kinds import Kind
+from raydeck.resources.masking import masked, masked_data
 from raydeck.resources.meta import (
     CREATOR_ANNOTATION,
     STOP_ANNOTATION,
     TEMPLATE_ORIGIN_ANNOTATION,
     now_rfc3339,
 )
-from raydeck.resources.secrets import masked
 from raydeck.store.accounts import AuditDetails
 from raydeck.store.records import EventRecord, ListPage, ListQuery, ObjectKey, StoredObject
 from raydeck.store.store import Store
@@ -84,7 +85,10 @@ class ObjectManager:
 
     async def _get(self, namespace: str, name: str) -> StoredObject:
         await self._store.get_namespace(namespace)
-        return await self._store.get(self._key(namespace, name))
+        found = await self._store.get(self._key(namespace, name))
+        if self.kind.secret_data and not found.is_template:
+            return await self._platform.secret_data(found)
+        return found
 
     async def list_objects(self, actor: Principal, query: ListQuery) -> ListPage:
         if query.namespace is not None:
@@ -97,6 +101,8 @@ class ObjectManager:
         page = await self._store.list_objects(
             dataclasses.replace(query, visible_namespaces=actor.visible_filter())
         )
+        if self.kind.secret_data:  # a list never carries secret values, whoever asks
+            page.items = [dataclasses.replace(o, body=masked_data(o.body)) for o in page.items]
         page.items = [_shown_to(actor, o) for o in page.items]
         return page
 
@@ -149,9 +155,10 @@ class ObjectManager:
         *,
         as_template: bool = False,
     ) -> StoredObject:
-        """Create; the creator annotation is always the acting user, whatever the body says."""
+        """Create; the creator annotation is always the acting user, whatever the body says. A
+        body with ``metadata.generateName`` and no name gets a new name, as on Kubernetes."""
         actor.require_write(namespace)
-        draft = validated(self.kind, namespace, body)
+        draft = validated(self.kind, namespace, generated_name(body))
         await self._store.get_namespace(namespace)
         creator = actor.username
         draft = draft.annotated({CREATOR_ANNOTATION: creator})
@@ -160,6 +167,7 @@ class ObjectManager:
                 self.kind.name, namespace, draft.body, is_template=True, creator=creator
             )
         else:
+            self._refuse_what_cannot_run(namespace, draft)
             await check_admission(self._platform.admission, namespace, draft, current=None)
             created = await self._platform.create(
                 self.kind.name, namespace, draft.body, creator=creator
@@ -273,8 +281,18 @@ class ObjectManager:
     ) -> StoredObject:
         if current.is_template:
             return await self._store.replace(current.key, draft.body, expected_version=expected)
+        if _but_suspend(draft.body.get("spec")) != _but_suspend(current.spec):
+            # Stopping or starting what is there is always allowed; a new spec is checked.
+            self._refuse_what_cannot_run(current.namespace, draft)
         await check_admission(self._platform.admission, current.namespace, draft, current=current)
         return await self._platform.replace(current.key, draft.body, expected_version=expected)
+
+    def _refuse_what_cannot_run(self, namespace: str, draft: Draft) -> None:
+        """422 for an instance the platform can never run (cloud hardware on this machine)."""
+        errors = self._platform.refusals(self.kind.name, draft.body)
+        if errors:
+            what = f"{self.kind.name} {namespace}/{draft.model.metadata.name}"
+            raise InvalidInput(f"{what} cannot run on the {self._platform.name} platform", errors)
 
     async def delete(self, actor: Principal, namespace: str, name: str) -> StoredObject:
         actor.require_write(namespace)
@@ -365,3 +383,7 @@ def _shown_to(actor: Principal, obj: StoredObject) -> StoredObject:
     if actor.may_see_secrets:
         return obj
     return dataclasses.replace(obj, body=masked(obj.body))
+
+
+def _but_suspend(spec: Any) -> Any:  # raw: a spec as stored, compared but for suspend
+    return {k: v for k, v in spec.items() if k != "suspend"} if isinstance(spec, dict) else spec

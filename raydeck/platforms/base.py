@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from raydeck.errors import FieldError
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget
 from raydeck.platforms.admission import AdmissionQueue
@@ -93,6 +94,15 @@ class Platform(Protocol):
 
     async def pods(self, obj: StoredObject) -> list[PodView]:
         """The pods (local: node processes) of an instance."""
+
+    def refusals(self, kind: str, body: dict[str, Any]) -> list[FieldError]:
+        """Each field of an instance this platform can never run (local: cloud accelerators,
+        and network runtime envs when set offline), for a 422 before anything is stored."""
+        ...
+
+    async def secret_data(self, obj: StoredObject) -> StoredObject:
+        """A Secret with its data, where the store keeps only its keys (kubernetes: read
+        from the API server when asked); the stored Secret itself where the store is its home."""
 
     async def endpoints(self, obj: StoredObject) -> dict[str, str]:
         """URLs of an instance: ``serve`` (a RayService's stable endpoint, a cluster's Serve

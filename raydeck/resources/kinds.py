@@ -12,16 +12,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from raydeck.errors import NotFound
-from raydeck.resources import configmap, raycluster, rayjob, rayservice
+from raydeck.resources import configmap, raycluster, rayjob, rayservice, secret
 from raydeck.resources.defaults import apply_crd_defaults
 from raydeck.resources.meta import KubeModel
+from raydeck.resources.secret import stored_form
 from raydeck.resources.validation.configmap import parse_configmap
 from raydeck.resources.validation.raycluster import parse_raycluster
 from raydeck.resources.validation.rayjob import parse_rayjob
 from raydeck.resources.validation.rayservice import parse_rayservice
+from raydeck.resources.validation.secret import parse_secret
 
 #: The typed model of any kind raydeck manages, as ``StoredObject.model`` hands it out.
-ResourceModel = raycluster.RayCluster | rayjob.RayJob | rayservice.RayService | configmap.ConfigMap
+ResourceModel = (
+    raycluster.RayCluster
+    | rayjob.RayJob
+    | rayservice.RayService
+    | configmap.ConfigMap
+    | secret.Secret
+)
 
 
 @dataclass(frozen=True)
@@ -36,11 +44,17 @@ class Kind:
     #: A running instance must be stopped before it is deleted (RayClusters); deleting a RayJob
     #: or RayService takes its clusters with it, as on Kubernetes.
     stop_before_delete: bool = False
-    #: Whether instances run (RayClusters, RayJobs, RayServices) or are data only (ConfigMaps).
+    #: Whether instances run (RayClusters, RayJobs, RayServices) or are data only (ConfigMaps,
+    #: Secrets).
     runnable: bool = True
     #: What stop and start mean: suspending and resuming the whole object (RayClusters), or
     #: stopping the running Ray job and resuming only a suspended object (RayJobs).
     stop_is_suspend: bool = True
+    #: Whether the data is secret (Secrets): only readers allowed to see secrets get it, and
+    #: only one object at a time; lists never carry it.
+    secret_data: bool = False
+    #: The body as stored, from a body ``parse`` accepted (a Secret's stringData into data).
+    stored: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def with_defaults(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """A copy of ``body`` (the object's JSON) with the defaults of this kind's CRD filled in,
@@ -85,7 +99,18 @@ CONFIGMAP = Kind(
     runnable=False,
 )
 
-KINDS: tuple[Kind, ...] = (RAYCLUSTER, RAYJOB, RAYSERVICE, CONFIGMAP)
+SECRET = Kind(
+    name=secret.KIND,
+    plural=secret.PLURAL,
+    model=secret.Secret,
+    short_names=("secret",),
+    parse=parse_secret,
+    runnable=False,
+    secret_data=True,
+    stored=stored_form,
+)
+
+KINDS: tuple[Kind, ...] = (RAYCLUSTER, RAYJOB, RAYSERVICE, CONFIGMAP, SECRET)
 
 
 def by_plural(plural: str) -> Kind:
@@ -111,3 +136,28 @@ def model_of(kind: str) -> type[ResourceModel]:
         if known.name == kind:
             return known.model
     raise NotFound(f"unknown kind {kind!r}")
+
+
+#: What raydeck's local platform offers instead of some Kubernetes kinds, for the refusal.
+_INSTEAD = {
+    "Service": "each cluster's ports are on loopback, listed in status.endpoints",
+    "Ingress": "each cluster's ports are on loopback, listed in status.endpoints",
+    "PersistentVolumeClaim": "an emptyDir volume holds a node's files",
+    "Job": "a RayJob runs a Ray program",
+    "Pod": "a RayCluster's nodes are its pods",
+}
+
+
+def refusal(kind: str, api_version: str, *, platform: str) -> str:
+    """Why a document of a kind raydeck does not take is refused, and where it can go."""
+    what = (kind or "a document without a kind") + (f" ({api_version})" if api_version else "")
+    taken = ", ".join(k.name for k in KINDS)
+    if api_version.startswith("ray.io/"):
+        return f"{what} is not supported by raydeck yet; it takes {taken}"
+    if platform == "local":
+        hint = f" ({_INSTEAD[kind]})" if kind in _INSTEAD else ""
+        return (
+            f"{what} is not run by raydeck's local platform, which runs {taken}{hint}; "
+            "apply it to a Kubernetes cluster with kubectl"
+        )
+    return f"{what} is not managed by raydeck, which takes {taken}; apply it with kubectl"

@@ -41,7 +41,13 @@ async def operations(client: httpx.AsyncClient) -> list[tuple[str, str]]:
 
 
 def concrete(path: str, **values: str) -> str:
-    defaults = {"namespace": "default", "name": "x", "username": "admin", "token_id": "x"}
+    defaults = {
+        "namespace": "default",
+        "name": "x",
+        "username": "admin",
+        "token_id": "x",
+        "plural": "deployments",
+    }
     for key, value in {**defaults, **values}.items():
         path = path.replace("{" + key + "}", value)
     assert "{" not in path, f"test does not know how to fill {path}"

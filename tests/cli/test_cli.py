@@ -67,7 +67,8 @@ def test_get_help_lists_every_kind_with_its_short_name() -> None:
     assert result.exit_code == 0
     line = " ".join(result.stdout.split())
     expected = (
-        "rayclusters (rc), rayjobs (rj), rayservices (rsvc), configmaps (cm), or namespaces (ns)"
+        "rayclusters (rc), rayjobs (rj), rayservices (rsvc), configmaps (cm), secrets (secret), "
+        "or namespaces (ns)"
     )
     assert expected in line
 
@@ -312,3 +313,30 @@ def test_apply_prints_the_servers_warning_and_get_shows_the_cluster_queued_with_
         )
         first = next(line for line in listed if line.startswith("first"))
         assert first.split()[2] == "ready"
+
+
+def test_apply_reports_each_document_goes_on_after_a_refusal_and_exits_1(
+    server: str, tmp_path: Path
+) -> None:
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "redis-password-secret"},
+        "stringData": {"password": "5241590000000000"},
+    }
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "redis"}}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "redis"}}
+    path = write(tmp_path, secret, deployment, service, raycluster("after"))
+    code, out, err = run(server, "apply", "-f", str(path))
+    assert code == 1
+    assert out.splitlines() == [
+        "secrets/redis-password-secret created",
+        "rayclusters/after created",
+    ]
+    assert "deployments/redis" in err and "Deployment (apps/v1) is not" in err
+    assert "services/redis" in err and "kubectl" in err
+    code, out, _ = run(server, "get", "secrets")
+    assert code == 0 and out.split() == ["NAME", "TYPE", "DATA", "AGE", *out.split()[4:]]
+    assert "redis-password-secret   Opaque   1" in out and "5241590000000000" not in out
+    code, out, _ = run(server, "get", "secret", "redis-password-secret", "-o", "yaml")
+    assert code == 0 and "password: NTI0MTU5MDAwMDAwMDAwMA==" in out

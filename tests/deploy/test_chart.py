@@ -18,6 +18,7 @@ EXPECTED_RULES = {
     ("ray.io", "rayjobs"): {"get", "list", "watch", "create", "update", "delete"},
     ("ray.io", "rayservices"): {"get", "list", "watch", "create", "update", "delete"},
     ("", "configmaps"): {"get", "list", "watch", "create", "update", "delete"},
+    ("", "secrets"): {"get", "list", "watch", "create", "update", "delete"},
     ("", "namespaces"): {"list", "watch", "create", "delete"},
     ("", "pods"): {"list"},
     ("", "pods/log"): {"get"},

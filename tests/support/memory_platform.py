@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from raydeck.errors import InvalidState
+from raydeck.errors import FieldError, InvalidState
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget, NodeTarget
 from raydeck.platforms.admission import AdmissionQueue, Capacity, capacity_from
@@ -55,7 +55,7 @@ class MemoryPlatform:
         return await self._store.delete(key)
 
     async def _settle(self, obj: StoredObject) -> StoredObject:
-        if obj.kind == "ConfigMap":
+        if obj.kind in ("ConfigMap", "Secret"):
             return obj  # data only: nothing runs, no status
         if obj.kind == "RayJob":
             return await self._settle_job(obj)
@@ -114,6 +114,12 @@ class MemoryPlatform:
                 "endpoints": {"serve": "18000"},
             }
         return await self._store.write_status(obj.key, status, uid=obj.uid)
+
+    def refusals(self, kind: str, body: dict[str, Any]) -> list[FieldError]:
+        return []
+
+    async def secret_data(self, obj: StoredObject) -> StoredObject:
+        return obj
 
     async def create_namespace(self, name: str) -> NamespaceRecord:
         """Namespaces are raydeck's own here: a row in the store."""

@@ -27,7 +27,9 @@ from raydeck.cli.commands.common import (
 )
 from raydeck.cli.output import describe, render
 from raydeck.cli.views import Shown
+from raydeck.errors import RaydeckError
 from raydeck.resources.codec import load_documents
+from raydeck.resources.kinds import by_name
 
 NAMESPACE_NAMES = ("namespace", "namespaces", "ns")
 
@@ -37,30 +39,66 @@ def apply(
     namespace: Namespace = "default",
     server: Server = DEFAULT_URL,
 ) -> None:
-    """Create or update every object in a (multi-document) YAML file."""
+    """Create or update every object in a (multi-document) YAML file.
+
+    As kubectl does, every document is tried and each outcome printed; the exit code is 1 if
+    any document was refused."""
     text = sys.stdin.read() if str(filename) == "-" else _read(filename)
+    try:
+        documents = load_documents(text)
+    except RaydeckError as e:
+        fail(f"{filename}: {e.message}")
 
-    async def work(client: Client) -> None:
-        for document in load_documents(text):
-            await _apply(client, document, namespace)
+    async def work(client: Client) -> bool:
+        failed = False
+        for document in documents:
+            kind = plural_of(str(document.get("kind") or ""))
+            try:
+                typer.echo(await _apply(client, document, kind, namespace))
+            except ApiError as e:
+                failed = True
+                meta = document.get("metadata") or {}
+                name = meta.get("name") or meta.get("generateName") or "(no name)"
+                typer.echo(f"Error from server ({e.reason}): {kind}/{name}: {e.message}", err=True)
+        return failed
 
-    run(work, server)
+    if run(work, server):
+        raise typer.Exit(1)
 
 
-async def _apply(client: Client, document: dict[str, Any], namespace: str) -> None:
-    """Create ``document``, or replace it if it exists. It is the user's YAML, read as it was
-    written (a true edge): the server validates it and names what is wrong."""
-    kind = plural(str(document.get("kind", "")))
+async def _apply(client: Client, document: dict[str, Any], kind: str, namespace: str) -> str:
+    """Create ``document``, or replace it if it exists; what kubectl prints for it. It is the
+    user's YAML, read as it was written (a true edge): the server validates it and names what
+    is wrong."""
     meta = document.get("metadata") or {}
     ns, name = meta.get("namespace") or namespace, meta.get("name")
+    if not name and meta.get("generateName"):
+        created = await client.create(kind, ns, document)  # a new name each time, as create
+        return f"{kind}/{created} created"
     try:
         await client.create(kind, ns, document)
-        typer.echo(f"{kind}/{name} created")
+        return f"{kind}/{name} created"
     except ApiError as e:
         if e.reason != "AlreadyExists":
             raise
-        await client.replace(kind, ns, str(name), document)
-        typer.echo(f"{kind}/{name} configured")
+    await client.replace(kind, ns, str(name), document)
+    return f"{kind}/{name} configured"
+
+
+def plural_of(kind: str) -> str:
+    """The URL plural of a kind: raydeck's own, else the Kubernetes-style one, so that the server
+    can say why it does not take that kind."""
+    try:
+        return by_name(kind).plural
+    except RaydeckError:
+        lowered = kind.lower()
+        if not lowered:
+            return "objects"
+        if lowered.endswith(("s", "x", "ch", "sh")):
+            return f"{lowered}es"
+        if lowered.endswith("y") and lowered[-2:-1] not in ("a", "e", "i", "o", "u"):
+            return f"{lowered[:-1]}ies"
+        return f"{lowered}s"
 
 
 def _read(path: Path) -> str:

@@ -10,6 +10,7 @@ read, once. Kueue's Workloads are read in ``kueue.py``.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,8 +57,11 @@ RAYCLUSTER = ApiType("RayCluster", "ray.io/v1", "rayclusters")
 RAYJOB = ApiType("RayJob", "ray.io/v1", "rayjobs")
 RAYSERVICE = ApiType("RayService", "ray.io/v1", "rayservices")
 CONFIGMAP = ApiType("ConfigMap", "v1", "configmaps")
+SECRET = ApiType("Secret", "v1", "secrets")
 #: The kinds raydeck writes and mirrors; a kind raydeck's resources do not model yet passes through.
-OBJECT_TYPES = (RAYCLUSTER, RAYJOB, RAYSERVICE, CONFIGMAP)
+OBJECT_TYPES = (RAYCLUSTER, RAYJOB, RAYSERVICE, CONFIGMAP, SECRET)
+#: Kinds that are data only: they have no status.
+DATA_KINDS = frozenset({CONFIGMAP.kind, SECRET.kind})
 NAMESPACE = ApiType("Namespace", "v1", "namespaces")
 POD = ApiType("Pod", "v1", "pods")
 EVENT = ApiType("Event", "events.k8s.io/v1", "events")
@@ -108,7 +112,7 @@ def to_stored(api: ApiType, raw: dict[str, Any]) -> StoredObject:
         is_template=False,
         creator=str((meta.get("annotations") or {}).get(CREATOR_ANNOTATION) or ""),
         body=body,
-        status=status if isinstance(status, dict) else ({} if api.kind != "ConfigMap" else None),
+        status=status if isinstance(status, dict) else (None if api.kind in DATA_KINDS else {}),
     )
 
 
@@ -280,3 +284,11 @@ def cluster_names(obj: StoredObject) -> list[str]:
         ]
         return [str(n) for n in names if n]
     return []
+
+
+def without_values(obj: StoredObject) -> StoredObject:
+    """A Secret as raydeck's store keeps it: its keys, each with an empty value. The values stay
+    on the API server, read from there only when a user who may see them asks."""
+    body = dict(obj.body)
+    body["data"] = dict.fromkeys(body.get("data") or {}, "")
+    return dataclasses.replace(obj, body=body)

@@ -19,11 +19,13 @@ from raydeck.platforms.kubernetes.convert import (
     RAYCLUSTER,
     RAYJOB,
     RAYSERVICE,
+    SECRET,
     ApiType,
     api_type,
     to_event,
     to_namespace,
     to_stored,
+    without_values,
 )
 from raydeck.platforms.kubernetes.kueue import Admissions, KueueAdmission, with_admission
 from raydeck.platforms.kubernetes.reflector import FunctionSink
@@ -32,6 +34,11 @@ from raydeck.store.store import Store
 
 #: ConfigMaps every namespace gets from Kubernetes itself; not the user's, so not listed.
 SYSTEM_CONFIGMAPS = frozenset({"kube-root-ca.crt"})
+#: Secrets of these types belong to Kubernetes or Helm (raydeck's own release among them), not
+#: to a user's Ray work: not mirrored, not listed.
+SYSTEM_SECRET_TYPES = frozenset(
+    {"kubernetes.io/service-account-token", "bootstrap.kubernetes.io/token", "helm.sh/release.v1"}
+)
 #: Event kinds raydeck shows events for.
 EVENT_KINDS = frozenset(t.kind for t in OBJECT_TYPES)
 
@@ -86,9 +93,13 @@ class Mirror:
         """Keep the API server's object (its JSON) in the store, with its Kueue admission."""
         obj = to_stored(api, raw)
         obj = with_admission(obj, self.admissions.get(obj.uid))
+        if api is SECRET:
+            obj = without_values(obj)
         view = user_view(obj.body)
         previous = self._user_changes.get(obj.uid)
-        if previous is None or (previous[1] != view and obj.resource_version > previous[0]):
+        # A Secret's view shows no values, so every version of it counts as the user's change.
+        changed = previous is not None and (previous[1] != view or api is SECRET)
+        if previous is None or (changed and obj.resource_version > previous[0]):
             self._user_changes[obj.uid] = (obj.resource_version, view)
         stored = await self._store.mirror(obj)
         return stored or obj
@@ -199,4 +210,6 @@ class Mirror:
 
 
 def _wanted(api: ApiType, raw: dict[str, Any]) -> bool:  # raw: the object's JSON
+    if api is SECRET:
+        return raw.get("type") not in SYSTEM_SECRET_TYPES
     return not (api is CONFIGMAP and raw["metadata"]["name"] in SYSTEM_CONFIGMAPS)

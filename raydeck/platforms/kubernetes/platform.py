@@ -2,21 +2,28 @@
 
 ``create_app`` builds it when ``platform`` is ``kubernetes``. Writes go to the
 API server (the KubeRay operator does the running); reflectors list and watch
-namespaces, RayClusters, RayJobs, RayServices, ConfigMaps and events into the
-store through ``mirror.py`` (and Kueue's Workloads, when served, into each owner's
-``status.kueue``, ``kueue.py``), which stays the read model for lists, search and sort.
-Pods, logs and URLs are read from the API server when asked (``running.py``).
-Templates never reach the API server.
+namespaces, RayClusters, RayJobs, RayServices, ConfigMaps, Secrets (their keys, never their
+values) and events into the store through ``mirror.py`` (and Kueue's Workloads, when served,
+into each owner's ``status.kueue``, ``kueue.py``), which stays the read model for lists, search
+and sort. Pods, logs and URLs are read from the API server when asked (``running.py``), and
+so are a Secret's values, for a reader who may see them. Templates never reach the API server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
-from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, StaleResourceVersion
+from raydeck.errors import (
+    AlreadyExists,
+    FieldError,
+    NotFound,
+    PlatformUnavailable,
+    StaleResourceVersion,
+)
 from raydeck.monitoring.own_metrics import RaydeckMetrics
 from raydeck.monitoring.targets import ClusterTarget
 from raydeck.platforms.admission import AdmissionQueue
@@ -26,10 +33,12 @@ from raydeck.platforms.kubernetes.convert import (
     EVENT,
     NAMESPACE,
     OBJECT_TYPES,
+    SECRET,
     ApiType,
     api_type,
     to_namespace,
     to_request,
+    to_stored,
 )
 from raydeck.platforms.kubernetes.discovery import served_types, serves
 from raydeck.platforms.kubernetes.kueue import WORKLOADS
@@ -195,6 +204,17 @@ class KubernetesPlatform:
         them (JSON out, as the Platform protocol gives it). Nothing without Kueue: raydeck's
         own queue does not hold anything back on Kubernetes."""
         return self._mirror.admissions.queue(namespace) if self._kueue else []
+
+    def refusals(self, kind: str, body: dict[str, Any]) -> list[FieldError]:
+        return []  # the API server, KubeRay and the cluster's nodes decide what runs here
+
+    async def secret_data(self, obj: StoredObject) -> StoredObject:
+        """The Secret as the API server has it now, values included; raydeck's store has only
+        its keys."""
+        raw = await self.client.request(
+            "GET", SECRET, namespace=obj.namespace, url=SECRET.url(obj.name)
+        )
+        return dataclasses.replace(to_stored(SECRET, raw), creator=obj.creator)
 
     # -- what runs ------------------------------------------------------------------------
 

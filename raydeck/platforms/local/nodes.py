@@ -285,7 +285,7 @@ def _shell_words(text: str) -> list[str] | None:
 
 
 def environment(
-    container: Container,
+    user_env: Mapping[str, str],
     *,
     cluster: str,
     namespace: str,
@@ -297,15 +297,14 @@ def environment(
     base: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """A node's whole environment, built from an allowlist: nothing of raydeck's own (its
-    settings, admin password, credentials) is inherited. Ray's auth settings go in last."""
+    settings, admin password, credentials) is inherited. ``user_env`` is the Ray container's
+    own (``sources.container_env``); Ray's auth settings go in last, none of the user's."""
     inherited = base if base is not None else os.environ
     env = {name: inherited[name] for name in PASSED_THROUGH if name in inherited}
     env.update(_node_basics(cluster, namespace, head_gcs_port, bin_dir, node_dir))
     if gpu_ids:
         env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in gpu_ids)
-    for var in container.env or []:
-        if var.value is not None and not var.name.startswith(RAY_AUTH_PREFIX):
-            env[var.name] = var.value
+    env.update({k: v for k, v in user_env.items() if not k.startswith(RAY_AUTH_PREFIX)})
     env.update(auth_env)
     return env
 

@@ -38,6 +38,7 @@ from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
+from raydeck.platforms.local.refusals import refusals
 from raydeck.platforms.local.service.reconciler import ServiceReconciler
 from raydeck.platforms.local.tenants import TenantUsers
 from raydeck.resources import raycluster as rc
@@ -198,6 +199,12 @@ class LocalPlatform:
 
     async def delete(self, key: ObjectKey) -> StoredObject:
         return await self._store.delete(key)
+
+    def refusals(self, kind: str, body: dict[str, Any]) -> list[FieldError]:
+        return refusals(kind, body, offline=self._settings.local.offline)
+
+    async def secret_data(self, obj: StoredObject) -> StoredObject:
+        return obj  # the store is where a Secret lives here
 
     # -- pods and logs ----------------------------------------------------------------------
 

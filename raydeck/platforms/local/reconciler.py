@@ -42,9 +42,11 @@ from raydeck.platforms.local.processes import ProcessHandle, ProcessSupervisor
 from raydeck.platforms.local.prologue import current
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.raynode import launcher_argv
+from raydeck.platforms.local.sources import PodFacts, PodSources, container_env
 from raydeck.platforms.local.tenants import Tenant, TenantUsers
 from raydeck.resources import raycluster as rc
 from raydeck.resources.meta import find_condition
+from raydeck.resources.secret import decoded
 from raydeck.settings import LocalPlatformSettings
 from raydeck.store.records import ListQuery, ObjectKey, PodRecord, StoredObject
 from raydeck.store.store import Store
@@ -326,8 +328,12 @@ class ClusterReconciler:
         tenant = await asyncio.to_thread(self._tenants.account, obj.namespace)
         self._ensure_ray_shim()
         await asyncio.to_thread(_fresh_node_dir, node_dir)
-        spec = await self._launch_spec(obj, group, pod, ports, head_ports.get("gcs", 0), node_dir)
-        argv = await self._sandboxed(obj, cluster, pod, spec, node_dir, tenant)
+        found = await self._sources(obj.namespace)
+        user_env = _container_env(cluster, pod, found)
+        spec = await self._launch_spec(
+            obj, group, pod, ports, head_ports.get("gcs", 0), node_dir, user_env
+        )
+        argv = await self._sandboxed(obj, cluster, pod, spec, node_dir, tenant, found)
         if tenant is not None:
             await asyncio.to_thread(_hand_over, node_dir.root, tenant)
         return spec, argv
@@ -340,6 +346,7 @@ class ClusterReconciler:
         spec: nodes.LaunchSpec,
         node_dir: NodeDirs,
         tenant: Tenant | None,
+        found: PodSources,
     ) -> list[str]:
         """The node's argv inside bubblewrap: its volumes at their mountPaths, raydeck's data
         directory showing only the node's own directory, and the namespace's user."""
@@ -352,7 +359,7 @@ class ClusterReconciler:
                 volumes=group.template.spec.volumes or [],
                 mounts=mounts,
                 pod_dir=node_dir.root,
-                configmaps=await self._configmaps(obj.namespace),
+                sources=found,
                 path_prefix=f"{_group_path(cluster, pod.group_name)}.template.spec",
             )
         if not _bwrap_ready():
@@ -370,9 +377,16 @@ class ClusterReconciler:
         )
         return volumes.sandboxed(spec.argv, binds=binds, cwd=spec.cwd, isolation=walls)
 
-    async def _configmaps(self, namespace: str) -> dict[str, dict[str, str]]:
-        page = await self._store.list_objects(ListQuery(kind="ConfigMap", namespace=namespace))
-        return {o.name: dict(o.body.get("data") or {}) for o in page.items}
+    async def _sources(self, namespace: str) -> PodSources:
+        """The ConfigMaps and Secrets of the cluster's own namespace: nothing else is reachable."""
+        configmaps = await self._store.list_objects(
+            ListQuery(kind="ConfigMap", namespace=namespace)
+        )
+        secrets = await self._store.list_objects(ListQuery(kind="Secret", namespace=namespace))
+        return PodSources(
+            configmaps={o.name: dict(o.body.get("data") or {}) for o in configmaps.items},
+            secrets={o.name: decoded(o.body) for o in secrets.items if not o.is_template},
+        )
 
     async def _launch_spec(
         self,
@@ -382,6 +396,7 @@ class ClusterReconciler:
         ports: dict[str, int],
         gcs_port: int,
         node_dir: NodeDirs,
+        user_env: dict[str, str],
     ) -> nodes.LaunchSpec:
         params, ignored = nodes.start_params(group, node_type=pod.node_type)
         params.update(
@@ -392,7 +407,7 @@ class ClusterReconciler:
         container = rc.ray_container(group.template)
         gpu_ids = [int(i) for i in pod.data.get("gpus") or []]
         env = nodes.environment(
-            container,
+            user_env,
             cluster=obj.name,
             namespace=obj.namespace,
             head_gcs_port=gcs_port,
@@ -587,6 +602,39 @@ def _group_path(cluster: rc.RayCluster, group_name: str) -> str:
         return "spec.headGroupSpec"
     names = [g.group_name for g in cluster.spec.worker_group_specs or []]
     return f"spec.workerGroupSpecs[{names.index(group_name)}]"
+
+
+def _container_env(cluster: rc.RayCluster, pod: PodRecord, found: PodSources) -> dict[str, str]:
+    """The Ray container's own env and envFrom, resolved against the namespace's objects."""
+    template = dict(cluster.groups())[pod.group_name].template
+    container = rc.ray_container(template)
+    meta = template.metadata or {}
+    labels = {
+        **(meta.get("labels") or {}),
+        # The labels KubeRay puts on every Ray pod, which fieldRefs may read.
+        "ray.io/cluster": cluster.metadata.name,
+        "ray.io/node-type": pod.node_type,
+        "ray.io/group": pod.group_name,
+        "ray.io/is-ray-node": "yes",
+    }
+    facts = PodFacts(
+        name=pod.name,
+        namespace=pod.namespace,
+        labels=labels,
+        annotations=meta.get("annotations") or {},
+        service_account=str(
+            (template.spec.model_extra or {}).get("serviceAccountName") or "default"
+        ),
+        resources=container.resources.to_wire() if container.resources else {},
+    )
+    where = f"{_group_path(cluster, pod.group_name)}.template.spec.containers[0]"
+    return container_env(
+        container.to_wire(),
+        where=where,
+        sources=found,
+        pod=facts,
+        reserved=nodes.RAY_AUTH_PREFIX,  # Ray's token auth is raydeck's own on this platform
+    )
 
 
 @functools.cache

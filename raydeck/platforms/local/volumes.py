@@ -1,7 +1,7 @@
 """Pod volumes on the local platform: files under the pod's directory, bind-mounted by bubblewrap.
 
-The local platform calls :func:`materialize` to write a pod's configMap and emptyDir volumes
-under ``pod_dir`` and :func:`sandboxed` to wrap the node's argv so they appear at their
+The local platform calls :func:`materialize` to write a pod's configMap, secret and emptyDir
+volumes under ``pod_dir`` and :func:`sandboxed` to wrap the node's argv so they appear at their
 mountPath. Nothing here changes the host filesystem outside ``pod_dir``, and the sandbox
 deliberately isolates nothing else: network, pids, sessions and the rest of ``/`` stay shared.
 """
@@ -19,13 +19,19 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from raydeck.platforms.local.sandbox import Isolation, bwrap_args, run_as_prefix
+from raydeck.platforms.local.sources import PodSources, Source, SpecError
 
 DEFAULT_MODE = 0o644
-SUPPORTED_TYPES = ("configMap", "emptyDir")
+SUPPORTED_TYPES = ("configMap", "secret", "emptyDir")
+#: The volume types whose files come from a namespace object, and the field naming it.
+_PROJECTED: dict[str, tuple[Source, str]] = {
+    "configMap": ("configMap", "name"),
+    "secret": ("secret", "secretName"),
+}
 # KubeRay treats the first container as the Ray container; the mounts given are its own.
 _MOUNTS_FIELD = "containers[0].volumeMounts"
 _VOLUME_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_CONFIGMAP_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 _PROBE_TIMEOUT = 10.0
 
 
@@ -38,13 +44,8 @@ class Bind:
     read_only: bool
 
 
-class VolumeError(ValueError):
+class VolumeError(SpecError):
     """A volume or volumeMount the local platform cannot provide, named by its field path."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
-        self.detail = message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -56,14 +57,14 @@ def materialize(
     volumes: Sequence[Mapping[str, Any]],
     mounts: Sequence[Mapping[str, Any]],
     pod_dir: Path,
-    configmaps: Mapping[str, Mapping[str, str]],
+    sources: PodSources,
     path_prefix: str,
 ) -> list[Bind]:
     """Write the volumes ``mounts`` use under ``pod_dir/volumes/`` and return one Bind per mount.
 
     Volumes no mount uses are not checked: they belong to sidecars the local platform does
-    not run. configMap volumes are rewritten on every call; emptyDir contents are kept, as
-    across container restarts in one pod (a new pod gets a new ``pod_dir``).
+    not run. configMap and secret volumes are rewritten on every call; emptyDir contents are
+    kept, as across container restarts in one pod (a new pod gets a new ``pod_dir``).
     """
     declared = _index_volumes(volumes, path_prefix)
     written: dict[str, tuple[str, Path]] = {}
@@ -79,12 +80,12 @@ def materialize(
                 volume,
                 directory=pod_dir / "volumes" / name,
                 where=f"{path_prefix}.volumes[{index}]",
-                configmaps=configmaps,
+                sources=sources,
             )
         kind, directory = written[name]
         source = _sub_path(mount, where=where, directory=directory, kind=kind)
-        # Kubernetes always mounts configMap volumes read-only, whatever readOnly says.
-        read_only = mount.get("readOnly") is True or kind == "configMap"
+        # Kubernetes always mounts configMap and secret volumes read-only, whatever readOnly says.
+        read_only = mount.get("readOnly") is True or kind in _PROJECTED
         binds.append(Bind(source=source, target=target, read_only=read_only))
     return binds
 
@@ -143,7 +144,7 @@ def _mount_path(mount: Mapping[str, Any], where: str, seen: set[str]) -> str:
 
 def _volume_type(volume: Mapping[str, Any], where: str) -> str:
     sources = [key for key in volume if key != "name"]
-    supported = "the local platform supports configMap and emptyDir volumes"
+    supported = "the local platform supports configMap, secret and emptyDir volumes"
     if not sources:
         raise VolumeError(where, f"declares no volume source; {supported}")
     if len(sources) > 1:
@@ -159,7 +160,7 @@ def _write_volume(
     *,
     directory: Path,
     where: str,
-    configmaps: Mapping[str, Mapping[str, str]],
+    sources: PodSources,
 ) -> tuple[str, Path]:
     kind = _volume_type(volume, where)
     spec = volume[kind]
@@ -168,34 +169,41 @@ def _write_volume(
     if kind == "emptyDir":
         directory.mkdir(parents=True, exist_ok=True)
     else:
-        files = _configmap_files(spec or {}, where=f"{where}.configMap", configmaps=configmaps)
+        files = _projected_files(spec or {}, kind=kind, where=f"{where}.{kind}", sources=sources)
         _write_files(directory, files)
     return kind, directory
 
 
-def _configmap_files(
-    spec: Mapping[str, Any], *, where: str, configmaps: Mapping[str, Mapping[str, str]]
-) -> list[tuple[PurePosixPath, str, int]]:
-    """(relative path, text, mode) of each file the configMap volume holds."""
-    name = spec.get("name")
-    if not isinstance(name, str) or not name:
-        raise VolumeError(f"{where}.name", "required")
+def _projected_files(
+    spec: Mapping[str, Any], *, kind: str, where: str, sources: PodSources
+) -> list[tuple[PurePosixPath, bytes, int]]:
+    """(relative path, content, mode) of each file a configMap or secret volume holds."""
+    source, name_field = _PROJECTED[kind]
     optional = spec.get("optional") is True
-    data = configmaps.get(name)
-    if data is None and not optional:
-        raise VolumeError(f"{where}.name", f"configmap '{name}' not found")
+    try:
+        data = sources.require(source, spec.get(name_field), where=where, optional=optional)
+    except SpecError as e:
+        raise VolumeError(f"{where}.{name_field}", e.detail) from None
+    name = str(spec[name_field])
     default_mode = _mode(spec.get("defaultMode"), f"{where}.defaultMode", DEFAULT_MODE)
     items = spec.get("items")
     if items is None:
         for key in data or {}:
             # Keys become file names; Kubernetes validates them the same way.
-            if not _CONFIGMAP_KEY.fullmatch(key) or key in (".", ".."):
-                raise VolumeError(f"{where}.name", f"configmap '{name}' has an invalid key {key!r}")
-        return [(PurePosixPath(k), text, default_mode) for k, text in (data or {}).items()]
+            if not _DATA_KEY.fullmatch(key) or key == "." or key.startswith(".."):
+                raise VolumeError(
+                    f"{where}.{name_field}", f"{source.lower()} '{name}' has an invalid key {key!r}"
+                )
+        return [(PurePosixPath(k), value, default_mode) for k, value in (data or {}).items()]
     if not isinstance(items, list):
         raise VolumeError(f"{where}.items", "must be a list")
     return _listed_items(
-        items, where=where, name=name, data=data or {}, optional=optional, mode=default_mode
+        items,
+        where=where,
+        name=f"{source.lower()} '{name}'",
+        data=data or {},
+        optional=optional,
+        mode=default_mode,
     )
 
 
@@ -204,19 +212,19 @@ def _listed_items(
     *,
     where: str,
     name: str,
-    data: Mapping[str, str],
+    data: Mapping[str, bytes],
     optional: bool,
     mode: int,
-) -> list[tuple[PurePosixPath, str, int]]:
-    files: list[tuple[PurePosixPath, str, int]] = []
+) -> list[tuple[PurePosixPath, bytes, int]]:
+    files: list[tuple[PurePosixPath, bytes, int]] = []
     placed: dict[PurePosixPath, str] = {}
     for k, item in enumerate(items):
         at = f"{where}.items[{k}]"
         key = item.get("key") if isinstance(item, Mapping) else None
         if not isinstance(key, str) or key not in data:
             if optional and isinstance(key, str):
-                continue  # an optional configMap may lack keys: Kubernetes skips them
-            raise VolumeError(f"{at}.key", f"key {key!r} not found in configmap '{name}'")
+                continue  # an optional source may lack keys: Kubernetes skips them
+            raise VolumeError(f"{at}.key", f"key {key!r} not found in {name}")
         path = _relative(item.get("path"), f"{at}.path")
         _refuse_conflict(path, f"{at}.path", placed)
         files.append((path, data[key], _mode(item.get("mode"), f"{at}.mode", mode)))
@@ -258,15 +266,15 @@ def _relative(value: Any, where: str) -> PurePosixPath:
     return path
 
 
-def _write_files(directory: Path, files: Sequence[tuple[PurePosixPath, str, int]]) -> None:
-    # Start from an empty directory so keys removed from the configMap disappear.
+def _write_files(directory: Path, files: Sequence[tuple[PurePosixPath, bytes, int]]) -> None:
+    # Start from an empty directory so keys removed from the configMap or secret disappear.
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    for relative, text, mode in files:
+    for relative, content, mode in files:
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode())
+        path.write_bytes(content)
         path.chmod(mode)
 
 
@@ -280,8 +288,8 @@ def _sub_path(mount: Mapping[str, Any], *, where: str, directory: Path, kind: st
         raise VolumeError(f"{where}.subPath", f"{value!r} leads outside its volume")
     if source.exists():
         return source
-    if kind == "configMap":
-        raise VolumeError(f"{where}.subPath", f"{value!r} is not in the configMap volume")
+    if kind in _PROJECTED:
+        raise VolumeError(f"{where}.subPath", f"{value!r} is not in the {kind} volume")
     source.mkdir(parents=True)  # as the kubelet does for a missing subPath
     return source
 

@@ -31,25 +31,36 @@ def parse_configmap(data: Mapping[str, Any]) -> ConfigMap:
     if errors:
         raise InvalidInput("ConfigMap is invalid", errors)
     config = parse_model(ConfigMap, data, what="ConfigMap")
-    name = config.metadata.name
-    if not name or len(name) > 253 or not DNS1123_SUBDOMAIN.match(name):
-        errors.append(
-            FieldError(
-                "metadata.name",
-                "must be a DNS-1123 subdomain of at most 253 "
-                "characters (lowercase letters, digits, '-', '.')",
-            )
-        )
+    errors += check_object_name(config.metadata.name)
     errors += check_labels(config.metadata.labels, "metadata.labels")
-    for key in config.data or {}:
-        if not _KEY.match(key) or key in (".", "..") or len(key) > 253:
-            errors.append(
-                FieldError(
-                    json_path(["data", key]), "must consist of letters, digits, '-', '_' or '.'"
-                )
-            )
+    errors += check_data_keys(config.data or {}, "data")
     if sum(len(k) + len(v.encode()) for k, v in (config.data or {}).items()) > MAX_BYTES:
         errors.append(FieldError("data", "must total at most 1 MiB"))
     if errors:
         raise InvalidInput("ConfigMap is invalid", errors)
     return config
+
+
+def check_object_name(name: str) -> list[FieldError]:
+    """A ConfigMap's or Secret's name: a DNS-1123 subdomain, as the API server requires."""
+    if not name or len(name) > 253 or not DNS1123_SUBDOMAIN.match(name):
+        return [
+            FieldError(
+                "metadata.name",
+                "must be a DNS-1123 subdomain of at most 253 "
+                "characters (lowercase letters, digits, '-', '.')",
+            )
+        ]
+    return []
+
+
+def check_data_keys(data: Mapping[str, Any], field: str) -> list[FieldError]:
+    """Keys of ``data`` (or a Secret's ``stringData``): they become file names in volumes."""
+    return [
+        FieldError(
+            json_path([field, key]),
+            "must consist of letters, digits, '-', '_' or '.', and not be '.' or start with '..'",
+        )
+        for key in data
+        if not _KEY.match(key) or key == "." or key.startswith("..") or len(key) > 253
+    ]

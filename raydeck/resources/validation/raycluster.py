@@ -33,12 +33,17 @@ def parse_raycluster(data: Mapping[str, Any]) -> rc.RayCluster:
         data,
         kind=rc.KIND,
         max_name_length=rc.MAX_NAME_LENGTH,
-        check_spec=lambda spec: check_cluster_spec(spec, "spec"),
+        check_spec=lambda spec: check_cluster_spec(
+            spec, "spec", annotations=(data.get("metadata") or {}).get("annotations")
+        ),
     )
 
 
-def check_cluster_spec(spec: rc.RayClusterSpec, path: str) -> list[FieldError]:
-    """KubeRay's RayCluster spec rules; ``path`` prefixes every field (RayJobs embed a spec)."""
+def check_cluster_spec(
+    spec: rc.RayClusterSpec, path: str, *, annotations: Mapping[str, Any] | None = None
+) -> list[FieldError]:
+    """KubeRay's RayCluster spec rules; ``path`` prefixes every field (RayJobs embed a spec);
+    ``annotations`` are the RayCluster's own (``ray.io/ft-enabled`` turns GCS FT on)."""
     head = spec.head_group_spec
     errors = _check_group(head, f"{path}.headGroupSpec", "Head")
     autoscaling = bool(spec.enable_in_tree_autoscaling)
@@ -66,7 +71,7 @@ def check_cluster_spec(spec: rc.RayClusterSpec, path: str) -> list[FieldError]:
                 f"Unsupported value {upgrade.get('type')!r}: supported values are Recreate, None",
             )
         )
-    errors += _check_redis(spec, path)
+    errors += _check_redis(spec, path, annotations or {})
     return errors
 
 
@@ -172,11 +177,16 @@ def _check_replicas(group: rc.WorkerGroupSpec, path: str, *, autoscaling: bool) 
     return errors
 
 
-def _check_redis(spec: rc.RayClusterSpec, path: str) -> list[FieldError]:
+def _check_redis(
+    spec: rc.RayClusterSpec, path: str, annotations: Mapping[str, Any]
+) -> list[FieldError]:
     head = spec.head_group_spec
     containers = head.template.spec.containers
     env_names = {e.name for e in (containers[0].env or [])} if containers else set()
-    ft_enabled = (spec.model_extra or {}).get("gcsFaultToleranceOptions") is not None
+    # As KubeRay's IsGCSFaultToleranceEnabled: the options, or the older annotation.
+    ft_enabled = (spec.model_extra or {}).get("gcsFaultToleranceOptions") is not None or (
+        str(annotations.get("ray.io/ft-enabled", "")).lower() == "true"
+    )
     errors = []
     if "RAY_REDIS_ADDRESS" in env_names and not ft_enabled:
         errors.append(

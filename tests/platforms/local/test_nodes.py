@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from raydeck.platforms.local import nodes
+from raydeck.platforms.local.sources import PodFacts, PodSources, container_env
 from raydeck.resources.meta import Container
 from raydeck.resources.raycluster import RayCluster
 from tests.support.samples import raycluster
@@ -179,7 +180,10 @@ def _environment(container: Container, **overrides: Any) -> dict[str, str]:
         "auth_env": {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": "t0k"},
         "base": {"PATH": "/root/bin:/usr/bin", "RAY_ADDRESS": "x:1"},
     }
-    return nodes.environment(container, **(arguments | overrides))
+    user_env = container_env(
+        container.to_wire(), where="c", sources=PodSources(), pod=PodFacts("p", "ns")
+    )
+    return nodes.environment(user_env, **(arguments | overrides))
 
 
 def test_environment_carries_container_env_and_cluster_identity() -> None:

@@ -10,6 +10,7 @@ that such a cluster is left alone.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from tests.support.waiting import eventually
 pytestmark = pytest.mark.ray
 JOBS = "/api/v1/namespaces/default/rayjobs"
 CLUSTERS = "/api/v1/namespaces/default/rayclusters"
+SECRETS = "/api/v1/namespaces/default/secrets"
 SHARED = "shared"
 
 
@@ -51,7 +53,9 @@ async def shared(api: httpx.AsyncClient) -> str:
 
 
 async def job_status(api: httpx.AsyncClient, name: str) -> dict[str, Any]:
-    status: dict[str, Any] = (await api.get(f"{JOBS}/{name}")).json().get("status") or {}
+    answer = await api.get(f"{JOBS}/{name}")
+    assert answer.status_code == 200, f"{name}: {answer.status_code} {answer.text}"
+    status: dict[str, Any] = answer.json().get("status") or {}
     return status
 
 
@@ -150,14 +154,21 @@ async def test_delete_self_rule_removes_the_finished_job_and_its_cluster(
     rule = {"policy": "DeleteSelf", "condition": {"jobStatus": "SUCCEEDED", "ttlSeconds": 1}}
     body = rayjob("ephemeral", entrypoint="echo bye", deletionStrategy={"deletionRules": [rule]})
     assert (await api.post(JOBS, json=body)).status_code == 201
-    status = await until(api, "ephemeral", jobDeploymentStatus="Complete")
+    # The cluster's name is known from the start; Complete lasts only the rule's one second.
+    cluster = await eventually(
+        lambda: _cluster_name(api, "ephemeral"), timeout=60, what="ephemeral's cluster name"
+    )
 
     async def gone() -> bool:
         job = await api.get(f"{JOBS}/ephemeral")
-        own = await api.get(f"{CLUSTERS}/{status['rayClusterName']}")
+        own = await api.get(f"{CLUSTERS}/{cluster}")
         return job.status_code == 404 and own.status_code == 404
 
     await eventually(gone, timeout=60, what="the job to delete itself and its cluster")
+
+
+async def _cluster_name(api: httpx.AsyncClient, name: str) -> str | None:
+    return (await job_status(api, name)).get("rayClusterName") or None
 
 
 async def test_interactive_mode_waits_for_the_users_job_id(
@@ -288,3 +299,74 @@ async def test_kuberays_rayjob_sample_runs_with_its_configmap_and_pip_requiremen
     assert status["jobStatus"] == "SUCCEEDED", status
     assert "test_counter got 5" in (await api.get(f"{JOBS}/rayjob-sample/logs")).text
     assert not Path("/home/ray/samples").exists(), "the mount exists only inside the node's sandbox"
+
+
+SECRET_VALUE = "pa55-of-team-default"
+CHECK_SECRET = (
+    'python -c "import os; '
+    f"assert os.environ['DB_PASSWORD'] == '{SECRET_VALUE}', 'env'; "
+    f"assert open('/etc/db/pw').read() == '{SECRET_VALUE}', 'file'; "
+    "assert os.environ['DB_user'] == 'ray', 'envFrom'; "
+    "print('secret seen in env and file')\""
+)
+
+
+def secret(namespace_value: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db-creds"},
+        "stringData": {"password": namespace_value, "user": "ray"},
+    }
+
+
+async def test_a_node_sees_its_namespaces_secret_and_waits_visibly_until_it_exists(
+    api: httpx.AsyncClient,
+) -> None:
+    # The same name in another namespace is never what the node gets.
+    assert (await api.post("/api/v1/namespaces", json={"name": "other"})).status_code == 201
+    other = await api.post("/api/v1/namespaces/other/secrets", json=secret("other-ns-value"))
+    assert other.status_code == 201, other.text
+    body = rayjob("secret-reader", entrypoint=CHECK_SECRET)
+    head = body["spec"]["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]
+    head["containers"][0]["env"] = [
+        {
+            "name": "DB_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": "db-creds", "key": "password"}},
+        }
+    ]
+    head["containers"][0]["envFrom"] = [{"secretRef": {"name": "db-creds"}, "prefix": "DB_"}]
+    head["containers"][0]["volumeMounts"] = [{"name": "db", "mountPath": "/etc/db"}]
+    head["volumes"] = [
+        {
+            "name": "db",
+            "secret": {"secretName": "db-creds", "items": [{"key": "password", "path": "pw"}]},
+        }
+    ]
+    assert (await api.post(JOBS, json=body)).status_code == 201
+
+    async def missing_secret_event() -> str | None:
+        cluster = (await job_status(api, "secret-reader")).get("rayClusterName")
+        if not cluster:
+            return None
+        items = (await api.get(f"{CLUSTERS}/{cluster}/events")).json()["items"]
+        found = [e["message"] for e in items if e["reason"] == "FailedCreateNode"]
+        return found[0] if found else None
+
+    message = await eventually(missing_secret_event, timeout=60, what="an event naming the secret")
+    assert "secret 'db-creds' not found" in message
+    assert "spec.headGroupSpec.template.spec.containers[0].envFrom[0].secretRef.name" in message
+
+    assert (await api.post(f"{SECRETS}", json=secret(SECRET_VALUE))).status_code == 201
+    status = await until(api, "secret-reader", jobDeploymentStatus="Complete", timeout=240)
+    assert status["jobStatus"] == "SUCCEEDED", status
+    assert "secret seen in env and file" in (await api.get(f"{JOBS}/secret-reader/logs")).text
+    assert not Path("/etc/db/pw").exists(), "the secret file exists only inside the node's sandbox"
+    cluster = status["rayClusterName"]
+    said = [
+        *(await api.get(f"{JOBS}/secret-reader/events")).json()["items"],
+        *(await api.get(f"{CLUSTERS}/{cluster}/events")).json()["items"],
+        *(await api.get("/api/v1/audit", params={"limit": 200})).json()["items"],
+    ]
+    assert SECRET_VALUE not in json.dumps(said)
+    assert (await api.delete(f"{JOBS}/secret-reader")).status_code == 200  # and its cluster

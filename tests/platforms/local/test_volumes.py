@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from raydeck.platforms.local.sources import PodSources
 from raydeck.platforms.local.volumes import (
     Bind,
     VolumeError,
@@ -61,7 +62,7 @@ def _materialize(
         volumes=volumes,
         mounts=mounts,
         pod_dir=tmp_path / "pod",
-        configmaps=configmaps,
+        sources=PodSources(configmaps=configmaps),
         path_prefix=PREFIX,
     )
 
@@ -109,6 +110,84 @@ def test_configmap_without_items_writes_every_key_and_items_may_set_their_own_mo
     assert _mode(volumes_dir / "all" / "other.txt") == 0o600
     assert (volumes_dir / "some" / "bin" / "run.py").read_text() == SAMPLE_CODE
     assert _mode(volumes_dir / "some" / "bin" / "run.py") == 0o755
+
+
+def test_secret_volumes_are_written_as_configmap_volumes_are_bytes_and_read_only(
+    tmp_path: Path,
+) -> None:
+    secrets = {"db": {"password": b"s3cr3t", "cert.der": b"\x00\xff", "user": b"ray"}}
+    volumes = [
+        {"name": "all", "secret": {"secretName": "db", "defaultMode": 0o400}},
+        {
+            "name": "some",
+            "secret": {"secretName": "db", "items": [{"key": "password", "path": "pw/file"}]},
+        },
+    ]
+    mounts = [
+        {"name": "all", "mountPath": "/etc/creds", "readOnly": False},
+        {"name": "some", "mountPath": "/etc/pw"},
+    ]
+    binds = materialize(
+        volumes=volumes,
+        mounts=mounts,
+        pod_dir=tmp_path / "pod",
+        sources=PodSources(secrets=secrets),
+        path_prefix=PREFIX,
+    )
+    volumes_dir = tmp_path / "pod" / "volumes"
+    assert all(b.read_only for b in binds), "secret volumes are read-only whatever readOnly says"
+    assert sorted(p.name for p in (volumes_dir / "all").iterdir()) == [
+        "cert.der",
+        "password",
+        "user",
+    ]
+    assert (volumes_dir / "all" / "cert.der").read_bytes() == b"\x00\xff"
+    assert _mode(volumes_dir / "all" / "password") == 0o400
+    assert (volumes_dir / "some" / "pw" / "file").read_bytes() == b"s3cr3t"
+    assert _mode(volumes_dir / "some" / "pw" / "file") == 0o644
+
+
+@pytest.mark.parametrize(
+    ("items", "field"),
+    [
+        ([{"key": "password", "path": "../../escape"}], "items[0].path"),
+        ([{"key": "password", "path": "/etc/passwd"}], "items[0].path"),
+        ([{"key": "password", "path": "a/../../b"}], "items[0].path"),
+        ([{"key": "nope", "path": "x"}], "items[0].key"),
+    ],
+)
+def test_secret_items_cannot_leave_their_volume_or_name_what_is_absent(
+    tmp_path: Path, items: list[dict[str, Any]], field: str
+) -> None:
+    volumes = [{"name": "v", "secret": {"secretName": "db", "items": items}}]
+    with pytest.raises(VolumeError) as caught:
+        materialize(
+            volumes=volumes,
+            mounts=[MOUNT_V],
+            pod_dir=tmp_path / "pod",
+            sources=PodSources(secrets={"db": {"password": b"s3cr3t"}}),
+            path_prefix=PREFIX,
+        )
+    assert caught.value.path == f"{PREFIX}.volumes[0].secret.{field}"
+    assert "s3cr3t" not in str(caught.value)
+    assert not any(tmp_path.rglob("escape")) and not (tmp_path / "b").exists()
+
+
+def test_a_secret_volume_never_follows_a_link_left_in_its_place(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    volume = tmp_path / "pod" / "volumes" / "v"
+    volume.parent.mkdir(parents=True)
+    volume.symlink_to(outside)
+    with pytest.raises(OSError, match="symbolic link"):
+        materialize(
+            volumes=[{"name": "v", "secret": {"secretName": "db"}}],
+            mounts=[MOUNT_V],
+            pod_dir=tmp_path / "pod",
+            sources=PodSources(secrets={"db": {"password": b"s3cr3t"}}),
+            path_prefix=PREFIX,
+        )
+    assert list(outside.iterdir()) == [], "nothing was written through the link"
 
 
 def test_rematerializing_a_configmap_volume_drops_keys_the_configmap_no_longer_has(
@@ -200,7 +279,7 @@ ERROR_CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], str]] =
         [{"name": "v", "hostPath": {"path": "/var/log"}}],
         [MOUNT_V],
         f"{PREFIX}.volumes[0].hostPath: hostPath volumes are not supported; "
-        "the local platform supports configMap and emptyDir volumes",
+        "the local platform supports configMap, secret and emptyDir volumes",
     ),
     (
         "persistentVolumeClaim",
@@ -209,10 +288,10 @@ ERROR_CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], str]] =
         f"{PREFIX}.volumes[1].persistentVolumeClaim: persistentVolumeClaim volumes are not",
     ),
     (
-        "secret",
+        "missing-secret",
         [{"name": "v", "secret": {"secretName": "s"}}],
         [MOUNT_V],
-        f"{PREFIX}.volumes[0].secret: secret volumes are not supported",
+        f"{PREFIX}.volumes[0].secret.secretName: secret 's' not found",
     ),
     (
         "no-source",

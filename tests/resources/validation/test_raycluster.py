@@ -110,3 +110,12 @@ def test_every_bad_field_is_reported_at_once() -> None:
         "spec.workerGroupSpecs[0].replicas",
         "spec.headGroupSpec.template.spec.containers",
     } <= set(paths(body))
+
+
+def test_ray_redis_address_needs_gcs_fault_tolerance_by_options_or_kuberays_annotation() -> None:
+    body = raycluster("ft")
+    head = body["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]
+    head["env"] = [{"name": "RAY_REDIS_ADDRESS", "value": "redis:6379"}]
+    assert "spec.headGroupSpec.template.spec.containers[0].env" in paths(body)
+    body["metadata"]["annotations"] = {"ray.io/ft-enabled": "true"}
+    parse_raycluster(body)  # KubeRay's older way to enable it, still taken (deprecated)

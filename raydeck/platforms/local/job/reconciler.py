@@ -15,6 +15,8 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+import yaml
+
 from raydeck.controller.clock import Clock
 from raydeck.controller.loop import Result
 from raydeck.errors import AlreadyExists, NotFound, PlatformUnavailable, RaydeckError
@@ -35,6 +37,7 @@ from raydeck.platforms.local.job.ray_jobs import RayJobsApi
 from raydeck.platforms.local.owned import cluster_body, owned_clusters, owner_uid
 from raydeck.platforms.local.prologue import current
 from raydeck.platforms.local.ray_auth import RayAuth
+from raydeck.platforms.local.runtime_env import explained
 from raydeck.resources import raycluster as rc
 from raydeck.resources import rayjob as rj
 from raydeck.store.records import ObjectKey, StoredObject
@@ -88,9 +91,10 @@ class JobReconciler:
             return replace(seen, ray_job=RayJobSeen(known=False)), api
         except PlatformUnavailable as e:
             return replace(seen, jobs_api_error=e.message), api
-        ray_job = RayJobSeen(
-            True, rj.JobStatus(info.status), info.message, info.start_ms, info.end_ms
-        )
+        # Ray's runtime env failure is a traceback: said in one line, naming what of the job's
+        # runtime env needed the network.
+        message = explained(info.message, _runtime_env(job))
+        ray_job = RayJobSeen(True, rj.JobStatus(info.status), message, info.start_ms, info.end_ms)
         return replace(seen, ray_job=ray_job), api
 
     async def _get_cluster(self, namespace: str, name: str) -> StoredObject | None:
@@ -200,3 +204,10 @@ def _cluster_seen(cluster: StoredObject, *, owner: str) -> ClusterSeen:
         status=model.status or rc.RayClusterStatus(),
         workers_suspended=all(group.suspend for group in groups),
     )
+
+
+def _runtime_env(job: rj.RayJob) -> Any:  # raw: the runtime env as the user wrote it
+    try:
+        return yaml.safe_load(job.spec.runtime_env_yaml or "") or {}
+    except yaml.YAMLError:
+        return {}  # validated when written; an unreadable one has nothing to name

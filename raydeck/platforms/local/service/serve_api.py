@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from raydeck.errors import PlatformUnavailable, RaydeckError
+from raydeck.platforms.local.runtime_env import explained
 from raydeck.resources.rayservice import ApplicationStatus, DeploymentStatus
 
 APPLICATIONS = "/api/serve/applications/"
@@ -92,7 +93,12 @@ class ServeApi:
         return {
             name: AppState(
                 status=ApplicationStatus.of(str(app.get("status") or "")),
-                message=str(app.get("message") or ""),
+                # Ray's runtime env failure is a traceback: said in one line, naming what
+                # of the app's runtime env needed the network.
+                message=explained(
+                    str(app.get("message") or ""),
+                    (app.get("deployed_app_config") or {}).get("runtime_env"),
+                ),
                 deployments={
                     deployment: DeploymentState(
                         str(d.get("status") or ""), str(d.get("message") or "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from raydeck.resources.secrets import MASK, masked
+from raydeck.resources.masking import MASK, masked
 
 
 def test_redis_passwords_and_secret_env_values_are_masked_and_the_rest_kept() -> None:

@@ -2,8 +2,9 @@
 
 Redis passwords (``rayStartParams.redis-password``, ``gcsFaultToleranceOptions.redisPassword``),
 container ``env`` values and runtime-env ``env_vars`` (inside ``runtimeEnvYAML`` and
-``serveConfigV2``) whose names say they are secret are replaced by a mask.
-References (``valueFrom.secretKeyRef``) stay: they name a secret, they do not hold it.
+``serveConfigV2``) whose names say they are secret are replaced by a mask, and so is every
+value of a Secret's ``data``. References (``valueFrom.secretKeyRef``) stay: they name a
+secret, they do not hold it.
 """
 
 from __future__ import annotations
@@ -23,8 +24,20 @@ _EMBEDDED_YAML = ("runtimeEnvYAML", "serveConfigV2")
 
 def masked(body: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of ``body`` (an object's JSON) with every secret value replaced by ``MASK``."""
+    if body.get("kind") == "Secret":
+        return masked_data(body)
     result = copy.deepcopy(body)
     _mask(result)
+    return result
+
+
+def masked_data(body: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a Secret with each value of ``data`` (and ``stringData``) replaced by
+    ``MASK``: its keys show, its values do not."""
+    result = copy.deepcopy(body)
+    for field in ("data", "stringData"):
+        if isinstance(result.get(field), dict):
+            result[field] = dict.fromkeys(result[field], MASK)
     return result
 
 
