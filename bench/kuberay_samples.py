@@ -63,7 +63,9 @@ def without_local_paths(text: str) -> str:
     cut to what follows them: a table in the repository names no path of one machine."""
     for prefix in sorted({sys.prefix, str(REPO), str(Path.home())}, key=len, reverse=True):
         site = Path(prefix, "lib", f"python{sys.version_info.major}.{sys.version_info.minor}")
-        text = text.replace(f"{site}/site-packages/", "…/site-packages/").replace(f"{prefix}/", "…/")
+        text = text.replace(f"{site}/site-packages/", "…/site-packages/").replace(
+            f"{prefix}/", "…/"
+        )
     return text
 
 

@@ -19,6 +19,7 @@ from raydeck.resources.kinds import KINDS, refusal
 
 router = APIRouter(tags=["unsupported kinds"])
 
+
 @router.post(
     "/api/v1/namespaces/{namespace}/{plural}",
     status_code=422,
