@@ -12,6 +12,7 @@ from typing import Any
 
 from raydeck.errors import FieldError, InvalidInput
 from raydeck.resources.configmap import KIND, MAX_BYTES, ConfigMap
+from raydeck.resources.meta import ObjectMeta
 from raydeck.resources.validation.common import (
     DNS1123_SUBDOMAIN,
     check_labels,
@@ -23,22 +24,31 @@ _KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 
 
 def parse_configmap(data: Mapping[str, Any]) -> ConfigMap:
-    errors = []
-    if data.get("apiVersion") != "v1":
-        errors.append(FieldError("apiVersion", f"must be 'v1', got {data.get('apiVersion')!r}"))
-    if data.get("kind") != KIND:
-        errors.append(FieldError("kind", f"must be 'ConfigMap', got {data.get('kind')!r}"))
-    if errors:
-        raise InvalidInput("ConfigMap is invalid", errors)
-    config = parse_model(ConfigMap, data, what="ConfigMap")
-    errors += check_object_name(config.metadata.name)
-    errors += check_labels(config.metadata.labels, "metadata.labels")
+    check_core_type(data, KIND)
+    config = parse_model(ConfigMap, data, what=KIND)
+    errors = check_core_metadata(config.metadata)
     errors += check_data_keys(config.data or {}, "data")
     if sum(len(k) + len(v.encode()) for k, v in (config.data or {}).items()) > MAX_BYTES:
         errors.append(FieldError("data", "must total at most 1 MiB"))
     if errors:
         raise InvalidInput("ConfigMap is invalid", errors)
     return config
+
+
+def check_core_type(data: Mapping[str, Any], kind: str) -> None:
+    """A core/v1 kind's ``apiVersion`` and ``kind``; InvalidInput naming both when wrong."""
+    errors = []
+    if data.get("apiVersion") != "v1":
+        errors.append(FieldError("apiVersion", f"must be 'v1', got {data.get('apiVersion')!r}"))
+    if data.get("kind") != kind:
+        errors.append(FieldError("kind", f"must be {kind!r}, got {data.get('kind')!r}"))
+    if errors:
+        raise InvalidInput(f"{kind} is invalid", errors)
+
+
+def check_core_metadata(metadata: ObjectMeta) -> list[FieldError]:
+    """A ConfigMap's or Secret's name and labels, as the API server checks them."""
+    return check_object_name(metadata.name) + check_labels(metadata.labels, "metadata.labels")
 
 
 def check_object_name(name: str) -> list[FieldError]:

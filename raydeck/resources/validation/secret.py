@@ -21,22 +21,19 @@ from raydeck.resources.secret import (
     stored_form,
     unwrapped,
 )
-from raydeck.resources.validation.common import check_labels, parse_model
-from raydeck.resources.validation.configmap import check_data_keys, check_object_name
+from raydeck.resources.validation.common import parse_model
+from raydeck.resources.validation.configmap import (
+    check_core_metadata,
+    check_core_type,
+    check_data_keys,
+)
 
 
 def parse_secret(data: Mapping[str, Any]) -> Secret:
     """Validate a Secret document; raise ``InvalidInput`` naming each bad field, never a value."""
-    errors = []
-    if data.get("apiVersion") != "v1":
-        errors.append(FieldError("apiVersion", f"must be 'v1', got {data.get('apiVersion')!r}"))
-    if data.get("kind") != KIND:
-        errors.append(FieldError("kind", f"must be 'Secret', got {data.get('kind')!r}"))
-    if errors:
-        raise InvalidInput("Secret is invalid", errors)
-    secret = parse_model(Secret, data, what="Secret")
-    errors += check_object_name(secret.metadata.name)
-    errors += check_labels(secret.metadata.labels, "metadata.labels")
+    check_core_type(data, KIND)
+    secret = parse_model(Secret, data, what=KIND)
+    errors = check_core_metadata(secret.metadata)
     errors += check_data_keys(secret.data or {}, "data")
     errors += check_data_keys(secret.string_data or {}, "stringData")
     errors += _check_base64(secret.data or {})
