@@ -125,15 +125,48 @@ def create_app(
     platform = platform_factory(store, settings)
     metrics = RaydeckMetrics()
     platform.instrument(metrics)
-    monitor = MonitoringManager(
-        store=store,
-        platform=platform,
-        source=metric_source(settings),
-        settings=settings.monitoring,
-        metrics=metrics,
+    context = _context(settings, store, platform, metrics)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await store.open()
+        await _first_start(context, admin_token_sink, first_start_hint)
+        await platform.start()
+        await context.monitoring.start()
+        proxy_client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
+        app.state.proxy_client = proxy_client
+        log.info(
+            "raydeck %s: %s platform, data in %s", __version__, platform.name, settings.data_dir
+        )
+        try:
+            yield
+        finally:
+            await proxy_client.aclose()
+            await context.monitoring.stop()
+            await platform.shutdown(stop_clusters=stop_clusters_on_exit)
+            await store.close()
+
+    app = FastAPI(
+        title="raydeck",
+        version=__version__,
+        lifespan=lifespan,
+        description="Control plane for RayClusters, RayJobs and RayServices.",
     )
+    app.state.context = context
+    install_error_handlers(app)
+    _time_requests(app, metrics)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit)  # added last, so outermost: before anything reads a body
+    _routes(app, context)
+    return app
+
+
+def _context(
+    settings: Settings, store: Store, platform: Platform, metrics: RaydeckMetrics
+) -> AppContext:
+    """Every manager, over one store, one platform and one audit log."""
     audit_log = AuditLog(store)
-    context = AppContext(
+    return AppContext(
         settings=settings,
         store=store,
         platform=platform,
@@ -150,55 +183,32 @@ def create_app(
             admission=platform.admission or AdmissionQueue(store, capacity_from(settings.local)),
             audit=audit_log,
         ),
-        monitoring=monitor,
+        monitoring=MonitoringManager(
+            store=store,
+            platform=platform,
+            source=metric_source(settings),
+            settings=settings.monitoring,
+            metrics=metrics,
+        ),
         dashboard_access=DashboardCapabilities(store),
     )
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await store.open()
-        await _first_start(context, admin_token_sink, first_start_hint)
-        await platform.start()
-        await monitor.start()
-        proxy_client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
-        app.state.proxy_client = proxy_client
-        log.info(
-            "raydeck %s: %s platform, data in %s", __version__, platform.name, settings.data_dir
-        )
-        try:
-            yield
-        finally:
-            await proxy_client.aclose()
-            await monitor.stop()
-            await platform.shutdown(stop_clusters=stop_clusters_on_exit)
-            await store.close()
 
-    app = FastAPI(
-        title="raydeck",
-        version=__version__,
-        lifespan=lifespan,
-        description="Control plane for RayClusters, RayJobs and RayServices.",
-    )
-    app.state.context = context
-    install_error_handlers(app)
-    _time_requests(app, metrics)
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyLimit)  # added last, so outermost: before anything reads a body
+def _routes(app: FastAPI, context: AppContext) -> None:
+    """The API's routers (guarded ones behind authentication), then the console or, without
+    it, a redirect from ``/`` to the API's documentation."""
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
     for router in GUARDED_ROUTERS:
         app.include_router(router, dependencies=[Depends(authenticated)])
     _unknown_api_paths(app)
-
-    if settings.console:
+    if context.settings.console:
         mount_console(app, context)
-    else:
+        return
 
-        @app.get("/", include_in_schema=False)
-        async def root() -> RedirectResponse:
-            return RedirectResponse("/docs")
-
-    return app
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
 
 def _unknown_api_paths(app: FastAPI) -> None:

@@ -58,18 +58,7 @@ class LocalPlatform:
     name = "local"
 
     def __init__(self, store: Store, settings: Settings, *, clock: Clock | None = None) -> None:
-        data_dir = settings.data_dir.resolve()
-        if len(str(data_dir)) > MAX_DATA_DIR_LENGTH:
-            raise InvalidInput(
-                "the data directory cannot be used",
-                [
-                    FieldError(
-                        "dataDir",
-                        f"{data_dir} is {len(str(data_dir))} characters long; Ray's socket "
-                        f"paths need it to be at most {MAX_DATA_DIR_LENGTH} (e.g. ~/.raydeck)",
-                    )
-                ],
-            )
+        data_dir = _usable_data_dir(settings)
         self._store = store
         self._settings = settings
         self._data_dir = data_dir
@@ -112,21 +101,24 @@ class LocalPlatform:
             ports=self._ports,
             ray_auth=self.ray_auth,
         )
+        self._controllers = self._controllers_of(
+            JobReconciler(store=store, clock=self._clock, ray_auth=self.ray_auth)
+        )
+        self._watch_task: asyncio.Task[None] | None = None
+
+    def _controllers_of(self, jobs: JobReconciler) -> dict[str, Controller[ObjectKey]]:
+        """One controller a kind, each retrying a failed pass with the settings' back-off."""
+        local = self._settings.local
         backoff = {
             "backoff_initial": local.restart_backoff_initial,
             "backoff_max": local.restart_backoff_max,
         }
-        self._controllers: dict[str, Controller[ObjectKey]] = {
-            rc.KIND: Controller(self._reconciler, name="rayclusters", clock=self._clock, **backoff),
-            rj.KIND: Controller(
-                JobReconciler(store=store, clock=self._clock, ray_auth=self.ray_auth),
-                name="rayjobs",
-                clock=self._clock,
-                **backoff,
-            ),
-            rs.KIND: Controller(self._services, name="rayservices", clock=self._clock, **backoff),
+        clock = self._clock
+        return {
+            rc.KIND: Controller(self._reconciler, name="rayclusters", clock=clock, **backoff),
+            rj.KIND: Controller(jobs, name="rayjobs", clock=clock, **backoff),
+            rs.KIND: Controller(self._services, name="rayservices", clock=clock, **backoff),
         }
-        self._watch_task: asyncio.Task[None] | None = None
 
     def _instance_id(self) -> str:
         """A stable id of this data directory, so tags never match another raydeck's processes."""
@@ -424,3 +416,20 @@ def _group_requests(spec: dict[str, Any], group_name: str) -> Totals:
         if group.get("groupName") == group_name:
             return pod_requests(group.get("template") or {})
     return Totals()
+
+
+def _usable_data_dir(settings: Settings) -> Path:
+    """The data directory, resolved; InvalidInput where Ray's socket paths would not fit in it."""
+    data_dir = settings.data_dir.resolve()
+    if len(str(data_dir)) > MAX_DATA_DIR_LENGTH:
+        raise InvalidInput(
+            "the data directory cannot be used",
+            [
+                FieldError(
+                    "dataDir",
+                    f"{data_dir} is {len(str(data_dir))} characters long; Ray's socket "
+                    f"paths need it to be at most {MAX_DATA_DIR_LENGTH} (e.g. ~/.raydeck)",
+                )
+            ],
+        )
+    return data_dir
