@@ -141,9 +141,11 @@ def test_the_service_account_may_do_what_raydeck_does_and_nothing_more(
     assert can("get", "pods", "--subresource=log", "-n", "default")
     assert can("get", "services", "--subresource=proxy", "-n", "default")
     assert can("list", "workloads.kueue.x-k8s.io", "--all-namespaces")
-    # Never: Secrets, patching, status, or leases (no leader election by default).
-    assert not can("get", "secrets", "-n", ns)
-    assert not can("list", "secrets", "--all-namespaces")
+    # Secrets are raydeck objects (secretKeyRef): the calls it makes, and never a patch.
+    assert can("list", "secrets", "--all-namespaces")
+    assert can("update", "secrets", "-n", "default")
+    assert not can("patch", "secrets", "-n", "default")
+    # Never: patching, status, or leases (no leader election by default).
     assert not can("patch", "rayclusters.ray.io", "-n", "default")
     assert not can("update", "rayclusters.ray.io", "--subresource=status", "-n", "default")
     assert not can("delete", "pods", "-n", "default")
