@@ -35,6 +35,7 @@ from raydeck.managers.bodies import (
     validated,
 )
 from raydeck.managers.views import View
+from raydeck.managers.warnings import warn
 from raydeck.platforms.base import Platform, PodView
 from raydeck.resources.actions import Action, ObjectState, allowed
 from raydeck.resources.codec import dump_yaml
@@ -288,11 +289,14 @@ class ObjectManager:
         return await self._platform.replace(current.key, draft.body, expected_version=expected)
 
     def _refuse_what_cannot_run(self, namespace: str, draft: Draft) -> None:
-        """422 for an instance the platform can never run (cloud hardware on this machine)."""
+        """422 for an instance the platform can never run (cloud hardware on this machine); a
+        warning for each part of it the platform accepts but leaves out (init containers)."""
+        what = f"{self.kind.name} {namespace}/{draft.model.metadata.name}"
         errors = self._platform.refusals(self.kind.name, draft.body)
         if errors:
-            what = f"{self.kind.name} {namespace}/{draft.model.metadata.name}"
             raise InvalidInput(f"{what} cannot run on the {self._platform.name} platform", errors)
+        for text in self._platform.cautions(self.kind.name, draft.body):
+            warn(f"{what}: {text}")
 
     async def delete(self, actor: Principal, namespace: str, name: str) -> StoredObject:
         actor.require_write(namespace)

@@ -100,6 +100,11 @@ class Platform(Protocol):
         and network runtime envs when set offline), for a 422 before anything is stored."""
         ...
 
+    def cautions(self, kind: str, body: dict[str, Any]) -> list[str]:
+        """What of an instance this platform accepts but will not run (local: init containers
+        and sidecars), for warnings on the write."""
+        ...
+
     async def secret_data(self, obj: StoredObject) -> StoredObject:
         """A Secret with its data, where the store keeps only its keys (kubernetes: read
         from the API server when asked); the stored Secret itself where the store is its home."""

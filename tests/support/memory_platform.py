@@ -118,6 +118,9 @@ class MemoryPlatform:
     def refusals(self, kind: str, body: dict[str, Any]) -> list[FieldError]:
         return []
 
+    def cautions(self, kind: str, body: dict[str, Any]) -> list[str]:
+        return []
+
     async def secret_data(self, obj: StoredObject) -> StoredObject:
         return obj
 

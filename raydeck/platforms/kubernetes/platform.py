@@ -208,6 +208,9 @@ class KubernetesPlatform:
     def refusals(self, kind: str, body: dict[str, Any]) -> list[FieldError]:
         return []  # the API server, KubeRay and the cluster's nodes decide what runs here
 
+    def cautions(self, kind: str, body: dict[str, Any]) -> list[str]:
+        return []  # the cluster's kubelets run every container of a pod
+
     async def secret_data(self, obj: StoredObject) -> StoredObject:
         """The Secret as the API server has it now, values included; raydeck's store has only
         its keys."""

@@ -38,7 +38,7 @@ from raydeck.platforms.local.ports import PortAllocator
 from raydeck.platforms.local.processes import ProcessSupervisor
 from raydeck.platforms.local.ray_auth import RayAuth
 from raydeck.platforms.local.reconciler import ClusterReconciler, handle_of
-from raydeck.platforms.local.refusals import refusals
+from raydeck.platforms.local.refusals import not_run, refusals
 from raydeck.platforms.local.service.reconciler import ServiceReconciler
 from raydeck.platforms.local.tenants import TenantUsers
 from raydeck.resources import raycluster as rc
@@ -194,6 +194,9 @@ class LocalPlatform:
 
     def refusals(self, kind: str, body: dict[str, Any]) -> list[FieldError]:
         return refusals(kind, body, offline=self._settings.local.offline)
+
+    def cautions(self, kind: str, body: dict[str, Any]) -> list[str]:
+        return not_run(kind, body)
 
     async def secret_data(self, obj: StoredObject) -> StoredObject:
         return obj  # the store is where a Secret lives here

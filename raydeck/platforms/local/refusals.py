@@ -3,7 +3,9 @@
 The local platform's ``refusals`` (called by the managers before anything is stored) uses
 these: cloud accelerators this machine cannot have (TPUs, AWS Neuron) and the node selectors
 that ask for them; and, only when raydeck is set offline (``local.offline``), runtime envs that
-fetch from the network. Pure: nothing here looks at the machine or dials anything.
+fetch from the network. ``not_run`` names what is accepted but left out (init containers,
+sidecars), which the managers pass on as warnings. Pure: nothing here looks at the machine or
+dials anything.
 """
 
 from __future__ import annotations
@@ -39,6 +41,41 @@ def refusals(kind: str, body: Mapping[str, Any], *, offline: bool) -> list[Field
     if offline:
         errors += _offline(kind, body.get("spec") or {})
     return errors
+
+
+def not_run(kind: str, body: Mapping[str, Any]) -> list[str]:
+    """What of ``body``'s pods the local platform leaves out, each said once: it runs each
+    pod's Ray container (the first) as a node process, not init containers or sidecars."""
+    path = _CLUSTER_SPEC.get(kind)
+    spec: Any = body
+    for step in path or ():
+        spec = spec.get(step) if isinstance(spec, Mapping) else None
+    if path is None or not isinstance(spec, Mapping):
+        return []
+    said = []
+    for where, template in _templates(spec, ".".join(path)):
+        pod = template.get("spec") if isinstance(template, Mapping) else None
+        if not isinstance(pod, Mapping):
+            continue
+        init = _names(pod.get("initContainers"))
+        if init:
+            said.append(
+                f"{where}.spec.initContainers ({', '.join(init)}) are not run by the local "
+                "platform: the Ray container starts without what they would have done"
+            )
+        sidecars = _names((pod.get("containers") or [])[1:])
+        if sidecars:
+            said.append(
+                f"{where}.spec.containers[1:] ({', '.join(sidecars)}) are not run by the local "
+                "platform, which runs only the Ray container (the first)"
+            )
+    return said
+
+
+def _names(containers: Any) -> list[str]:
+    if not isinstance(containers, list):
+        return []
+    return [str(c.get("name") or "?") for c in containers if isinstance(c, Mapping)]
 
 
 def cloud_hardware(cluster_spec: Mapping[str, Any], path: str) -> list[FieldError]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from raydeck.platforms.local.refusals import refusals
+from raydeck.platforms.local.refusals import not_run, refusals
 from raydeck.platforms.local.runtime_env import explained, network_needs
 from tests.support.samples import raycluster, rayjob, rayservice
 
@@ -95,3 +95,25 @@ def test_other_messages_are_left_as_they_are() -> None:
         == "Job finished with exit code 3"
     )
     assert explained("", None) == ""
+
+
+def _with_init_and_sidecar(body: dict[str, Any]) -> dict[str, Any]:
+    head = body["spec"]["headGroupSpec"]["template"]["spec"]
+    head["initContainers"] = [{"name": "ray-head-tls", "image": "ray", "command": ["gencert"]}]
+    head["containers"].append({"name": "fluentbit", "image": "fluent/fluent-bit"})
+    return body
+
+
+def test_init_containers_and_sidecars_are_named_as_not_run_and_nothing_else_is() -> None:
+    said = not_run("RayCluster", _with_init_and_sidecar(raycluster("c", workers=1)))
+    assert said == [
+        "spec.headGroupSpec.template.spec.initContainers (ray-head-tls) are not run by the "
+        "local platform: the Ray container starts without what they would have done",
+        "spec.headGroupSpec.template.spec.containers[1:] (fluentbit) are not run by the local "
+        "platform, which runs only the Ray container (the first)",
+    ]
+    assert not_run("RayCluster", raycluster("c", workers=1)) == []
+    job = rayjob("j")
+    job["spec"]["rayClusterSpec"] = _with_init_and_sidecar(raycluster("c", workers=1))["spec"]
+    assert all(s.startswith("spec.rayClusterSpec.headGroupSpec") for s in not_run("RayJob", job))
+    assert not_run("ConfigMap", {"kind": "ConfigMap", "data": {}}) == []
